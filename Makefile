@@ -1,0 +1,38 @@
+# votequorum-operator. `make help` lists the targets.
+MVN ?= mvn -B -ntp
+CRD_DIR := crds
+
+.DEFAULT_GOAL := help
+
+.PHONY: help build test crds verify demo clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Compile and package the jar (target/quarkus-app/quarkus-run.jar), no tests
+	$(MVN) package -DskipTests
+
+test: ## Run the unit tests and the integration tests
+	$(MVN) verify
+
+crds: ## Regenerate crds/ from the Java model
+	$(MVN) -q package -DskipTests
+	$(MVN) -q exec:java@crds
+
+verify: crds ## Regenerate everything generated and fail if it differs from what is committed
+	@if ! git diff --quiet -- $(CRD_DIR); then \
+		git --no-pager diff --stat -- $(CRD_DIR); \
+		echo "error: $(CRD_DIR)/ is out of date with the model; run 'make crds' and commit the result" >&2; exit 1; fi
+	@untracked=$$(git ls-files --others --exclude-standard -- $(CRD_DIR)); \
+	if [ -n "$$untracked" ]; then \
+		echo "error: generated files not committed: $$untracked" >&2; exit 1; fi
+	@echo "verify: generated files match the model"
+
+demo: ## Put the whole system on this machine (corosync nodes, API server, agents, operator)
+	@echo "make demo will start a 3-node corosync cluster in network namespaces, a kube-apiserver"
+	@echo "with etcd, one agent per node and the operator, then cut a node and show it fenced."
+	@echo "It is not available yet: the agent and operator are still being built."
+	@exit 1
+
+clean: ## Remove build output
+	$(MVN) -q clean

@@ -1,0 +1,62 @@
+package io.votequorum;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import sun.misc.Signal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Entry point: picks the role before Quarkus starts, so that each role boots only what it needs. */
+@QuarkusMain
+public final class Main {
+
+    /** sysexits' EX_USAGE: the command was used wrongly. */
+    static final int EXIT_USAGE = 64;
+
+    private Main() {
+    }
+
+    public static void main(String... args) {
+        Role.Selection selection;
+        try {
+            selection = Role.select(List.of(args), Optional.ofNullable(System.getProperty(Role.PROPERTY)),
+                    System.getenv());
+        } catch (Role.UnknownRoleException e) {
+            System.err.println("votequorum-operator: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        System.setProperty(Role.PROPERTY, selection.role().name());
+        if (selection.role() == Role.status) {
+            quietForCommandLine();
+        } else {
+            exitCleanlyOnSignals();
+        }
+        Quarkus.run(VoteQuorumApplication.class, selection.args().toArray(String[]::new));
+    }
+
+    /**
+     * SIGTERM is how Kubernetes stops a pod. Turning it into an ordinary Quarkus shutdown lets the
+     * roles finish their work and the process exit 0 rather than 143.
+     */
+    private static void exitCleanlyOnSignals() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> Quarkus.asyncExit(0));
+        }
+    }
+
+    /** The CLI owns stdout (its output may be JSON) and must not open ports next to the agent. */
+    private static void quietForCommandLine() {
+        Map.of("quarkus.http.host-enabled", "false",
+                "quarkus.log.console.stderr", "true",
+                "quarkus.log.level", "WARN",
+                "quarkus.banner.enabled", "false")
+                .forEach((key, value) -> {
+                    if (System.getProperty(key) == null) {
+                        System.setProperty(key, value);
+                    }
+                });
+    }
+}

@@ -1,0 +1,37 @@
+package io.votequorum;
+
+import io.quarkus.runtime.QuarkusApplication;
+import io.votequorum.agent.AgentRole;
+import io.votequorum.operator.OperatorRole;
+import io.votequorum.status.StatusCommand;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.util.List;
+
+/** Runs the role that {@link Main} selected. Only that role's beans are created. */
+public class VoteQuorumApplication implements QuarkusApplication {
+
+    @ConfigProperty(name = Role.PROPERTY)
+    Role role;
+
+    @Inject
+    Provider<AgentRole> agent;
+
+    @Inject
+    Provider<OperatorRole> operator;
+
+    @Inject
+    Provider<StatusCommand> status;
+
+    @Override
+    public int run(String... args) throws Exception {
+        List<String> roleArgs = List.of(args);
+        return switch (role) {
+            case agent -> agent.get().run(roleArgs);
+            case operator -> operator.get().run(roleArgs);
+            case status -> status.get().run(roleArgs);
+        };
+    }
+}

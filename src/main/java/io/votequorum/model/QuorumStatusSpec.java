@@ -1,0 +1,74 @@
+package io.votequorum.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
+
+import java.util.Objects;
+
+/** What the operator asks the agent to apply on this node. Written only from the quorate partition. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class QuorumStatusSpec {
+
+    @JsonPropertyDescription("Votes this node should carry (corosync setvotes). Unset leaves corosync's value alone.")
+    @ValidationRule(value = "self >= 0", message = "votes must be 0 or more")
+    private Integer votes;
+
+    @JsonPropertyDescription("Expected votes for the cluster (corosync setexpected). Unset leaves corosync's value alone.")
+    @ValidationRule(value = "self >= 1", message = "expectedVotes must be at least 1")
+    private Integer expectedVotes;
+
+    @JsonPropertyDescription("Name of the VoteQuorumPolicy these values come from.")
+    private String policy;
+
+    @JsonPropertyDescription("metadata.generation of that policy when these values were written.")
+    private Long policyGeneration;
+
+    public Integer getVotes() {
+        return votes;
+    }
+
+    public void setVotes(Integer votes) {
+        this.votes = votes;
+    }
+
+    public Integer getExpectedVotes() {
+        return expectedVotes;
+    }
+
+    public void setExpectedVotes(Integer expectedVotes) {
+        this.expectedVotes = expectedVotes;
+    }
+
+    public String getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(String policy) {
+        this.policy = policy;
+    }
+
+    public Long getPolicyGeneration() {
+        return policyGeneration;
+    }
+
+    public void setPolicyGeneration(Long policyGeneration) {
+        this.policyGeneration = policyGeneration;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof QuorumStatusSpec other
+                && Objects.equals(votes, other.votes)
+                && Objects.equals(expectedVotes, other.expectedVotes)
+                && Objects.equals(policy, other.policy)
+                && Objects.equals(policyGeneration, other.policyGeneration);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(votes, expectedVotes, policy, policyGeneration);
+    }
+}

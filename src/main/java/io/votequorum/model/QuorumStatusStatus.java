@@ -1,0 +1,225 @@
+package io.votequorum.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The node's quorum state as its agent last read it from votequorum. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class QuorumStatusStatus {
+
+    @JsonPropertyDescription("Kubernetes node this report is for.")
+    private String nodeName;
+    @JsonPropertyDescription("corosync node id of this node.")
+    private Long nodeId;
+    @JsonPropertyDescription("corosync cluster name (totem.cluster_name).")
+    private String clusterName;
+    @JsonPropertyDescription("Whether this node is in a quorate partition. Unset when corosync cannot be reached.")
+    private Boolean quorate;
+    @JsonPropertyDescription("The membership this report belongs to.")
+    private RingId ringId;
+    @JsonPropertyDescription("Votes this node carries.")
+    private Integer nodeVotes;
+    @JsonPropertyDescription("Expected votes in the cluster.")
+    private Integer expectedVotes;
+    @JsonPropertyDescription("Highest expected votes of all members.")
+    private Integer highestExpected;
+    @JsonPropertyDescription("Votes present in this node's partition.")
+    private Integer totalVotes;
+    @JsonPropertyDescription("Votes needed for quorum.")
+    private Integer quorum;
+    @JsonPropertyDescription("votequorum flags that are set.")
+    private List<QuorumFlag> flags = new ArrayList<>();
+    @JsonPropertyDescription("The quorum device, when one is configured.")
+    private Qdevice qdevice;
+    @JsonPropertyDescription("Number of members in this node's partition.")
+    private Integer memberCount;
+    @JsonPropertyDescription("The cluster's nodes as this node sees them.")
+    private List<Member> members = new ArrayList<>();
+    @JsonPropertyDescription("When quorate last changed.")
+    private String lastTransitionTime;
+    @JsonPropertyDescription("Votes and expected votes the agent applied from the spec.")
+    private AppliedVotes applied;
+    @JsonPropertyDescription("metadata.generation of the spec the agent last acted on.")
+    private Long observedGeneration;
+    @JsonPropertyDescription("CorosyncReachable, Quorate and Applied.")
+    private List<Condition> conditions = new ArrayList<>();
+
+    public String getNodeName() {
+        return nodeName;
+    }
+
+    public void setNodeName(String nodeName) {
+        this.nodeName = nodeName;
+    }
+
+    public Long getNodeId() {
+        return nodeId;
+    }
+
+    public void setNodeId(Long nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    public String getClusterName() {
+        return clusterName;
+    }
+
+    public void setClusterName(String clusterName) {
+        this.clusterName = clusterName;
+    }
+
+    public Boolean getQuorate() {
+        return quorate;
+    }
+
+    public void setQuorate(Boolean quorate) {
+        this.quorate = quorate;
+    }
+
+    public RingId getRingId() {
+        return ringId;
+    }
+
+    public void setRingId(RingId ringId) {
+        this.ringId = ringId;
+    }
+
+    public Integer getNodeVotes() {
+        return nodeVotes;
+    }
+
+    public void setNodeVotes(Integer nodeVotes) {
+        this.nodeVotes = nodeVotes;
+    }
+
+    public Integer getExpectedVotes() {
+        return expectedVotes;
+    }
+
+    public void setExpectedVotes(Integer expectedVotes) {
+        this.expectedVotes = expectedVotes;
+    }
+
+    public Integer getHighestExpected() {
+        return highestExpected;
+    }
+
+    public void setHighestExpected(Integer highestExpected) {
+        this.highestExpected = highestExpected;
+    }
+
+    public Integer getTotalVotes() {
+        return totalVotes;
+    }
+
+    public void setTotalVotes(Integer totalVotes) {
+        this.totalVotes = totalVotes;
+    }
+
+    public Integer getQuorum() {
+        return quorum;
+    }
+
+    public void setQuorum(Integer quorum) {
+        this.quorum = quorum;
+    }
+
+    public List<QuorumFlag> getFlags() {
+        return flags;
+    }
+
+    public void setFlags(List<QuorumFlag> flags) {
+        this.flags = flags;
+    }
+
+    public Qdevice getQdevice() {
+        return qdevice;
+    }
+
+    public void setQdevice(Qdevice qdevice) {
+        this.qdevice = qdevice;
+    }
+
+    public Integer getMemberCount() {
+        return memberCount;
+    }
+
+    public void setMemberCount(Integer memberCount) {
+        this.memberCount = memberCount;
+    }
+
+    public List<Member> getMembers() {
+        return members;
+    }
+
+    public void setMembers(List<Member> members) {
+        this.members = members;
+    }
+
+    public String getLastTransitionTime() {
+        return lastTransitionTime;
+    }
+
+    public void setLastTransitionTime(String lastTransitionTime) {
+        this.lastTransitionTime = lastTransitionTime;
+    }
+
+    public AppliedVotes getApplied() {
+        return applied;
+    }
+
+    public void setApplied(AppliedVotes applied) {
+        this.applied = applied;
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof QuorumStatusStatus other
+                && Objects.equals(nodeName, other.nodeName)
+                && Objects.equals(nodeId, other.nodeId)
+                && Objects.equals(clusterName, other.clusterName)
+                && Objects.equals(quorate, other.quorate)
+                && Objects.equals(ringId, other.ringId)
+                && Objects.equals(nodeVotes, other.nodeVotes)
+                && Objects.equals(expectedVotes, other.expectedVotes)
+                && Objects.equals(highestExpected, other.highestExpected)
+                && Objects.equals(totalVotes, other.totalVotes)
+                && Objects.equals(quorum, other.quorum)
+                && Objects.equals(flags, other.flags)
+                && Objects.equals(qdevice, other.qdevice)
+                && Objects.equals(memberCount, other.memberCount)
+                && Objects.equals(members, other.members)
+                && Objects.equals(lastTransitionTime, other.lastTransitionTime)
+                && Objects.equals(applied, other.applied)
+                && Objects.equals(observedGeneration, other.observedGeneration)
+                && Objects.equals(conditions, other.conditions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(nodeName, nodeId, quorate, ringId, totalVotes, members);
+    }
+}

@@ -1,0 +1,21 @@
+package io.votequorum.model;
+
+/** Names that make up the votequorum.io API: group, version, and the keys it puts on other objects. */
+public final class VoteQuorumApi {
+    public static final String GROUP = "votequorum.io";
+    public static final String VERSION = "v1alpha1";
+    public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    public static final String QUORUM_STATUS_SHORT_NAME = "qs";
+    public static final String POLICY_SHORT_NAME = "vqp";
+
+    /** On a policy or a Node: stops every action on what it covers. */
+    public static final String PAUSED_ANNOTATION = GROUP + "/paused";
+    /** On a Node: the corosync node id, when the Node's name differs from the corosync node name. */
+    public static final String NODE_ID_LABEL = GROUP + "/node-id";
+    /** Taint key the operator puts on a node outside the quorate partition. */
+    public static final String INQUORATE_TAINT = GROUP + "/inquorate";
+
+    private VoteQuorumApi() {
+    }
+}

@@ -1,0 +1,89 @@
+package io.votequorum;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Starts the packaged jar the way a pod or a person on a node would, one role at a time. */
+class RolesIT {
+
+    private static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"));
+
+    private static Process launch(Path output, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"agent", "operator"})
+    void longRunningRoleSaysWhichItIsAndExitsCleanlyOnSigterm(String role) throws Exception {
+        Path output = Files.createTempFile("role-" + role, ".log");
+        Process process = launch(output, role);
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .untilAsserted(() -> assertThat(Files.readString(output))
+                            .contains("votequorum-operator running as " + role));
+
+            process.destroy(); // SIGTERM
+
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+            assertThat(process.exitValue()).as("exit code after SIGTERM").isZero();
+            assertThat(Files.readString(output)).contains(role + " stopped");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void roleCanComeFromConfigurationInsteadOfTheFirstArgument() throws Exception {
+        Path output = Files.createTempFile("role-config", ".log");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0", "-Dvotequorum.role=agent", "-jar", JAR.toString());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .untilAsserted(() -> assertThat(Files.readString(output))
+                            .contains("votequorum-operator running as agent"));
+        } finally {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void statusRoleRunsTheNodeCommand() throws Exception {
+        Path output = Files.createTempFile("role-status", ".log");
+        Process process = launch(output, "status");
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(output)).contains("votequorum-operator status:")
+                .doesNotContain("Listening on");
+    }
+
+    @Test
+    void unknownRoleExitsNonZeroListingTheValidOnes() throws Exception {
+        Path output = Files.createTempFile("role-unknown", ".log");
+        Process process = launch(output, "fencer");
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(Files.readString(output))
+                .contains("unknown role 'fencer'")
+                .contains("Valid roles: agent, operator, status");
+    }
+}
