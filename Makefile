@@ -4,7 +4,7 @@ CRD_DIR := crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test crds verify demo clean
+.PHONY: help build k8s test crds verify demo clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -12,8 +12,11 @@ help: ## List the targets
 build: ## Compile and package the jar (target/quarkus-app/quarkus-run.jar), no tests
 	$(MVN) package -DskipTests
 
-test: ## Run the unit tests and the integration tests
-	$(MVN) verify
+k8s: ## Build kube-apiserver, etcd and kubectl from source once (cached under ~/.cache/votequorum-operator)
+	hack/build-k8s.sh
+
+test: k8s ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
+	$(MVN) verify -Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 
 crds: ## Regenerate crds/ from the Java model
 	$(MVN) -q package -DskipTests

@@ -1,0 +1,182 @@
+package io.votequorum.testenv;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.cert.CertManager;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.bouncycastle.asn1.x509.GeneralName;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real kube-apiserver and etcd, built from source by {@code hack/build-k8s.sh} and started by
+ * fabric8's kube-api-test in offline mode. It listens on every address, so agents inside a corosync
+ * node's namespace reach it over the bridge at {@link CorosyncCluster#HOST_ADDRESS}.
+ */
+public final class KubeApiServer implements AutoCloseable {
+
+    private static final Duration STARTUP = Duration.ofSeconds(120);
+
+    private final Path workDir;
+    private final KubeAPIServer server;
+    private final KubernetesClient client;
+
+    private KubeApiServer(Path workDir, KubeAPIServer server) {
+        this.workDir = workDir;
+        this.server = server;
+        this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    }
+
+    /** Starts etcd and kube-apiserver with RBAC and the production admission chain, and waits until ready. */
+    public static KubeApiServer start(String... extraFlags) {
+        Binaries binaries = Binaries.locate();
+        try {
+            Path workDir = Files.createTempDirectory("vq-kube-api");
+            // kube-api-test looks for <dir>/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}
+            Path k8s = Files.createDirectories(workDir.resolve("k8s"));
+            Files.createSymbolicLink(k8s.resolve(binaries.version() + "-linux-amd64"), binaries.dir());
+            writeCertificates(workDir);
+
+            List<String> flags = new ArrayList<>(List.of(
+                    "--bind-address=0.0.0.0",
+                    "--advertise-address=" + CorosyncCluster.HOST_ADDRESS,
+                    "--audit-policy-file=" + writeAuditPolicy(workDir),
+                    "--audit-log-path=" + workDir.resolve("audit.log"),
+                    "--audit-log-format=json"));
+            flags.addAll(List.of(extraFlags));
+
+            KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                    .withTestDir(workDir.toString())
+                    .withApiServerVersion(binaries.version())
+                    .withOfflineMode(true)
+                    .withUpdateKubeConfig(false)
+                    .withStartupTimeout((int) STARTUP.toMillis())
+                    .withApiServerFlags(flags)
+                    .build());
+            server.start();
+            return new KubeApiServer(workDir, server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the API server's directory", e);
+        }
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** A kubeconfig for the test's own admin user. */
+    public String kubeconfig() {
+        return server.getKubeConfigYaml();
+    }
+
+    /** The same kubeconfig, addressed at {@code host}, for processes inside a node's namespace. */
+    public String kubeconfigVia(String host) {
+        return kubeconfig().replace("https://127.0.0.1:", "https://" + host + ":");
+    }
+
+    /** The API server's audit log: every request, one JSON document per line. */
+    public Path auditLog() {
+        return workDir.resolve("audit.log");
+    }
+
+    /** Applies every CRD in crds/ and waits until the API server serves them. */
+    public KubeApiServer withCrds() {
+        Path dir = CorosyncCluster.REPO.resolve("crds");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                CustomResourceDefinition crd;
+                try (InputStream in = Files.newInputStream(file)) {
+                    crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+                }
+                client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+                client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
+                                .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                                60, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir, e);
+        }
+        return this;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.stop();
+        try (Stream<Path> walk = Files.walk(workDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Self-signed serving and client certificates, as kube-api-test makes them, but valid for the
+     * bridge address too, so agents in a node's namespace can verify the server.
+     */
+    private static void writeCertificates(Path dir) {
+        CertManager.generateKeyAndCertificate("CN=kube-apiserver", dir.resolve("apiserver.key").toFile(),
+                dir.resolve("apiserver.crt").toFile(),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.iPAddress, CorosyncCluster.HOST_ADDRESS),
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.dNSName, "kubernetes.default.svc"));
+        CertManager.generateKeyAndCertificate("O=system:masters,CN=votequorum-test-admin",
+                dir.resolve("client.key").toFile(), dir.resolve("client.crt").toFile());
+    }
+
+    /** Metadata for every request that writes, so tests can count writes as the server saw them. */
+    private static Path writeAuditPolicy(Path dir) throws IOException {
+        Path policy = dir.resolve("audit-policy.yaml");
+        Files.writeString(policy, """
+                apiVersion: audit.k8s.io/v1
+                kind: Policy
+                omitStages: ["RequestReceived"]
+                rules:
+                  - level: Metadata
+                    verbs: ["create", "update", "patch", "delete", "deletecollection"]
+                  - level: None
+                """);
+        return policy;
+    }
+
+    /** Where hack/build-k8s.sh put the binaries, and which Kubernetes version they are. */
+    record Binaries(Path dir, String version) {
+
+        static Binaries locate() {
+            String configured = System.getProperty("votequorum.k8s.bin", System.getenv("VQ_K8S_BIN"));
+            if (configured == null || configured.isBlank()) {
+                throw new IllegalStateException("votequorum.k8s.bin is not set: run the tests with `make test`, which "
+                        + "builds kube-apiserver and etcd once with hack/build-k8s.sh and passes their directory");
+            }
+            Path dir = Path.of(configured).toAbsolutePath();
+            for (String binary : List.of("kube-apiserver", "etcd", "kubectl")) {
+                if (!new File(dir.toFile(), binary).canExecute()) {
+                    throw new IllegalStateException(dir.resolve(binary) + " is missing: run hack/build-k8s.sh");
+                }
+            }
+            try {
+                String version = Files.readString(dir.getParent().resolve("VERSION")).trim().replaceFirst("^v", "");
+                return new Binaries(dir, version);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the Kubernetes version next to " + dir, e);
+            }
+        }
+    }
+}
