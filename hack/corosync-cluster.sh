@@ -8,6 +8,8 @@
 #   corosync-cluster.sh cut I         take node I off the network
 #   corosync-cluster.sh heal I        put node I back, and drop any isolate rules involving it
 #   corosync-cluster.sh isolate I J   drop traffic between nodes I and J only
+#   corosync-cluster.sh stop I        stop corosync on node I (its namespace stays)
+#   corosync-cluster.sh start I       start corosync on node I again
 #   corosync-cluster.sh exec I CMD…   run CMD on node I (its namespace and its /run)
 #   corosync-cluster.sh status        corosync-quorumtool -s of every node
 #
@@ -26,7 +28,7 @@ ns() { echo "vqcs$1"; }
 node_dir() { echo "$state/node$1"; }
 node_count() { ls -d "$state"/node* 2>/dev/null | wc -l; }
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 2; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 2; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "needs root (network namespaces, bridges, mounts)"; }
 
@@ -52,14 +54,27 @@ valid_node() {
     [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ -d "$(node_dir "$1")" ] || die "no node $1 (nodes: 1..$(node_count))"
 }
 
+# Inside a node: its own /run and /var/lib/corosync, and an /etc/hosts and resolv.conf that answer
+# every name and address lookup locally, so nothing ever leaves the bridge.
+node_mounts='mount --make-rprivate / &&
+    mount --bind "$1/run" /run &&
+    mount --bind "$1/lib" /var/lib/corosync &&
+    mount --bind "$1/etc/hosts" /etc/hosts &&
+    mount --bind "$1/etc/resolv.conf" /etc/resolv.conf'
+
 # Runs a command inside node I: its network namespace, with its own /run and /var/lib/corosync.
 on_node() {
     local i="$1"; shift
-    ip netns exec "$(ns "$i")" unshare -m sh -c '
-        mount --make-rprivate / &&
-        mount --bind "$1/run" /run &&
-        mount --bind "$1/lib" /var/lib/corosync &&
-        shift && exec "$@"' on-node "$(node_dir "$i")" "$@"
+    ip netns exec "$(ns "$i")" unshare -m sh -c "$node_mounts"' && shift && exec "$@"' on-node "$(node_dir "$i")" "$@"
+}
+
+write_hosts() {
+    local file="$1" n="$2" j
+    {
+        echo "127.0.0.1 localhost $(hostname)"
+        echo "$host_address vqhost"
+        for j in $(seq 1 "$n"); do echo "$subnet.$j node$j"; done
+    } > "$file"
 }
 
 write_config() {
@@ -92,7 +107,7 @@ write_config() {
         echo "    logfile: $dir/log/corosync.log"
         echo "    to_syslog: no"
         echo "    to_stderr: no"
-        echo "    timestamp: on"
+        echo "    timestamp: hires"
         echo "}"
     } > "$dir/corosync.conf"
 }
@@ -126,29 +141,52 @@ cmd_up() {
     ip link set "$bridge" up
     for i in $(seq 1 "$n"); do
         local dir; dir="$(node_dir "$i")"
-        mkdir -p "$dir/run" "$dir/lib" "$dir/log"
+        mkdir -p "$dir/run" "$dir/lib" "$dir/log" "$dir/etc"
+        write_hosts "$dir/etc/hosts" "$n"
+        echo "nameserver 127.0.0.1" > "$dir/etc/resolv.conf"
         ip netns add "$(ns "$i")"
         ip link add "vqv$i" type veth peer name eth0 netns "$(ns "$i")"
         ip link set "vqv$i" master "$bridge" up
         ip -n "$(ns "$i")" addr add "$subnet.$i/24" dev eth0
         ip -n "$(ns "$i")" link set lo up
         ip -n "$(ns "$i")" link set eth0 up
-        ip -n "$(ns "$i")" route add default via "$host_address"
         write_config "$i" "$n"
     done
-    for i in $(seq 1 "$n"); do
-        local dir; dir="$(node_dir "$i")"
-        # -f keeps corosync in the foreground, so the pid recorded is corosync's own.
-        setsid nohup ip netns exec "$(ns "$i")" unshare -m sh -c '
-            mount --make-rprivate / &&
-            mount --bind "$1/run" /run &&
-            mount --bind "$1/lib" /var/lib/corosync &&
-            exec corosync -f -c "$1/corosync.conf"' corosync-node "$dir" \
-            > "$dir/log/stdout.log" 2>&1 < /dev/null &
-        echo $! > "$dir/corosync.pid"
-    done
+    for i in $(seq 1 "$n"); do start_corosync "$i"; done
     wait_quorate "$n"
     echo "corosync-cluster: $n nodes quorate (cluster ${VQ_CLUSTER_NAME:-vqtest}, token ${VQ_TOKEN:-1000} ms, state in $state)"
+}
+
+start_corosync() {
+    local i="$1" dir; dir="$(node_dir "$1")"
+    # -f keeps corosync in the foreground, so the pid recorded is corosync's own.
+    setsid nohup ip netns exec "$(ns "$i")" unshare -m sh -c "$node_mounts"' && exec corosync -f -c "$1/corosync.conf"' \
+        corosync-node "$dir" \
+        >> "$dir/log/stdout.log" 2>&1 < /dev/null &
+    echo $! > "$dir/corosync.pid"
+}
+
+cmd_stop() {
+    valid_node "$1"
+    local pidfile; pidfile="$(node_dir "$1")/corosync.pid"
+    [ -f "$pidfile" ] && stop_pid "$(cat "$pidfile")"
+    rm -f "$pidfile"
+}
+
+cmd_start() {
+    valid_node "$1"
+    local pidfile; pidfile="$(node_dir "$1")/corosync.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then die "corosync already runs on node $1"; fi
+    start_corosync "$1"
+    local deadline=$(( $(date +%s) + ${VQ_UP_TIMEOUT:-60} ))
+    local rc
+    while :; do
+        # quorumtool answers 0 (quorate) or 2 (not quorate) once corosync is up, 1 before
+        rc=0; on_node "$1" corosync-quorumtool -s >/dev/null 2>&1 || rc=$?
+        { [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; } && break
+        [ "$(date +%s)" -lt "$deadline" ] || die "corosync on node $1 did not answer within ${VQ_UP_TIMEOUT:-60} s"
+        sleep 0.2
+    done
 }
 
 stop_pid() {
@@ -235,6 +273,8 @@ case "${1:-}" in
     cut) [ $# -eq 2 ] || usage; cmd_cut "$2" ;;
     heal) [ $# -eq 2 ] || usage; cmd_heal "$2" ;;
     isolate) [ $# -eq 3 ] || usage; cmd_isolate "$2" "$3" ;;
+    stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
+    start) [ $# -eq 2 ] || usage; cmd_start "$2" ;;
     exec) [ $# -ge 3 ] || usage; valid_node "$2"; i="$2"; shift 2; on_node "$i" "$@" ;;
     status) cmd_status ;;
     *) usage ;;

@@ -25,6 +25,7 @@ public class NodeVotes {
     @Required
     @JsonPropertyDescription("Votes each selected node carries. 0 takes the node's vote away.")
     @ValidationRule(value = "self >= 0", message = "votes must be 0 or more; 0 takes the node's vote away")
+    @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer votes;
 
     public NodeVotes() {

@@ -16,6 +16,14 @@ public final class VoteQuorumApi {
     /** Taint key the operator puts on a node outside the quorate partition. */
     public static final String INQUORATE_TAINT = GROUP + "/inquorate";
 
+    /**
+     * corosync keeps quorum (half the votes plus one) in 8 bits: past 509 votes in all it wraps, and a
+     * few votes would count as quorate. Votes and expected votes stay at or below that.
+     */
+    public static final int MAX_TOTAL_VOTES = 509;
+    public static final String VOTES_LIMIT_MESSAGE = "votes and expectedVotes must be at most 509: corosync keeps "
+            + "quorum in 8 bits and computes it wrongly for more votes in all";
+
     private VoteQuorumApi() {
     }
 }

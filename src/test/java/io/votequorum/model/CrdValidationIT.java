@@ -108,6 +108,11 @@ class CrdValidationIT {
                         Map.of("votes", List.of(Map.of("nodeName", "n1"))),
                         "spec.votes[0].votes: Required value"),
                 Arguments.of("expectedVotes 0", Map.of("expectedVotes", 0), "expectedVotes must be at least 1"),
+                Arguments.of("more votes than corosync's quorum can hold",
+                        Map.of("votes", List.of(Map.of("nodeName", "n1", "votes", 510))),
+                        "corosync keeps quorum in 8 bits"),
+                Arguments.of("more expected votes than corosync's quorum can hold", Map.of("expectedVotes", 510),
+                        "votes and expectedVotes must be at most 509"),
                 Arguments.of("maxFencedNodes 0", Map.of("fencing", Map.of("maxFencedNodes", 0)),
                         "maxFencedNodes must be at least 1"),
                 Arguments.of("healthyDelay not a duration", Map.of("fencing", Map.of("healthyDelay", "soon")),
@@ -168,6 +173,8 @@ class CrdValidationIT {
     void quorumStatusSpecRejectsImpossibleVotes() {
         assertThatThrownBy(() -> client.resource(quorumStatus("node1", -1)).create())
                 .hasMessageContaining("votes must be 0 or more");
+        assertThatThrownBy(() -> client.resource(quorumStatus("node1", 510)).create())
+                .hasMessageContaining("votes and expectedVotes must be at most 509");
     }
 
     private static QuorumStatus quorumStatus(String name, Integer votes) {
