@@ -51,8 +51,8 @@ final class CsCall {
             case CS_ERR_TRY_AGAIN -> "corosync stayed busy after " + MAX_ATTEMPTS + " attempts";
             case CS_ERR_BAD_HANDLE -> "the handle is no longer valid; reconnect";
             case CS_ERR_INVALID_PARAM -> call.startsWith("votequorum_set")
-                    ? "corosync refuses a value whose quorum would be more than the votes present, or less than "
-                    + "half of them; see the total votes in getinfo" : null;
+                    ? "corosync refuses expected votes below the votes present, and any value whose quorum would "
+                    + "be more than the votes present; see the total votes in getinfo" : null;
             case CS_ERR_NAME_NOT_FOUND, CS_ERR_NOT_EXIST -> call.startsWith("votequorum_getinfo")
                     || call.startsWith("votequorum_setvotes") ? "votequorum knows no node with this id" : null;
             default -> null;

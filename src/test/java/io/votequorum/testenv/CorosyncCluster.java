@@ -64,6 +64,16 @@ public final class CorosyncCluster implements AutoCloseable {
         run("heal", String.valueOf(node));
     }
 
+    /** Stops corosync on node I; its namespace and files stay, so {@link #startCorosync} brings it back. */
+    public void stopCorosync(int node) {
+        run("stop", String.valueOf(node));
+    }
+
+    /** Starts corosync on node I again and waits until it answers. */
+    public void startCorosync(int node) {
+        run("start", String.valueOf(node));
+    }
+
     /** Drops the traffic between nodes I and J only. */
     public void isolate(int node, int other) {
         run("isolate", String.valueOf(node), String.valueOf(other));
@@ -76,13 +86,30 @@ public final class CorosyncCluster implements AutoCloseable {
         return script(args);
     }
 
-    /** Starts a long-running command inside node I's namespace, its output going to {@code log}. */
+    /**
+     * Starts a long-running command inside node I's namespace, its output going to {@code log}. Stop it
+     * with {@link #stop(Process)}: the command runs below the script's own process.
+     */
     public Process start(int node, Path log, List<String> command) throws IOException {
         List<String> full = new ArrayList<>(List.of("bash", SCRIPT.toString(), "exec", String.valueOf(node)));
         full.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         return pb.start();
+    }
+
+    /** Sends SIGTERM to a command from {@link #start} and everything below it, then waits for it to end. */
+    public static void stop(Process process) {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** `corosync-quorumtool -s` on node I: the reference every reading of ours is checked against. */
