@@ -4,7 +4,7 @@ CRD_DIR := crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build k8s test crds verify demo clean
+.PHONY: help build k8s test bench crds verify demo clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,6 +17,11 @@ k8s: ## Build kube-apiserver, etcd and kubectl from source once (cached under ~/
 
 test: k8s ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
 	$(MVN) verify -Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
+
+bench: k8s ## Run the benchmarks (not tests) and print their figures; they also land in target/benchmarks/
+	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*Benchmark' \
+		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
+	@cat target/benchmarks/*.txt
 
 crds: ## Regenerate crds/ from the Java model
 	$(MVN) -q package -DskipTests
