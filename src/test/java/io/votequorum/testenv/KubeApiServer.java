@@ -3,6 +3,7 @@ package io.votequorum.testenv;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.cert.CertManager;
+import io.fabric8.kubeapitest.process.KubeAPIServerProcess;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +15,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +37,7 @@ public final class KubeApiServer implements AutoCloseable {
     private final Path workDir;
     private final KubeAPIServer server;
     private final KubernetesClient client;
+    private Process restarted;
 
     private KubeApiServer(Path workDir, KubeAPIServer server) {
         this.workDir = workDir;
@@ -79,6 +82,11 @@ public final class KubeApiServer implements AutoCloseable {
         return client;
     }
 
+    /** The kubectl built with the API server. */
+    public static Path kubectl() {
+        return Binaries.locate().dir().resolve("kubectl");
+    }
+
     /** A kubeconfig for the test's own admin user. */
     public String kubeconfig() {
         return server.getKubeConfigYaml();
@@ -92,6 +100,54 @@ public final class KubeApiServer implements AutoCloseable {
     /** The API server's audit log: every request, one JSON document per line. */
     public Path auditLog() {
         return workDir.resolve("audit.log");
+    }
+
+    /**
+     * Stops kube-apiserver and starts it again with the same command line, port and etcd, as a
+     * control-plane restart does, and waits until it is ready. It stays down for {@code down}.
+     * kube-api-test restarts on a new port and stops etcd when its API server exits, so the first
+     * stop goes through its own stop call and the new process is this fixture's.
+     */
+    public void restart(Duration down) throws IOException, InterruptedException {
+        ProcessHandle running = restarted != null ? restarted.toHandle() : ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/kube-apiserver")).orElse(false))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no kube-apiserver process to restart"));
+        List<String> command = new ArrayList<>();
+        command.add(running.info().command().orElseThrow());
+        command.addAll(List.of(running.info().arguments().orElseThrow()));
+        if (restarted == null) {
+            kubeApiTestProcess().stopApiServer();
+        } else {
+            restarted.destroy();
+            restarted.waitFor(30, TimeUnit.SECONDS);
+        }
+        Thread.sleep(down.toMillis());
+        restarted = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("kube-apiserver-restarted.log").toFile()))
+                .start();
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if ("ok".equals(client.raw("/readyz"))) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not serving yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("kube-apiserver did not become ready after the restart; see "
+                + workDir.resolve("kube-apiserver-restarted.log"));
+    }
+
+    private KubeAPIServerProcess kubeApiTestProcess() {
+        try {
+            Field field = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
+            field.setAccessible(true);
+            return (KubeAPIServerProcess) field.get(server);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this kube-api-test version keeps its API server process elsewhere", e);
+        }
     }
 
     /** Applies every CRD in crds/ and waits until the API server serves them. */
@@ -118,6 +174,14 @@ public final class KubeApiServer implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        if (restarted != null) {
+            restarted.destroy();
+            try {
+                restarted.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         server.stop();
         try (Stream<Path> walk = Files.walk(workDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

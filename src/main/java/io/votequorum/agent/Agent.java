@@ -1,0 +1,271 @@
+package io.votequorum.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.votequorum.agent.AgentStatus.ApplyOutcome;
+import io.votequorum.agent.AgentStatus.CorosyncView;
+import io.votequorum.corosync.CorosyncException;
+import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusSpec;
+import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.status.StatusReport;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The agent on one node: corosync's view in, this node's QuorumStatus status and heartbeat Lease
+ * out, and the spec's votes applied to corosync. Every input recomputes the whole status.
+ */
+final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Agent.class);
+
+    private final AgentConfig config;
+    private final KubernetesClient client;
+    private final AgentMetrics metrics;
+    private final CorosyncSession corosync;
+    private final ScheduledExecutorService applier = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vote-applier");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Backoff applyBackoff;
+
+    // Guarded by this.
+    private String nodeName;
+    private CorosyncView view = new CorosyncView.Unreachable("connecting to corosync");
+    private VotePlan.Desired desired = new VotePlan.Desired(Optional.empty(), Optional.empty(), null);
+    private ApplyOutcome outcome = ApplyOutcome.nothingRequested(null);
+    private QuorumStatusStatus reported;
+    private boolean applying;
+    private Instant applyNotBefore = Instant.MIN;
+    private StatusPublisher publisher;
+    private Heartbeat heartbeat;
+    private SharedIndexInformer<QuorumStatus> specInformer;
+
+    Agent(AgentConfig config, KubernetesClient client, MeterRegistry registry) {
+        this.config = config;
+        this.client = client;
+        this.metrics = new AgentMetrics(registry);
+        this.applyBackoff = new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6));
+        this.corosync = new CorosyncSession(config.coalesce(), new Backoff(config.retryMin(), config.retryMax()),
+                this::onView);
+    }
+
+    void start() {
+        config.nodeName().filter(n -> !n.isBlank()).ifPresent(this::name);
+        corosync.start();
+    }
+
+    /** Whether corosync answers and the API server took the last writes: the readiness check. */
+    synchronized boolean ready() {
+        return view instanceof CorosyncView.Reachable && publisher != null && publisher.apiReachable()
+                && heartbeat.apiReachable();
+    }
+
+    synchronized boolean corosyncReachable() {
+        return view instanceof CorosyncView.Reachable;
+    }
+
+    synchronized boolean apiReachable() {
+        return publisher != null && publisher.apiReachable() && heartbeat.apiReachable();
+    }
+
+    private void onView(CorosyncView next, Instant since) {
+        if (next instanceof CorosyncView.Reachable reachable && nodeName == null) {
+            // No NODE_NAME: the corosync node maps to the Kubernetes node of the same name.
+            name(StatusReport.defaultNodeName(reachable.snapshot()));
+        }
+        synchronized (this) {
+            view = next;
+            recompute(since);
+        }
+    }
+
+    /** Once the node's name is known, the Kubernetes side starts: status writer, heartbeat, spec watch. */
+    private synchronized void name(String name) {
+        if (nodeName != null) {
+            return;
+        }
+        nodeName = name;
+        LOG.infof("agent for Kubernetes node %s; heartbeat Lease %s/%s", name, config.namespace(), name);
+        publisher = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()), metrics);
+        heartbeat = new Heartbeat(client, name, config.namespace(), config.leaseDuration(), config.renewInterval(),
+                metrics);
+        resumeFromTheApiServer();
+        publisher.start();
+        heartbeat.start();
+        specInformer = client.resources(QuorumStatus.class).withName(name).runnableInformer(0);
+        specInformer.exceptionHandler((started, failure) -> true); // keep watching through API outages
+        specInformer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(QuorumStatus qs) {
+                onSpec(qs);
+            }
+
+            @Override
+            public void onUpdate(QuorumStatus old, QuorumStatus qs) {
+                onSpec(qs);
+            }
+
+            @Override
+            public void onDelete(QuorumStatus qs, boolean unknownFinalState) {
+                LOG.warnf("QuorumStatus %s was deleted; writing it again", qs.getMetadata().getName());
+                synchronized (Agent.this) {
+                    publisher.assumeWritten(null);
+                    reported = null;
+                    recompute(Instant.now());
+                }
+            }
+        });
+        specInformer.start();
+    }
+
+    /** After a restart, carry on from what the API server shows: transition times and applied votes. */
+    private void resumeFromTheApiServer() {
+        try {
+            QuorumStatus existing = client.resources(QuorumStatus.class).withName(nodeName).get();
+            if (existing != null && existing.getStatus() != null) {
+                reported = existing.getStatus();
+                publisher.assumeWritten(existing.getStatus());
+            }
+        } catch (KubernetesClientException e) {
+            LOG.warnf("cannot read QuorumStatus %s yet: %s", nodeName, e.getMessage());
+        }
+    }
+
+    private void onSpec(QuorumStatus qs) {
+        QuorumStatusSpec spec = qs.getSpec() == null ? new QuorumStatusSpec() : qs.getSpec();
+        VotePlan.Desired next = new VotePlan.Desired(Optional.ofNullable(spec.getVotes()),
+                Optional.ofNullable(spec.getExpectedVotes()), qs.getMetadata().getGeneration());
+        synchronized (this) {
+            if (!next.equals(desired)) {
+                desired = next;
+                applyNotBefore = Instant.MIN;
+                applyBackoff.reset();
+            }
+            recompute(Instant.now());
+        }
+    }
+
+    /** Recomputes the whole status from the inputs and hands it to the writer if it changed. */
+    private void recompute(Instant since) {
+        if (nodeName == null) {
+            return;
+        }
+        Optional<QuorumSnapshot> snapshot = view instanceof CorosyncView.Reachable r
+                ? Optional.of(r.snapshot()) : Optional.empty();
+        VotePlan plan = VotePlan.decide(desired, snapshot);
+        if (plan instanceof VotePlan.Settled settled) {
+            outcome = settled.outcome();
+        } else if (plan instanceof VotePlan.Wait wait) {
+            outcome = wait.outcome();
+        } else if (plan instanceof VotePlan.Apply apply && !applying) {
+            Instant now = Instant.now();
+            if (now.isBefore(applyNotBefore)) {
+                applier.schedule(() -> onRetry(), java.time.Duration.between(now, applyNotBefore).toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } else {
+                applying = true;
+                applier.execute(() -> carryOut(apply));
+            }
+        }
+        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, reported, Instant.now());
+        if (!next.equals(reported)) {
+            logTransition(reported, next);
+            reported = next;
+            metrics.update(next);
+            publisher.offer(next, since);
+        }
+    }
+
+    private void onRetry() {
+        synchronized (this) {
+            recompute(Instant.now());
+        }
+    }
+
+    /** setvotes for this node and setexpected, as the plan says; then corosync's own figures decide. */
+    private void carryOut(VotePlan.Apply apply) {
+        ApplyOutcome result;
+        try {
+            corosync.withVotequorum(votequorum -> {
+                apply.votes().ifPresent(votes -> votequorum.setVotes(apply.localNodeId(), votes));
+                apply.expectedVotes().ifPresent(votequorum::setExpected);
+                return true;
+            }).orElseThrow(() -> new CorosyncException("votequorum_setvotes", 2, "corosync is not connected"));
+            LOG.infof("applied %s%s (generation %s)", apply.votes().map(v -> "votes=" + v + " ").orElse(""),
+                    apply.expectedVotes().map(e -> "expectedVotes=" + e).orElse(""), apply.desired().generation());
+            result = VotePlan.applied(apply.desired());
+            applyBackoff.reset();
+        } catch (CorosyncException e) {
+            result = VotePlan.refused(apply.desired(), e.error().name(), "corosync refused: " + e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            result = VotePlan.refused(apply.desired(), "Invalid", e.getMessage());
+        }
+        Optional<QuorumSnapshot> fresh = Optional.empty();
+        try {
+            fresh = corosync.snapshotNow(); // setvotes is not announced by a callback
+        } catch (RuntimeException e) {
+            LOG.debugf("no fresh snapshot after applying votes: %s", e.getMessage());
+        }
+        synchronized (this) {
+            applying = false;
+            if (!"Applied".equals(result.reason())) {
+                java.time.Duration pause = applyBackoff.next();
+                applyNotBefore = Instant.now().plus(pause);
+                LOG.warnf("%s; retrying in %d ms", result.message(), pause.toMillis());
+            }
+            outcome = result;
+            if (fresh.isPresent()) {
+                view = new CorosyncView.Reachable(fresh.get());
+            }
+            recompute(Instant.now());
+        }
+    }
+
+    /** One structured log line per change of quorum, ring or membership. */
+    private static void logTransition(QuorumStatusStatus before, QuorumStatusStatus after) {
+        if (before != null && Objects.equals(before.getQuorate(), after.getQuorate())
+                && Objects.equals(before.getRingId(), after.getRingId())
+                && Objects.equals(before.getMembers(), after.getMembers())
+                && Objects.equals(before.getExpectedVotes(), after.getExpectedVotes())
+                && Objects.equals(before.getNodeVotes(), after.getNodeVotes())) {
+            return;
+        }
+        LOG.infof("transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s",
+                after.getNodeName(), after.getQuorate() == null ? "unknown" : after.getQuorate(),
+                after.getRingId() == null ? "-" : after.getRingId(),
+                after.getMembers().stream().filter(m -> m.state() == io.votequorum.model.MemberState.Member)
+                        .map(m -> String.valueOf(m.nodeId())).collect(Collectors.joining(",")),
+                after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum());
+    }
+
+    @Override
+    public void close() {
+        corosync.close();
+        applier.shutdownNow();
+        synchronized (this) {
+            if (specInformer != null) {
+                specInformer.stop();
+            }
+            if (heartbeat != null) {
+                heartbeat.close();
+            }
+            if (publisher != null) {
+                publisher.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.votequorum.agent;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusStatus;
+import org.jboss.logging.Logger;
+
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The one writer of this node's QuorumStatus status. It holds only the newest status: a burst of
+ * offers gives one write, a write that fails is retried with backoff, and an older status can never
+ * be written after a newer one. Nothing is written when nothing changed.
+ */
+final class StatusPublisher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(StatusPublisher.class);
+    static final String FIELD_MANAGER = "votequorum-agent";
+
+    private record Pending(QuorumStatusStatus status, Instant since) {
+    }
+
+    private final KubernetesClient client;
+    private final String nodeName;
+    private final Backoff backoff;
+    private final AgentMetrics metrics;
+    private final Thread thread;
+    private Pending latest;
+    private QuorumStatusStatus written;
+    private volatile boolean running = true;
+    private volatile boolean apiReachable = true;
+
+    StatusPublisher(KubernetesClient client, String nodeName, Backoff backoff, AgentMetrics metrics) {
+        this.client = client;
+        this.nodeName = nodeName;
+        this.backoff = backoff;
+        this.metrics = metrics;
+        this.thread = new Thread(this::run, "status-writer");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** The status the API should show; {@code since} is when the change behind it reached the agent. */
+    synchronized void offer(QuorumStatusStatus status, Instant since) {
+        if (latest != null && latest.status().equals(status)) {
+            return;
+        }
+        latest = new Pending(status, latest != null && !latest.status().equals(written) ? latest.since() : since);
+        notifyAll();
+    }
+
+    /** The status the API server acknowledged last, to start from after a restart. */
+    synchronized void assumeWritten(QuorumStatusStatus status) {
+        written = status;
+    }
+
+    boolean apiReachable() {
+        return apiReachable;
+    }
+
+    private synchronized Pending awaitChange() throws InterruptedException {
+        while (running && (latest == null || latest.status().equals(written))) {
+            wait();
+        }
+        return latest;
+    }
+
+    private synchronized void acknowledge(Pending pending) {
+        written = pending.status();
+    }
+
+    private void run() {
+        while (running) {
+            Pending pending;
+            try {
+                pending = awaitChange();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (pending == null) {
+                return;
+            }
+            try {
+                write(pending.status());
+                acknowledge(pending);
+                metrics.statusWritten(Duration.between(pending.since(), Instant.now()));
+                if (!apiReachable) {
+                    LOG.info("API server reachable again; status written");
+                }
+                apiReachable = true;
+                backoff.reset();
+            } catch (KubernetesClientException e) {
+                metrics.apiWrite("QuorumStatus", false);
+                if (apiReachable) {
+                    LOG.warnf("cannot write QuorumStatus %s: %s; keeping the newest status and retrying", nodeName,
+                            e.getMessage());
+                }
+                apiReachable = false;
+                try {
+                    Thread.sleep(backoff.next().toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void write(QuorumStatusStatus status) {
+        QuorumStatus report = new QuorumStatus();
+        report.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
+        report.setSpec(null);
+        report.setStatus(status);
+        PatchContext apply = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(FIELD_MANAGER).withForce(true).build();
+        try {
+            client.resource(report).subresource("status").patch(apply);
+            metrics.apiWrite("QuorumStatus", true);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                throw e;
+            }
+            create();
+            client.resource(report).subresource("status").patch(apply);
+            metrics.apiWrite("QuorumStatus", true);
+        }
+    }
+
+    /** The object does not exist yet: create it empty, its spec left to the operator. */
+    private void create() {
+        QuorumStatus shell = new QuorumStatus();
+        shell.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
+        shell.setSpec(null);
+        shell.setStatus(null);
+        try {
+            client.resource(shell).create();
+            metrics.apiWrite("QuorumStatus", true);
+            LOG.infof("created QuorumStatus %s", nodeName);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        synchronized (this) {
+            notifyAll();
+        }
+        thread.interrupt();
+    }
+}

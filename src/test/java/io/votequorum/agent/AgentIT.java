@@ -1,0 +1,335 @@
+package io.votequorum.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.votequorum.model.Conditions;
+import io.votequorum.model.MemberState;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.RingId;
+import io.votequorum.testenv.AgentProcess;
+import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.KubeApiServer;
+import io.votequorum.testenv.QuorumToolOutput;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent, one process per node inside the node's namespace, against a real 3-node corosync
+ * cluster and a real API server reached over the bridge.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentIT {
+
+    static final String NAMESPACE = "votequorum-system";
+    private static final Duration CHANGE = Duration.ofSeconds(45);
+    private static final Path LOGS = Path.of("target", "agent-it");
+
+    private static KubeApiServer api;
+    private static KubernetesClient client;
+    private static CorosyncCluster cluster;
+    private static Path kubeconfig;
+    private static final AgentProcess[] agents = new AgentProcess[4];
+
+    @BeforeAll
+    static void startEverything() throws IOException {
+        api = KubeApiServer.start().withCrds();
+        client = api.client();
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+        cluster = CorosyncCluster.builder().nodes(3).clusterName("agents").start();
+        kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
+        for (int node = 1; node <= 3; node++) {
+            agents[node] = AgentProcess.start(cluster, node, kubeconfig, NAMESPACE, LOGS);
+        }
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        for (AgentProcess agent : agents) {
+            if (agent != null) {
+                agent.close();
+            }
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    static QuorumStatusStatus status(int node) {
+        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
+        assertThat(qs).as("QuorumStatus node%d", node).isNotNull();
+        return qs.getStatus();
+    }
+
+    static List<Long> members(QuorumStatusStatus status) {
+        return status.getMembers().stream().filter(m -> m.state() == MemberState.Member).map(m -> m.nodeId()).toList();
+    }
+
+    static String condition(QuorumStatusStatus status, String type) {
+        return Conditions.find(status.getConditions(), type).map(Condition::getStatus).orElse("missing");
+    }
+
+    private static void allQuorateWithThreeMembers() {
+        await().atMost(CHANGE).untilAsserted(() -> {
+            RingId ring = status(1).getRingId();
+            for (int node = 1; node <= 3; node++) {
+                QuorumStatusStatus s = status(node);
+                assertThat(s.getQuorate()).as("node%d quorate", node).isTrue();
+                assertThat(s.getMemberCount()).as("node%d members", node).isEqualTo(3);
+                assertThat(s.getRingId()).as("node%d ring", node).isEqualTo(ring);
+            }
+        });
+    }
+
+    @Test
+    @Order(1)
+    void everyNodeReportsItsQuorumWithTheFieldsCorosyncShows() throws Exception {
+        allQuorateWithThreeMembers();
+        for (int node = 1; node <= 3; node++) {
+            QuorumStatusStatus s = status(node);
+            QuorumToolOutput reference = QuorumToolOutput.parse(cluster.quorumtool(node));
+            assertThat(s.getNodeName()).isEqualTo("node" + node);
+            assertThat(s.getNodeId()).isEqualTo(node);
+            assertThat(s.getClusterName()).isEqualTo("agents");
+            assertThat(s.getExpectedVotes()).isEqualTo(reference.number("Expected votes"));
+            assertThat(s.getTotalVotes()).isEqualTo(reference.number("Total votes"));
+            assertThat(s.getQuorum()).isEqualTo(reference.number("Quorum"));
+            assertThat(s.getRingId().toString()).isEqualTo(reference.field("Ring ID"));
+            assertThat(s.getMembers()).extracting(m -> m.name()).containsExactly("node1", "node2", "node3");
+            assertThat(condition(s, AgentStatus.COROSYNC_REACHABLE)).isEqualTo("True");
+            assertThat(condition(s, AgentStatus.QUORATE)).isEqualTo("True");
+            assertThat(s.getLastTransitionTime()).isNotBlank();
+        }
+        Lease lease = client.leases().inNamespace(NAMESPACE).withName("node1").get();
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("node1");
+        assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(10);
+
+        String table = kubectl("get", "qs");
+        assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
+                .containsExactly("NAME", "NODEID", "QUORATE", "VOTES", "EXPECTED", "TOTAL", "QUORUM", "MEMBERS", "RING",
+                        "AGE");
+        assertThat(table).containsPattern("node2\\s+2\\s+true\\s+1\\s+3\\s+3\\s+2\\s+3\\s+\\d+");
+    }
+
+    @Test
+    @Order(2)
+    void aPartitionedNodeIsReportedOnBothSidesAndTheHealToo() {
+        RingId before = status(1).getRingId();
+        // nftables drops between node 3 and the others; node 3 still reaches the API server.
+        cluster.isolate(3, 1);
+        cluster.isolate(3, 2);
+
+        await().atMost(CHANGE).untilAsserted(() -> {
+            for (int node = 1; node <= 2; node++) {
+                QuorumStatusStatus s = status(node);
+                assertThat(s.getQuorate()).isTrue();
+                assertThat(members(s)).containsExactly(1L, 2L);
+                assertThat(s.getRingId()).isNotEqualTo(before);
+            }
+            QuorumStatusStatus cut = status(3);
+            assertThat(cut.getQuorate()).as("node3 quorate").isFalse();
+            assertThat(members(cut)).containsExactly(3L);
+            assertThat(condition(cut, AgentStatus.QUORATE)).isEqualTo("False");
+        });
+        assertThat(status(1).getRingId()).isEqualTo(status(2).getRingId());
+
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+    }
+
+    @Test
+    @Order(3)
+    void withNothingChangingTheApiServerSeesOnlyLeaseRenewals() throws Exception {
+        allQuorateWithThreeMembers();
+        Thread.sleep(3000); // let the last transition's writes land
+        Instant from = Instant.now();
+        Thread.sleep(Duration.ofSeconds(Long.getLong("agent.idleSeconds", 60)).toMillis());
+        Instant to = Instant.now();
+
+        Map<String, Integer> writes = writesBetween(from, to);
+        assertThat(writes.getOrDefault("quorumstatuses", 0)).as("QuorumStatus writes while idle: %s", writes).isZero();
+        assertThat(writes.getOrDefault("leases", 0)).as("Lease renewals while idle").isGreaterThanOrEqualTo(
+                3 * 20);
+        assertThat(writes.keySet()).as("nothing else is written").containsOnly("leases");
+    }
+
+    @Test
+    @Order(4)
+    void corosyncRestartedUnderTheAgentFlipsTheConditionAndStatusCatchesUp() {
+        cluster.stopCorosync(2);
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumStatusStatus s = status(2);
+            assertThat(condition(s, AgentStatus.COROSYNC_REACHABLE)).isEqualTo("False");
+            assertThat(s.getQuorate()).as("quorate unknown").isNull();
+            assertThat(condition(s, AgentStatus.QUORATE)).isEqualTo("Unknown");
+            assertThat(members(status(1))).containsExactly(1L, 3L);
+        });
+
+        cluster.startCorosync(2);
+        await().atMost(CHANGE).untilAsserted(() ->
+                assertThat(condition(status(2), AgentStatus.COROSYNC_REACHABLE)).isEqualTo("True"));
+        allQuorateWithThreeMembers();
+        assertThat(agents[2].alive()).isTrue();
+    }
+
+    @Test
+    @Order(5)
+    void specVotesAreAppliedAndARefusalIsReportedWithCorosyncsReason() {
+        patchSpec(1, Map.of("votes", 2));
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumToolOutput reference = QuorumToolOutput.parse(cluster.quorumtool(2));
+            assertThat(reference.members()).anySatisfy(r -> assertThat(r).extracting("nodeId", "votes")
+                    .containsExactly(1L, 2));
+            QuorumStatusStatus s = status(1);
+            assertThat(s.getNodeVotes()).isEqualTo(2);
+            assertThat(condition(s, AgentStatus.APPLIED)).isEqualTo("True");
+            assertThat(s.getApplied().votes()).isEqualTo(2);
+            assertThat(s.getObservedGeneration()).isEqualTo(generation(1));
+        });
+
+        // Expected votes below the votes present: corosync refuses, and says why.
+        patchSpec(2, Map.of("expectedVotes", 1));
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumStatusStatus s = status(2);
+            Condition applied = Conditions.find(s.getConditions(), AgentStatus.APPLIED).orElseThrow();
+            assertThat(applied.getStatus()).isEqualTo("False");
+            assertThat(applied.getReason()).isEqualTo("CS_ERR_INVALID_PARAM");
+            assertThat(applied.getMessage()).contains("votequorum_setexpected(1)", "votes present");
+            assertThat(applied.getObservedGeneration()).isEqualTo(generation(2));
+        });
+        assertThat(QuorumToolOutput.parse(cluster.quorumtool(2)).number("Expected votes")).isEqualTo(4);
+
+        // Back to one vote each and 3 expected: votes first, since corosync takes no expected votes below them.
+        patchSpec(2, null);
+        patchSpec(1, Map.of("votes", 1, "expectedVotes", 3));
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumToolOutput reference = QuorumToolOutput.parse(cluster.quorumtool(3));
+            assertThat(reference.number("Total votes")).isEqualTo(3);
+            assertThat(reference.number("Expected votes")).isEqualTo(3);
+            assertThat(condition(status(1), AgentStatus.APPLIED)).isEqualTo("True");
+            assertThat(condition(status(2), AgentStatus.APPLIED)).isEqualTo("True");
+        });
+    }
+
+    @Test
+    @Order(6)
+    void aKilledAndRestartedAgentLeavesOneCorrectObject() throws Exception {
+        QuorumStatusStatus before = status(3);
+        agents[3].kill();
+        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS);
+        await().atMost(CHANGE).until(() -> agents[3].log().contains("agent for Kubernetes node node3"));
+        allQuorateWithThreeMembers();
+        assertThat(client.resources(QuorumStatus.class).list().getItems()).extracting(q -> q.getMetadata().getName())
+                .containsExactlyInAnyOrder("node1", "node2", "node3");
+        assertThat(status(3).getLastTransitionTime()).as("kept across the restart")
+                .isEqualTo(before.getLastTransitionTime());
+    }
+
+    @Test
+    @Order(7)
+    void anApiServerRestartIsSurvivedAndNoTransitionIsLost() throws Exception {
+        RingId before = status(1).getRingId();
+        api.restart(Duration.ofSeconds(1));
+        // Right after it returns, a transition reaches it.
+        cluster.cut(3);
+        await().atMost(CHANGE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(members(status(1))).containsExactly(1L, 2L);
+            assertThat(members(status(2))).containsExactly(1L, 2L);
+            assertThat(status(1).getRingId()).isNotEqualTo(before);
+        });
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+        for (int node = 1; node <= 3; node++) {
+            assertThat(agents[node].alive()).as("agent %d alive", node).isTrue();
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aTransitionWhileTheApiServerIsDownIsWrittenWhenItReturns() throws Exception {
+        RingId before = status(1).getRingId();
+        Thread apiDown = new Thread(() -> {
+            try {
+                api.restart(Duration.ofSeconds(12));
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        apiDown.start();
+        Thread.sleep(1500);
+        cluster.cut(3); // the agents see this while the API server is away
+        apiDown.join(TimeUnit.MINUTES.toMillis(3));
+        await().atMost(CHANGE).ignoreExceptions().untilAsserted(() -> {
+            assertThat(members(status(1))).containsExactly(1L, 2L);
+            assertThat(status(1).getRingId()).isNotEqualTo(before);
+        });
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+    }
+
+    private static void patchSpec(int node, Map<String, Object> spec) {
+        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
+        Map<String, Object> values = spec == null ? Map.of() : spec;
+        qs.getSpec().setVotes((Integer) values.get("votes"));
+        qs.getSpec().setExpectedVotes((Integer) values.get("expectedVotes"));
+        client.resource(qs).update();
+    }
+
+    private static Long generation(int node) {
+        return client.resources(QuorumStatus.class).withName("node" + node).get().getMetadata().getGeneration();
+    }
+
+    /** Writes the API server itself recorded in its audit log between two instants, by resource. */
+    private static Map<String, Integer> writesBetween(Instant from, Instant to) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(api.auditLog())) {
+            JsonNode event = json.readTree(line);
+            Instant at = Instant.parse(event.path("requestReceivedTimestamp").asText());
+            // The agents use the test's client certificate; the API server's own leases are not theirs.
+            String user = event.at("/user/username").asText();
+            if (at.isBefore(from) || at.isAfter(to) || !user.equals("votequorum-test-admin")) {
+                continue;
+            }
+            counts.merge(event.at("/objectRef/resource").asText(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private static String kubectl(String... args) throws Exception {
+        Path config = LOGS.resolve("kubeconfig-host.yaml");
+        Files.writeString(config, api.kubeconfig());
+        List<String> command = new ArrayList<>(List.of(
+                KubeApiServer.kubectl().toString(), "--kubeconfig", config.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
+    }
+}

@@ -1,0 +1,85 @@
+package io.votequorum.testenv;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packaged agent, started inside a corosync node's namespace as a DaemonSet pod would run on
+ * that node, with the JVM settings the deployment uses and a kubeconfig that reaches the API server
+ * over the bridge.
+ */
+public final class AgentProcess implements AutoCloseable {
+
+    /** The agent's JVM footprint settings; the same as in deploy/ and the README. */
+    public static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx48m", "-Xss256k", "-XX:+UseSerialGC",
+            "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=24m", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-Xshare:auto");
+
+    private static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
+            .toAbsolutePath();
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    private final int node;
+    private final Path log;
+    private final Process process;
+
+    private AgentProcess(int node, Path log, Process process) {
+        this.node = node;
+        this.log = log;
+        this.process = process;
+    }
+
+    /** Starts the agent for node I, named nodeI in Kubernetes, its Lease in {@code namespace}. */
+    public static AgentProcess start(CorosyncCluster cluster, int node, Path kubeconfig, String namespace, Path logDir,
+            String... extraOptions) throws IOException {
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("agent-node" + node + "-" + System.nanoTime() + ".log");
+        List<String> command = new ArrayList<>(List.of("env", "NODE_NAME=" + cluster.nodeName(node),
+                "KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=" + namespace, JAVA));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of(extraOptions));
+        command.addAll(List.of("-jar", JAR.toString(), "agent"));
+        return new AgentProcess(node, log, cluster.start(node, log, command));
+    }
+
+    /** Writes a kubeconfig that reaches the API server from inside the nodes' namespaces. */
+    public static Path kubeconfigForNodes(KubeApiServer api, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("kubeconfig-nodes.yaml");
+        Files.writeString(file, api.kubeconfigVia(CorosyncCluster.HOST_ADDRESS));
+        return file;
+    }
+
+    public int node() {
+        return node;
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The agent's JVM, for measuring its memory and CPU. */
+    public ProcessHandle jvm() {
+        return process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no agent JVM below " + process.pid()));
+    }
+
+    /** Kills the agent's JVM outright (SIGKILL), as a crashed pod. */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    /** Stops the agent with SIGTERM, as Kubernetes stops a pod. */
+    @Override
+    public void close() {
+        CorosyncCluster.stop(process);
+    }
+}
