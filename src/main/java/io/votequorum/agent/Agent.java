@@ -183,7 +183,7 @@ final class Agent implements AutoCloseable {
         }
         QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, reported, Instant.now());
         if (!next.equals(reported)) {
-            logTransition(reported, next);
+            logTransition(reported, next, since);
             reported = next;
             metrics.update(next);
             publisher.offer(next, since);
@@ -236,7 +236,7 @@ final class Agent implements AutoCloseable {
     }
 
     /** One structured log line per change of quorum, ring or membership. */
-    private static void logTransition(QuorumStatusStatus before, QuorumStatusStatus after) {
+    private static void logTransition(QuorumStatusStatus before, QuorumStatusStatus after, Instant callback) {
         if (before != null && Objects.equals(before.getQuorate(), after.getQuorate())
                 && Objects.equals(before.getRingId(), after.getRingId())
                 && Objects.equals(before.getMembers(), after.getMembers())
@@ -244,12 +244,13 @@ final class Agent implements AutoCloseable {
                 && Objects.equals(before.getNodeVotes(), after.getNodeVotes())) {
             return;
         }
-        LOG.infof("transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s",
+        LOG.infof("transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s "
+                        + "callback=%s",
                 after.getNodeName(), after.getQuorate() == null ? "unknown" : after.getQuorate(),
                 after.getRingId() == null ? "-" : after.getRingId(),
                 after.getMembers().stream().filter(m -> m.state() == io.votequorum.model.MemberState.Member)
                         .map(m -> String.valueOf(m.nodeId())).collect(Collectors.joining(",")),
-                after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum());
+                after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum(), callback);
     }
 
     @Override

@@ -128,6 +128,12 @@ class AgentIT {
         assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("node1");
         assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(10);
 
+        assertThat(http(1, "/q/health/ready")).contains("\"status\": \"UP\"", "corosyncReachable");
+        String metrics = http(1, "/q/metrics");
+        assertThat(metrics).contains("votequorum_quorate 1.0", "votequorum_members 3.0", "votequorum_quorum 2.0",
+                "votequorum_flag{flag=\"Quorate\"} 1.0", "votequorum_api_writes_total{kind=\"Lease\",result=\"success\"}",
+                "votequorum_status_write_latency_seconds_bucket");
+
         String table = kubectl("get", "qs");
         assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
                 .containsExactly("NAME", "NODEID", "QUORATE", "VOTES", "EXPECTED", "TOTAL", "QUORUM", "MEMBERS", "RING",
@@ -187,6 +193,8 @@ class AgentIT {
             assertThat(s.getQuorate()).as("quorate unknown").isNull();
             assertThat(condition(s, AgentStatus.QUORATE)).isEqualTo("Unknown");
             assertThat(members(status(1))).containsExactly(1L, 3L);
+            assertThat(http(2, "/q/health/ready")).contains("\"status\": \"DOWN\"");
+            assertThat(http(2, "/q/metrics")).contains("votequorum_quorate -1.0");
         });
 
         cluster.startCorosync(2);
@@ -194,6 +202,8 @@ class AgentIT {
                 assertThat(condition(status(2), AgentStatus.COROSYNC_REACHABLE)).isEqualTo("True"));
         allQuorateWithThreeMembers();
         assertThat(agents[2].alive()).isTrue();
+        await().atMost(CHANGE).untilAsserted(() ->
+                assertThat(http(2, "/q/health/ready")).contains("\"status\": \"UP\""));
     }
 
     @Test
@@ -289,6 +299,11 @@ class AgentIT {
         });
         cluster.heal(3);
         allQuorateWithThreeMembers();
+    }
+
+    /** An HTTP GET to the agent on node I, from inside that node, as the kubelet's probes do. */
+    private static String http(int node, String path) {
+        return cluster.exec(node, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8080" + path).output();
     }
 
     private static void patchSpec(int node, Map<String, Object> spec) {

@@ -1,0 +1,155 @@
+package io.votequorum.agent;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.testenv.AgentProcess;
+import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.KubeApiServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Not a test: prints the agent's callback-to-status-visible latency over real partitions, and its
+ * memory and CPU while nothing changes. Run with {@code make bench}.
+ */
+class AgentBenchmark {
+
+    private static final int CYCLES = Integer.getInteger("bench.cycles", 10);
+    private static final Duration IDLE = Duration.ofSeconds(Long.getLong("bench.agentIdleSeconds", 300));
+    private static final Path LOGS = Path.of("target", "agent-bench");
+    private static final Pattern TRANSITION = Pattern.compile(
+            "transition node=(\\S+) quorate=\\S+ ring=(\\S+) .* callback=(\\S+)");
+
+    @Test
+    void callbackToVisibleAndIdleFootprint() throws Exception {
+        try (KubeApiServer api = KubeApiServer.start().withCrds();
+                CorosyncCluster cluster = CorosyncCluster.builder().nodes(3).clusterName("bench").start()) {
+            KubernetesClient client = api.client();
+            client.resource(new NamespaceBuilder().withNewMetadata().withName(AgentIT.NAMESPACE).endMetadata()
+                    .build()).create();
+            Path kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
+            List<AgentProcess> agents = new ArrayList<>();
+            Map<String, Instant> visible = new ConcurrentHashMap<>();
+            SharedIndexInformer<QuorumStatus> watch = client.resources(QuorumStatus.class).inform(
+                    new ResourceEventHandler<>() {
+                        @Override
+                        public void onAdd(QuorumStatus qs) {
+                            seen(qs);
+                        }
+
+                        @Override
+                        public void onUpdate(QuorumStatus old, QuorumStatus qs) {
+                            seen(qs);
+                        }
+
+                        @Override
+                        public void onDelete(QuorumStatus qs, boolean unknown) {
+                        }
+
+                        private void seen(QuorumStatus qs) {
+                            if (qs.getStatus() != null && qs.getStatus().getRingId() != null) {
+                                visible.putIfAbsent(qs.getMetadata().getName() + " " + qs.getStatus().getRingId(),
+                                        Instant.now());
+                            }
+                        }
+                    });
+            try {
+                for (int node = 1; node <= 3; node++) {
+                    agents.add(AgentProcess.start(cluster, node, kubeconfig, AgentIT.NAMESPACE, LOGS));
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> visible.size() >= 3);
+                for (int i = 0; i < CYCLES; i++) {
+                    int before = visible.size();
+                    cluster.isolate(3, 1);
+                    cluster.isolate(3, 2);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> visible.size() >= before + 3);
+                    cluster.heal(3);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> visible.size() >= before + 6);
+                }
+
+                List<Double> latencies = new ArrayList<>();
+                for (AgentProcess agent : agents) {
+                    for (String line : agent.log().lines().toList()) {
+                        Matcher m = TRANSITION.matcher(line);
+                        if (m.find() && !m.group(2).equals("-")) {
+                            Instant seen = visible.get(m.group(1) + " " + m.group(2));
+                            if (seen != null) {
+                                latencies.add(Duration.between(Instant.parse(m.group(3)), seen).toNanos() / 1e6);
+                            }
+                        }
+                    }
+                }
+                assertThat(latencies).hasSizeGreaterThanOrEqualTo(6 * CYCLES);
+
+                Thread.sleep(10_000); // settle before the idle window
+                List<long[]> start = agents.stream().map(a -> usage(a.jvm())).toList();
+                Thread.sleep(IDLE.toMillis());
+                List<long[]> end = agents.stream().map(a -> usage(a.jvm())).toList();
+
+                StringBuilder report = new StringBuilder();
+                report.append(String.format(Locale.ROOT, "agent callback -> QuorumStatus visible to a watch: %s "
+                        + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n", stats(latencies),
+                        latencies.size(), CYCLES));
+                for (int i = 0; i < agents.size(); i++) {
+                    double cpuSeconds = (end.get(i)[1] - start.get(i)[1]) / 100.0;
+                    report.append(String.format(Locale.ROOT, "agent node%d idle %d s: RSS %.1f MiB (start of "
+                            + "window %.1f MiB), CPU %.2f s (%.3f%% of one core)%n", i + 1, IDLE.toSeconds(),
+                            end.get(i)[0] / 1024.0, start.get(i)[0] / 1024.0, cpuSeconds,
+                            100 * cpuSeconds / IDLE.toSeconds()));
+                }
+                report.append("agent JVM options: ").append(String.join(" ", AgentProcess.JVM_OPTIONS)).append('\n');
+                System.out.print(report);
+                Path out = Path.of("target", "benchmarks", "agent.txt");
+                Files.createDirectories(out.getParent());
+                Files.writeString(out, report.toString());
+            } finally {
+                watch.close();
+                agents.forEach(AgentProcess::close);
+            }
+        }
+    }
+
+    /** [VmRSS in KiB, utime + stime in clock ticks] of a process, from /proc. */
+    private static long[] usage(ProcessHandle process) {
+        try {
+            long rss = Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                    .findFirst().orElseThrow();
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return new long[] {rss, ticks};
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc for " + process.pid(), e);
+        }
+    }
+
+    private static String stats(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(sorted, 50),
+                percentile(sorted, 99), sorted.get(sorted.size() - 1));
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
+    }
+}
