@@ -12,10 +12,12 @@ import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.status.StatusReport;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -84,11 +86,14 @@ final class Agent implements AutoCloseable {
 
     private void onView(CorosyncView next, Instant since) {
         if (next instanceof CorosyncView.Reachable reachable && nodeName == null) {
-            // No NODE_NAME: the corosync node maps to the Kubernetes node of the same name.
-            name(StatusReport.defaultNodeName(reachable.snapshot()));
+            mappedNodeName(reachable.snapshot()).ifPresent(this::name);
         }
         synchronized (this) {
+            boolean firstContact = !(view instanceof CorosyncView.Reachable) && next instanceof CorosyncView.Reachable;
             view = next;
+            if (firstContact && nodeName != null && config.nodeName().isPresent()) {
+                checkNodeLabel(((CorosyncView.Reachable) next).snapshot().config().localNodeId());
+            }
             recompute(since);
         }
     }
@@ -130,6 +135,46 @@ final class Agent implements AutoCloseable {
             }
         });
         specInformer.start();
+    }
+
+    /**
+     * Without NODE_NAME: the Node labelled {@value VoteQuorumApi#NODE_ID_LABEL} with this corosync
+     * node id, else the Node named as the corosync node. Empty while the API server cannot answer,
+     * so a guess never picks the wrong node.
+     */
+    private Optional<String> mappedNodeName(QuorumSnapshot snapshot) {
+        long nodeId = snapshot.config().localNodeId();
+        try {
+            List<String> labelled = client.nodes().withLabel(VoteQuorumApi.NODE_ID_LABEL, String.valueOf(nodeId))
+                    .list().getItems().stream().map(n -> n.getMetadata().getName()).toList();
+            if (labelled.size() == 1) {
+                return Optional.of(labelled.get(0));
+            }
+            if (labelled.size() > 1) {
+                LOG.errorf("Nodes %s all carry %s=%d; label exactly one, or set NODE_NAME", labelled,
+                        VoteQuorumApi.NODE_ID_LABEL, nodeId);
+                return Optional.empty();
+            }
+            return Optional.of(StatusReport.defaultNodeName(snapshot));
+        } catch (KubernetesClientException e) {
+            LOG.warnf("cannot map corosync node %d to a Kubernetes node yet: %s", nodeId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** With NODE_NAME set, a Node label that names another corosync node id is a mapping error. */
+    private void checkNodeLabel(long localNodeId) {
+        try {
+            io.fabric8.kubernetes.api.model.Node node = client.nodes().withName(nodeName).get();
+            String labelled = node == null || node.getMetadata().getLabels() == null ? null
+                    : node.getMetadata().getLabels().get(VoteQuorumApi.NODE_ID_LABEL);
+            if (labelled != null && !labelled.equals(String.valueOf(localNodeId))) {
+                LOG.errorf("Node %s carries %s=%s but this is corosync node %d: fix the label or NODE_NAME",
+                        nodeName, VoteQuorumApi.NODE_ID_LABEL, labelled, localNodeId);
+            }
+        } catch (KubernetesClientException e) {
+            LOG.debugf("cannot read Node %s: %s", nodeName, e.getMessage());
+        }
     }
 
     /** After a restart, carry on from what the API server shows: transition times and applied votes. */

@@ -108,6 +108,9 @@ class AgentBenchmark {
                 report.append(String.format(Locale.ROOT, "agent callback -> QuorumStatus visible to a watch: %s "
                         + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n", stats(latencies),
                         latencies.size(), CYCLES));
+                report.append("  samples (ms, in order): ").append(latencies.stream()
+                        .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")))
+                        .append('\n');
                 for (int i = 0; i < agents.size(); i++) {
                     double cpuSeconds = (end.get(i)[1] - start.get(i)[1]) / 100.0;
                     report.append(String.format(Locale.ROOT, "agent node%d idle %d s: RSS %.1f MiB (start of "
@@ -115,7 +118,15 @@ class AgentBenchmark {
                             end.get(i)[0] / 1024.0, start.get(i)[0] / 1024.0, cpuSeconds,
                             100 * cpuSeconds / IDLE.toSeconds()));
                 }
-                report.append("agent JVM options: ").append(String.join(" ", AgentProcess.JVM_OPTIONS)).append('\n');
+                if (Boolean.getBoolean("bench.nmt")) {
+                    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                            String.valueOf(agents.get(0).jvm().pid()), "VM.native_memory", "summary")
+                            .redirectErrorStream(true).start();
+                    report.append(new String(jcmd.getInputStream().readAllBytes()));
+                }
+                report.append("agent JVM options: ").append(String.join(" ", AgentProcess.JVM_OPTIONS))
+                        .append(' ').append(System.getProperty("agent.jvmExtra", "")).append(", environment ")
+                        .append(String.join(" ", AgentProcess.ENVIRONMENT)).append('\n');
                 System.out.print(report);
                 Path out = Path.of("target", "benchmarks", "agent.txt");
                 Files.createDirectories(out.getParent());

@@ -306,6 +306,31 @@ class AgentIT {
         return cluster.exec(node, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8080" + path).output();
     }
 
+    @Test
+    @Order(9)
+    void withoutNodeNameTheNodeIdLabelPicksTheKubernetesNode() throws Exception {
+        agents[3].close();
+        client.resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("edge-three")
+                .addToLabels(io.votequorum.model.VoteQuorumApi.NODE_ID_LABEL, "3").endMetadata().build()).create();
+        AgentProcess unnamed = AgentProcess.start(cluster, 3, null, kubeconfig, NAMESPACE, LOGS);
+        try {
+            await().atMost(CHANGE).untilAsserted(() -> {
+                QuorumStatus qs = client.resources(QuorumStatus.class).withName("edge-three").get();
+                assertThat(qs).isNotNull();
+                assertThat(qs.getStatus().getNodeId()).isEqualTo(3L);
+                assertThat(qs.getStatus().getNodeName()).isEqualTo("edge-three");
+                assertThat(client.leases().inNamespace(NAMESPACE).withName("edge-three").get()).isNotNull();
+            });
+        } finally {
+            unnamed.close();
+            client.resources(QuorumStatus.class).withName("edge-three").delete();
+            client.nodes().withName("edge-three").delete();
+        }
+        // Without the label, the corosync node name is the Kubernetes node name.
+        agents[3] = AgentProcess.start(cluster, 3, null, kubeconfig, NAMESPACE, LOGS);
+        await().atMost(CHANGE).until(() -> agents[3].log().contains("agent for Kubernetes node node3"));
+    }
+
     private static void patchSpec(int node, Map<String, Object> spec) {
         QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
         Map<String, Object> values = spec == null ? Map.of() : spec;

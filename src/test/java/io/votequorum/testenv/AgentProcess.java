@@ -18,6 +18,9 @@ public final class AgentProcess implements AutoCloseable {
             "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=24m", "-XX:TieredStopAtLevel=1",
             "-XX:CICompilerCount=1", "-Xshare:auto");
 
+    /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
+    public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
+
     private static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -35,11 +38,25 @@ public final class AgentProcess implements AutoCloseable {
     /** Starts the agent for node I, named nodeI in Kubernetes, its Lease in {@code namespace}. */
     public static AgentProcess start(CorosyncCluster cluster, int node, Path kubeconfig, String namespace, Path logDir,
             String... extraOptions) throws IOException {
+        return start(cluster, node, cluster.nodeName(node), kubeconfig, namespace, logDir, extraOptions);
+    }
+
+    /** As {@link #start}, with NODE_NAME set to {@code nodeName}, or unset when it is null. */
+    public static AgentProcess start(CorosyncCluster cluster, int node, String nodeName, Path kubeconfig,
+            String namespace, Path logDir, String... extraOptions) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("agent-node" + node + "-" + System.nanoTime() + ".log");
-        List<String> command = new ArrayList<>(List.of("env", "NODE_NAME=" + cluster.nodeName(node),
-                "KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=" + namespace, JAVA));
+        List<String> command = new ArrayList<>(List.of("env"));
+        if (nodeName != null) {
+            command.add("NODE_NAME=" + nodeName);
+        }
+        command.addAll(ENVIRONMENT);
+        command.addAll(List.of("KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=" + namespace, JAVA));
         command.addAll(JVM_OPTIONS);
+        String extra = System.getProperty("agent.jvmExtra", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
         command.addAll(List.of(extraOptions));
         command.addAll(List.of("-jar", JAR.toString(), "agent"));
         return new AgentProcess(node, log, cluster.start(node, log, command));
