@@ -26,7 +26,7 @@ public interface AgentConfig {
     Duration renewInterval();
 
     /** After a callback, how long to wait for the rest of the burst before writing once. */
-    @WithDefault("20ms")
+    @WithDefault("10ms")
     Duration coalesce();
 
     /** First and longest pause between retries (corosync reconnects, API writes, refused votes). */

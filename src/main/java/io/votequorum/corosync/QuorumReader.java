@@ -79,7 +79,9 @@ public final class QuorumReader implements AutoCloseable {
             lastQuorum = Optional.of(q);
         } else if (event instanceof QuorumEvent.MembershipChanged m) {
             lastMembership = Optional.of(m);
-            config = CorosyncConfig.read(cmap); // a new membership may follow a configuration reload
+            if (m.members().stream().anyMatch(id -> config.nodes().stream().noneMatch(n -> n.nodeId() == id))) {
+                config = CorosyncConfig.read(cmap); // a member the nodelist did not have: corosync reloaded it
+            }
         } else if (event instanceof QuorumEvent.Disconnected d) {
             throw d.cause();
         }

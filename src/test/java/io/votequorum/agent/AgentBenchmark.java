@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.Samples;
 import io.votequorum.testenv.KubeApiServer;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,16 @@ class AgentBenchmark {
                 }
                 assertThat(latencies).hasSizeGreaterThanOrEqualTo(6 * CYCLES);
 
+                StringBuilder own = new StringBuilder();
+                for (int node = 1; node <= 3; node++) {
+                    String metrics = cluster.exec(node, "curl", "-s", "--max-time", "5",
+                            "http://127.0.0.1:8080/q/metrics").output();
+                    double sum = metric(metrics, "votequorum_status_write_latency_seconds_sum");
+                    double count = metric(metrics, "votequorum_status_write_latency_seconds_count");
+                    double max = metric(metrics, "votequorum_status_write_latency_seconds_max");
+                    own.append(String.format(Locale.ROOT, "  node%d agent's own callback -> write acknowledged: "
+                            + "mean %.1f ms, max %.1f ms over %.0f writes%n", node, 1000 * sum / count, 1000 * max, count));
+                }
                 Thread.sleep(10_000); // settle before the idle window
                 List<long[]> start = agents.stream().map(a -> usage(a.jvm())).toList();
                 Thread.sleep(IDLE.toMillis());
@@ -106,8 +117,9 @@ class AgentBenchmark {
 
                 StringBuilder report = new StringBuilder();
                 report.append(String.format(Locale.ROOT, "agent callback -> QuorumStatus visible to a watch: %s "
-                        + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n", stats(latencies),
+                        + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n", Samples.summary(latencies),
                         latencies.size(), CYCLES));
+                report.append(own);
                 report.append("  samples (ms, in order): ").append(latencies.stream()
                         .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")))
                         .append('\n');
@@ -138,6 +150,11 @@ class AgentBenchmark {
         }
     }
 
+    private static double metric(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** [VmRSS in KiB, utime + stime in clock ticks] of a process, from /proc. */
     private static long[] usage(ProcessHandle process) {
         try {
@@ -153,14 +170,4 @@ class AgentBenchmark {
         }
     }
 
-    private static String stats(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        return String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(sorted, 50),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1));
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
-    }
 }

@@ -3,6 +3,7 @@ package io.votequorum.corosync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.JsonLines;
 import io.votequorum.testenv.QuorumToolOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -179,13 +180,7 @@ class VotequorumIT {
     }
 
     private static List<JsonNode> lines(Path log) throws IOException {
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("{")) {
-                lines.add(JSON.readTree(line));
-            }
-        }
-        return lines;
+        return JsonLines.read(log);
     }
 
     private static List<String> types(Path log) throws IOException {

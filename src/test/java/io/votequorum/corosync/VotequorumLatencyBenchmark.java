@@ -3,6 +3,7 @@ package io.votequorum.corosync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.Samples;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -99,8 +100,8 @@ class VotequorumLatencyBenchmark {
             String report = String.join("\n",
                     "votequorum membership change -> Java event (" + javaLatency.size() + " transitions, "
                             + CYCLES + " cut/heal cycles of 1 node of 3, token 1000 ms)",
-                    "  binding:              " + stats(javaLatency),
-                    "  corosync-quorumtool -m: " + stats(toolLatency),
+                    "  binding:              " + Samples.summary(javaLatency),
+                    "  corosync-quorumtool -m: " + Samples.summary(toolLatency),
                     "  (measured from corosync's 'A new membership (ring) was formed' log line, ms)",
                     "idle dispatch thread CPU over " + IDLE.toSeconds() + " s: "
                             + String.format(Locale.ROOT, "%.3f ms", idleCpuNanos / 1e6));
@@ -149,17 +150,4 @@ class VotequorumLatencyBenchmark {
         return at;
     }
 
-    private static String stats(List<Double> values) {
-        if (values.isEmpty()) {
-            return "no samples";
-        }
-        List<Double> sorted = values.stream().sorted().toList();
-        return String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms (n=%d)", percentile(sorted, 50),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1), sorted.size());
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
-    }
 }

@@ -3,6 +3,7 @@ package io.votequorum.status;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.JsonLines;
 import io.votequorum.testenv.QuorumToolOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,13 +183,7 @@ class StatusCliIT {
     }
 
     private static List<JsonNode> lines(Path log) throws IOException {
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("{")) {
-                lines.add(JSON.readTree(line));
-            }
-        }
-        return lines;
+        return JsonLines.read(log);
     }
 
     private static List<JsonNode> quorumLines(Path log) throws IOException {

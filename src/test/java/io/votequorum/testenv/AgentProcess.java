@@ -14,9 +14,9 @@ import java.util.List;
 public final class AgentProcess implements AutoCloseable {
 
     /** The agent's JVM footprint settings; the same as in deploy/ and the README. */
-    public static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx48m", "-Xss256k", "-XX:+UseSerialGC",
-            "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=24m", "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1", "-Xshare:auto");
+    public static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx24m", "-Xss256k", "-XX:+UseSerialGC",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxMetaspaceSize=64m",
+            "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xshare:auto");
 
     /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
