@@ -161,14 +161,19 @@ public final class KubeApiServer implements AutoCloseable {
                 }
                 client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
                 client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
-                                .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                                60, TimeUnit.SECONDS);
+                        .waitUntilCondition(KubeApiServer::established, 60, TimeUnit.SECONDS);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + dir, e);
         }
         return this;
+    }
+
+    /** The API server serves the CRD; status and its conditions appear a moment after creation. */
+    private static boolean established(CustomResourceDefinition crd) {
+        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                && crd.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     @Override

@@ -1,0 +1,140 @@
+package io.votequorum.fencing;
+
+import io.votequorum.model.FenceStage;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The whole fenced set, recomputed from scratch on every reconcile (safety rule 2): for each node,
+ * the record it should carry, and why. Pure: reports, nodes, rules and the time in; decisions out.
+ *
+ * @param refusal why nothing new is fenced, when something stops it (no settled quorate view, a
+ *                storm, a pause); empty when the plan is carried out in full
+ */
+public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, Optional<String> refusal) {
+
+    /** One node: the record it carries now, the record it should carry (empty: unfenced), and why. */
+    public record NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired,
+            String reason) {
+
+        public boolean changes() {
+            return !current.equals(desired);
+        }
+    }
+
+    public FencePlan {
+        decisions = List.copyOf(decisions);
+    }
+
+    /** Nodes the plan keeps or puts on the ladder. */
+    public List<NodeDecision> fenced() {
+        return decisions.stream().filter(d -> d.desired().isPresent()).toList();
+    }
+
+    public static FencePlan decide(List<Report> reports, List<NodeFacts> nodes, FencingRules rules, Instant now) {
+        PartitionVerdict verdict = PartitionVerdict.of(reports);
+        if (rules.paused()) {
+            return unchanged(verdict, nodes, "the policy is paused");
+        }
+        if (verdict instanceof PartitionVerdict.NoQuorateView none) {
+            return unchanged(verdict, nodes, none.reason());
+        }
+        QuoratePartition partition = ((PartitionVerdict.Quorate) verdict).partition();
+        List<NodeFacts> cluster = nodes.stream().filter(n -> n.corosyncId().isPresent()).toList();
+        List<NodeFacts> outside = cluster.stream()
+                .filter(n -> !partition.members().contains(n.corosyncId().orElseThrow())).toList();
+
+        // Members still waiting out healthyDelay, or paused, stay fenced and count against the limits too.
+        long waitingToUnfence = cluster.stream().filter(n -> !outside.contains(n))
+                .filter(n -> n.paused() ? n.record().isPresent()
+                        : member(n, partition, rules, now).desired().isPresent()).count();
+
+        Optional<String> refusal = Optional.empty();
+        boolean fenceNew = true;
+        if (!cluster.isEmpty() && outside.size() + waitingToUnfence >= cluster.size()) {
+            refusal = Optional.of(outside.size() == cluster.size()
+                    ? "the quorate partition (ring " + partition.ring() + ") has no Kubernetes node; fencing every "
+                    + "node is never done"
+                    : "fencing " + outside.size() + " more node(s) while " + waitingToUnfence + " wait to be unfenced "
+                    + "would leave no node unfenced; fencing every node is never done");
+            fenceNew = false;
+        } else if (outside.size() + waitingToUnfence > rules.maxFencedNodes()) {
+            refusal = Optional.of(outside.size() + " nodes are outside the quorate partition ("
+                    + outside.stream().map(NodeFacts::name).collect(Collectors.joining(", ")) + ")"
+                    + (waitingToUnfence > 0 ? " and " + waitingToUnfence + " still wait to be unfenced" : "")
+                    + " but maxFencedNodes is " + rules.maxFencedNodes() + "; no further node is fenced");
+            fenceNew = false;
+        }
+
+        List<NodeDecision> decisions = new ArrayList<>();
+        for (NodeFacts node : nodes) {
+            if (node.corosyncId().isEmpty()) {
+                decisions.add(new NodeDecision(node.name(), node.record(), node.record(),
+                        "not mapped to a corosync node"));
+            } else if (node.paused()) {
+                decisions.add(new NodeDecision(node.name(), node.record(), node.record(), "the Node is paused"));
+            } else if (partition.members().contains(node.corosyncId().get())) {
+                decisions.add(member(node, partition, rules, now));
+            } else if (node.record().isEmpty() && !fenceNew) {
+                decisions.add(new NodeDecision(node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow()));
+            } else {
+                decisions.add(outside(node, partition, rules, now));
+            }
+        }
+        return new FencePlan(verdict, decisions, refusal);
+    }
+
+    private static FencePlan unchanged(PartitionVerdict verdict, List<NodeFacts> nodes, String reason) {
+        return new FencePlan(verdict, nodes.stream()
+                .map(n -> new NodeDecision(n.name(), n.record(), n.record(), reason)).toList(), Optional.of(reason));
+    }
+
+    /** A member of the quorate partition: unfenced once it has been a member for healthyDelay. */
+    private static NodeDecision member(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
+        if (node.record().isEmpty()) {
+            return new NodeDecision(node.name(), Optional.empty(), Optional.empty(),
+                    "member of the quorate partition (ring " + partition.ring() + ")");
+        }
+        FenceRecord record = node.record().get();
+        Instant healthySince = record.healthySince().orElse(now);
+        Instant unfenceAt = healthySince.plus(rules.healthyDelay());
+        if (!now.isBefore(unfenceAt)) {
+            return new NodeDecision(node.name(), node.record(), Optional.empty(), "member of the quorate partition "
+                    + "(ring " + partition.ring() + ") since " + healthySince + ", longer than healthyDelay");
+        }
+        return new NodeDecision(node.name(), node.record(), Optional.of(record.healthyFrom(healthySince)),
+                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt);
+    }
+
+    /** Outside the quorate partition: up the ladder as far as the time and the evidence allow. */
+    private static NodeDecision outside(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
+        String why = "not a member of the quorate partition (ring " + partition.ring() + ", members "
+                + new java.util.TreeSet<>(partition.members()) + ")";
+        FenceRecord record = node.record().orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why,
+                Optional.empty()));
+        FenceStage stage = FenceStage.Cordoned;
+        if (!now.isBefore(record.since().plus(rules.evictAfter()))) {
+            stage = FenceStage.Evicted;
+            if (confirmed(node, record, rules, now)) {
+                stage = FenceStage.Fenced;
+            }
+        }
+        if (record.stage().compareTo(stage) > 0) {
+            stage = record.stage(); // the ladder never steps back while the node stays outside
+        }
+        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(stage)), why);
+    }
+
+    /** Safety rule 5: the node's own deadline for fencing itself passed, or it has been silent for fenceTimeout. */
+    private static boolean confirmed(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
+        if (node.selfFenceDeadline().map(deadline -> !now.isBefore(deadline)).orElse(false)) {
+            return true;
+        }
+        Instant lastHeard = node.lastHeartbeat().orElse(record.since());
+        return !now.isBefore(lastHeard.plus(rules.fenceTimeout()));
+    }
+}

@@ -1,0 +1,93 @@
+package io.votequorum.fencing;
+
+import io.votequorum.model.RingId;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Which partition holds quorum, decided from the nodes' reports alone (safety rule 1), or why none
+ * can be trusted. Only a fresh, settled, quorate view counts:
+ * <ul>
+ * <li>a view is the set of fresh quorate reports that carry one ring id;</li>
+ * <li>it is settled when every member of that ring that has a fresh report reports the same ring;</li>
+ * <li>a view its own members contradict is superseded and does not count, without waiting for the
+ *     stale reporter's Lease to expire;</li>
+ * <li>two settled views are ambiguous, and ambiguity means no action;</li>
+ * <li>reports of one ring that cannot all be true (different members, or a reporter outside its own
+ *     ring) make every view untrustworthy: no action.</li>
+ * </ul>
+ */
+public sealed interface PartitionVerdict {
+
+    record Quorate(QuoratePartition partition) implements PartitionVerdict {
+    }
+
+    record NoQuorateView(String reason) implements PartitionVerdict {
+    }
+
+    static PartitionVerdict of(List<Report> reports) {
+        Map<Long, Report> freshById = new TreeMap<>();
+        reports.stream().filter(Report::fresh).forEach(r -> freshById.put(r.nodeId(), r));
+
+        Map<RingId, List<Report>> views = reports.stream().filter(Report::freshQuorate)
+                .collect(Collectors.groupingBy(r -> r.ring().orElseThrow(),
+                        () -> new TreeMap<>(Comparator.comparingLong(RingId::seq).thenComparingLong(RingId::nodeId)),
+                        Collectors.toList()));
+        if (views.isEmpty()) {
+            return new NoQuorateView(reports.stream().noneMatch(Report::fresh)
+                    ? "no node has a fresh heartbeat Lease"
+                    : "no node with a fresh heartbeat reports quorum");
+        }
+
+        List<QuoratePartition> settled = new ArrayList<>();
+        List<String> superseded = new ArrayList<>();
+        List<String> conflicting = new ArrayList<>();
+        for (Map.Entry<RingId, List<Report>> view : views.entrySet()) {
+            RingId ring = view.getKey();
+            Set<Long> members = view.getValue().stream().flatMap(r -> r.members().stream())
+                    .collect(Collectors.toCollection(TreeSet::new));
+            Set<Set<Long>> memberLists = view.getValue().stream().map(Report::members).collect(Collectors.toSet());
+            Optional<Report> outsider = view.getValue().stream().filter(r -> !r.members().contains(r.nodeId()))
+                    .findFirst();
+            if (memberLists.size() != 1) {
+                conflicting.add("ring " + ring + " is reported with different members " + memberLists);
+                continue;
+            }
+            if (outsider.isPresent()) {
+                conflicting.add(outsider.get().nodeName() + " reports ring " + ring + " without being a member of it");
+                continue;
+            }
+            List<String> contradicting = members.stream().map(freshById::get).filter(r -> r != null)
+                    .filter(r -> !r.ring().equals(Optional.of(ring)))
+                    .map(r -> r.nodeName() + " reports " + r.ring().map(Object::toString).orElse("no ring"))
+                    .toList();
+            if (!contradicting.isEmpty()) {
+                superseded.add("ring " + ring + " is not settled: " + String.join(", ", contradicting));
+                continue;
+            }
+            Report any = view.getValue().stream().min(Comparator.comparingLong(Report::nodeId)).orElseThrow();
+            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum()));
+        }
+        if (!conflicting.isEmpty()) {
+            // Reports that cannot all be true: trust none of them.
+            return new NoQuorateView("conflicting reports: " + String.join("; ", conflicting));
+        }
+        if (settled.size() > 1) {
+            return new NoQuorateView("ambiguous: " + settled.stream()
+                    .map(p -> "ring " + p.ring() + " with members " + new TreeSet<>(p.members()))
+                    .collect(Collectors.joining(" and ")) + " both report quorum");
+        }
+        if (settled.isEmpty()) {
+            return new NoQuorateView("no settled quorate view: " + String.join("; ", superseded));
+        }
+        return new Quorate(settled.get(0));
+    }
+}

@@ -1,0 +1,154 @@
+package io.votequorum.fencing;
+
+import io.votequorum.model.FenceStage;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static io.votequorum.fencing.PartitionVerdictTest.R1;
+import static io.votequorum.fencing.PartitionVerdictTest.R2;
+import static io.votequorum.fencing.PartitionVerdictTest.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fencing ladder and safety rules 2 to 5, decided without any Kubernetes call. */
+class FencePlanTest {
+
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final FencingRules RULES = new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60),
+            Duration.ofSeconds(30), 1, false);
+    static final List<Report> NODE3_CUT = List.of(report(1, true, true, R2, 1L, 2L), report(2, true, true, R2, 1L, 2L),
+            report(3, true, false, new io.votequorum.model.RingId(3, 0x14), 3L));
+
+    static NodeFacts node(long id, Optional<FenceRecord> record, Instant lastHeartbeat) {
+        return new NodeFacts("node" + id, Optional.of(id), false, record, Optional.ofNullable(lastHeartbeat),
+                Optional.empty());
+    }
+
+    static List<NodeFacts> three(Optional<FenceRecord> node3, Instant node3Heartbeat) {
+        return List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), node(3, node3, node3Heartbeat));
+    }
+
+    static Optional<FenceStage> stageOf(FencePlan plan, String node) {
+        return plan.decisions().stream().filter(d -> d.node().equals(node)).findFirst().orElseThrow().desired()
+                .map(FenceRecord::stage);
+    }
+
+    @Test
+    void aCutNodeIsCordonedAtOnceAndTheHealthyOnesAreLeftAlone() {
+        FencePlan plan = FencePlan.decide(NODE3_CUT, three(Optional.empty(), T0), RULES, T0);
+        assertThat(plan.refusal()).isEmpty();
+        assertThat(stageOf(plan, "node3")).contains(FenceStage.Cordoned);
+        assertThat(stageOf(plan, "node1")).isEmpty();
+        assertThat(stageOf(plan, "node2")).isEmpty();
+    }
+
+    @Test
+    void evictionWaitsForEvictAfterAndForceWaitsForConfirmation() {
+        FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
+        // The cut node's agent still heartbeats (it reaches the API server): never confirmed by timeout.
+        FencePlan stillHeard = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0.plusSeconds(119)), RULES,
+                T0.plusSeconds(120));
+        assertThat(stageOf(stillHeard, "node3")).contains(FenceStage.Evicted);
+
+        FencePlan early = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(9));
+        assertThat(stageOf(early, "node3")).contains(FenceStage.Cordoned);
+
+        FencePlan silent = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(60));
+        assertThat(stageOf(silent, "node3")).contains(FenceStage.Fenced);
+    }
+
+    @Test
+    void aPassedSelfFenceDeadlineConfirmsFencing() {
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        NodeFacts selfFenced = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted),
+                Optional.of(T0.plusSeconds(14)), Optional.of(T0.plusSeconds(15)));
+        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
+                selfFenced), RULES, T0.plusSeconds(16));
+        assertThat(stageOf(plan, "node3")).contains(FenceStage.Fenced);
+    }
+
+    @Test
+    void theSameInputsGiveTheSamePlanAndTheLadderNeverStepsBack() {
+        FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty());
+        FencePlan once = FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES,
+                T0.plusSeconds(11));
+        FencePlan again = FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES,
+                T0.plusSeconds(11));
+        assertThat(again).isEqualTo(once);
+        assertThat(stageOf(once, "node3")).contains(FenceStage.Fenced);
+        assertThat(once.decisions()).noneMatch(FencePlan.NodeDecision::changes);
+    }
+
+    @Test
+    void aNodeBackInTheQuoratePartitionIsUnfencedAfterHealthyDelay() {
+        List<Report> healed = List.of(report(1, true, true, R1, 1L, 2L, 3L), report(2, true, true, R1, 1L, 2L, 3L),
+                report(3, true, true, R1, 1L, 2L, 3L));
+        FenceRecord fenced = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        FencePlan first = FencePlan.decide(healed, three(Optional.of(fenced), T0), RULES, T0.plusSeconds(100));
+        FenceRecord waiting = first.decisions().get(2).desired().orElseThrow();
+        assertThat(waiting.healthySince()).contains(T0.plusSeconds(100));
+
+        FencePlan soon = FencePlan.decide(healed, three(Optional.of(waiting), T0), RULES, T0.plusSeconds(129));
+        assertThat(stageOf(soon, "node3")).isPresent();
+        FencePlan later = FencePlan.decide(healed, three(Optional.of(waiting), T0), RULES, T0.plusSeconds(130));
+        assertThat(stageOf(later, "node3")).isEmpty();
+        assertThat(later.decisions().get(2).reason()).contains("longer than healthyDelay");
+    }
+
+    @Test
+    void leavingAgainResetsTheHealthyClock() {
+        FenceRecord waiting = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.of(T0.plusSeconds(100)));
+        FencePlan plan = FencePlan.decide(NODE3_CUT, three(Optional.of(waiting), T0), RULES, T0.plusSeconds(110));
+        assertThat(plan.decisions().get(2).desired().orElseThrow().healthySince()).isEmpty();
+    }
+
+    @Test
+    void aStormBeyondMaxFencedNodesFencesNoFurtherNodeAndSaysSo() {
+        List<Report> onlyNode1 = List.of(report(1, true, true, R2, 1L), report(2, false, false, null),
+                report(3, false, false, null));
+        FencePlan plan = FencePlan.decide(onlyNode1, three(Optional.empty(), T0), RULES, T0);
+        assertThat(plan.fenced()).isEmpty();
+        assertThat(plan.refusal()).get().asString().contains("2 nodes are outside", "maxFencedNodes is 1");
+    }
+
+    @Test
+    void withoutASettledQuorateViewNothingChanges() {
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        List<Report> stale = List.of(report(1, false, true, R1, 1L, 2L, 3L), report(2, false, true, R1, 1L, 2L, 3L),
+                report(3, false, true, R1, 1L, 2L, 3L));
+        FencePlan plan = FencePlan.decide(stale, three(Optional.of(evicted), T0), RULES, T0.plusSeconds(600));
+        assertThat(plan.decisions()).noneMatch(FencePlan.NodeDecision::changes);
+        assertThat(plan.refusal()).contains("no node has a fresh heartbeat Lease");
+    }
+
+    @Test
+    void pausedPolicyOrNodeStopsEveryAction() {
+        FencePlan paused = FencePlan.decide(NODE3_CUT, three(Optional.empty(), T0),
+                new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), 1, true), T0);
+        assertThat(paused.fenced()).isEmpty();
+        assertThat(paused.refusal()).contains("the policy is paused");
+
+        NodeFacts pausedNode = new NodeFacts("node3", Optional.of(3L), true, Optional.empty(), Optional.of(T0),
+                Optional.empty());
+        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
+                pausedNode), RULES, T0);
+        assertThat(plan.fenced()).isEmpty();
+        assertThat(plan.decisions().get(2).reason()).isEqualTo("the Node is paused");
+    }
+
+    @Test
+    void everyNodeIsNeverFenced() {
+        // corosync's quorate members map to no Kubernetes node: all three Nodes are "outside".
+        List<Report> elsewhere = List.of(report(1, true, true, new io.votequorum.model.RingId(1, 9), 1L));
+        List<NodeFacts> nodes = List.of(
+                new NodeFacts("a", Optional.of(7L), false, Optional.empty(), Optional.of(T0), Optional.empty()),
+                new NodeFacts("b", Optional.of(8L), false, Optional.empty(), Optional.of(T0), Optional.empty()));
+        FencePlan plan = FencePlan.decide(elsewhere, nodes, new FencingRules(Duration.ZERO, Duration.ZERO,
+                Duration.ZERO, 5, false), T0);
+        assertThat(plan.fenced()).isEmpty();
+        assertThat(plan.refusal()).get().asString().contains("never done");
+    }
+}
