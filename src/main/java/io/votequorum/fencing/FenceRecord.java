@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record FenceRecord(FenceStage stage, Instant since, String reason, Optional<Instant> healthySince) {
 
-    FenceRecord atStage(FenceStage next) {
+    public FenceRecord atStage(FenceStage next) {
         return new FenceRecord(next, since, reason, Optional.empty());
     }
 

@@ -1,8 +1,7 @@
 package io.votequorum.policy;
 
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.votequorum.model.NodeVotes;
+import io.votequorum.model.Selectors;
 import io.votequorum.model.VoteQuorumApi;
 
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ public record VoteLayout(Map<String, Integer> votes, int expectedVotes) {
             String where = "votes[" + i + "]";
             List<ClusterNode> matched = entry.getNodeName() != null
                     ? nodes.stream().filter(n -> n.name().equals(entry.getNodeName())).toList()
-                    : nodes.stream().filter(n -> matches(entry.getNodeSelector(), n.labels())).toList();
+                    : nodes.stream().filter(n -> Selectors.matches(entry.getNodeSelector(), n.labels())).toList();
             if (matched.isEmpty()) {
                 problems.add(new Problem(UNKNOWN_NODE, where + (entry.getNodeName() != null
                         ? " names node " + entry.getNodeName() + ", which is not a node of this corosync cluster"
@@ -121,33 +120,5 @@ public record VoteLayout(Map<String, Integer> votes, int expectedVotes) {
             }
         }
         return problems;
-    }
-
-    static boolean matches(LabelSelector selector, Map<String, String> labels) {
-        if (selector == null) {
-            return false;
-        }
-        Map<String, String> have = labels == null ? Map.of() : labels;
-        if (selector.getMatchLabels() != null && !selector.getMatchLabels().entrySet().stream()
-                .allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
-            return false;
-        }
-        if (selector.getMatchExpressions() != null) {
-            for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-                String value = have.get(r.getKey());
-                List<String> values = r.getValues() == null ? List.of() : r.getValues();
-                boolean ok = switch (r.getOperator()) {
-                    case "In" -> value != null && values.contains(value);
-                    case "NotIn" -> value == null || !values.contains(value);
-                    case "Exists" -> have.containsKey(r.getKey());
-                    case "DoesNotExist" -> !have.containsKey(r.getKey());
-                    default -> false;
-                };
-                if (!ok) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 }

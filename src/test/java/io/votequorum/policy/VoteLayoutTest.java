@@ -88,9 +88,9 @@ class VoteLayoutTest {
                 .withValues("a", "c").endMatchExpression().build();
         var absent = new LabelSelectorBuilder().addNewMatchExpression().withKey("gpu").withOperator("DoesNotExist")
                 .endMatchExpression().build();
-        assertThat(VoteLayout.matches(in, Map.of("zone", "a"))).isTrue();
-        assertThat(VoteLayout.matches(in, Map.of("zone", "b"))).isFalse();
-        assertThat(VoteLayout.matches(absent, Map.of("zone", "b"))).isTrue();
-        assertThat(VoteLayout.matches(absent, Map.of("gpu", "yes"))).isFalse();
+        assertThat(io.votequorum.model.Selectors.matches(in, Map.of("zone", "a"))).isTrue();
+        assertThat(io.votequorum.model.Selectors.matches(in, Map.of("zone", "b"))).isFalse();
+        assertThat(io.votequorum.model.Selectors.matches(absent, Map.of("zone", "b"))).isTrue();
+        assertThat(io.votequorum.model.Selectors.matches(absent, Map.of("gpu", "yes"))).isFalse();
     }
 }

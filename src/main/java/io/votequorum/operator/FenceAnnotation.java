@@ -1,0 +1,78 @@
+package io.votequorum.operator;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.votequorum.fencing.FenceRecord;
+import io.votequorum.model.FenceStage;
+import io.votequorum.model.VoteQuorumApi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the operator has done to a Node, kept in the Node's {@value #KEY} annotation: the ladder
+ * record, and exactly what it added (the cordon, the taints), so it removes only that (safety rule 3)
+ * and a restart continues where it stopped (safety rule 2).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FenceAnnotation(FenceStage stage, String since, String reason, String healthySince,
+        boolean cordoned, List<String> taints, Integer evicted) {
+
+    public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public FenceAnnotation {
+        taints = taints == null ? List.of() : List.copyOf(taints);
+    }
+
+    public static Optional<FenceAnnotation> of(Map<String, String> annotations) {
+        String value = annotations == null ? null : annotations.get(KEY);
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(value, FenceAnnotation.class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the " + KEY + " annotation is not the operator's JSON: " + value, e);
+        }
+    }
+
+    public static FenceAnnotation start(FenceRecord record) {
+        return new FenceAnnotation(record.stage(), record.since().toString(), record.reason(), null, false, List.of(),
+                null);
+    }
+
+    public FenceRecord record() {
+        return new FenceRecord(stage, Instant.parse(since), reason, Optional.ofNullable(healthySince).map(Instant::parse));
+    }
+
+    public FenceAnnotation with(FenceRecord record) {
+        return new FenceAnnotation(record.stage(), record.since().toString(), record.reason(),
+                record.healthySince().map(Instant::toString).orElse(null), cordoned, taints, evicted);
+    }
+
+    FenceAnnotation withCordon() {
+        return new FenceAnnotation(stage, since, reason, healthySince, true, taints, evicted);
+    }
+
+    FenceAnnotation withTaint(String taint) {
+        List<String> more = new java.util.ArrayList<>(taints);
+        more.add(taint);
+        return new FenceAnnotation(stage, since, reason, healthySince, cordoned, more, evicted);
+    }
+
+    FenceAnnotation withEvicted(int pods) {
+        return new FenceAnnotation(stage, since, reason, healthySince, cordoned, taints, pods);
+    }
+
+    public String json() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

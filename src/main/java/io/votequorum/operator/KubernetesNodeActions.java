@@ -1,0 +1,188 @@
+package io.votequorum.operator;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.votequorum.fencing.FenceRecord;
+import io.votequorum.model.ExemptPods;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/** The fencing ladder's side effects through the fabric8 client. */
+public final class KubernetesNodeActions implements NodeActions, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(KubernetesNodeActions.class);
+    static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+    private final KubernetesClient client;
+    // A budget's 429 is an answer, not a failure: the next reconcile asks again, so the client must not retry it.
+    private final KubernetesClient evictions;
+
+    public KubernetesNodeActions(KubernetesClient client) {
+        this.client = client;
+        this.evictions = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+                .withRequestRetryBackoffLimit(0).build()).build();
+    }
+
+    @Override
+    public void cordon(String node, FenceRecord record) {
+        edit(node, record, (n, fence) -> {
+            FenceAnnotation updated = fence;
+            if (!Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
+                n.getSpec().setUnschedulable(true);
+                updated = updated.withCordon();
+            }
+            return addTaint(n, Taints.INQUORATE_NO_SCHEDULE, updated);
+        });
+    }
+
+    @Override
+    public int evict(String node, FenceRecord record, ExemptPods exempt) {
+        cordon(node, record);
+        int remaining = 0;
+        int evicted = 0;
+        for (Pod pod : podsOn(node)) {
+            if (exempt(pod, exempt) || pod.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            boolean accepted = evictions.pods().inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName()).evict();
+            if (accepted) {
+                evicted++;
+                LOG.infof("evicted pod %s/%s from %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                        node);
+            } else {
+                remaining++; // 429: a PodDisruptionBudget holds it back for now
+            }
+        }
+        int done = evicted;
+        int left = remaining;
+        // NoExecute only once the evictable pods are gone: the taint manager would delete them past their budgets.
+        edit(node, record, (n, fence) -> {
+            FenceAnnotation updated = fence.withEvicted((fence.evicted() == null ? 0 : fence.evicted()) + done);
+            return left == 0 ? addTaint(n, Taints.INQUORATE_NO_EXECUTE, updated) : updated;
+        });
+        return remaining;
+    }
+
+    @Override
+    public void markOutOfService(String node, FenceRecord record) {
+        edit(node, record, (n, fence) -> addTaint(n, Taints.OUT_OF_SERVICE_TAINT, fence));
+    }
+
+    @Override
+    public void deleteWorkloads(String node, FenceRecord record, ExemptPods exempt) {
+        for (Pod pod : podsOn(node)) {
+            if (!exempt(pod, exempt)) {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                        .withGracePeriod(0).delete();
+            }
+        }
+        for (VolumeAttachment attachment : client.storage().v1().volumeAttachments().list().getItems()) {
+            if (node.equals(attachment.getSpec().getNodeName())) {
+                client.storage().v1().volumeAttachments().withName(attachment.getMetadata().getName()).delete();
+            }
+        }
+        edit(node, record, (n, fence) -> fence);
+    }
+
+    @Override
+    public void record(String node, FenceRecord record) {
+        edit(node, record, (n, fence) -> fence);
+    }
+
+    @Override
+    public void unfence(String node) {
+        client.nodes().withName(node).edit(current -> {
+            Optional<FenceAnnotation> fence = FenceAnnotation.of(current.getMetadata().getAnnotations());
+            if (fence.isEmpty()) {
+                return current;
+            }
+            Node n = new NodeBuilder(current).build();
+            List<Taint> kept = new ArrayList<>();
+            for (Taint taint : Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of())) {
+                if (!fence.get().taints().contains(Taints.id(taint))) {
+                    kept.add(taint);
+                }
+            }
+            n.getSpec().setTaints(kept);
+            if (fence.get().cordoned()) {
+                n.getSpec().setUnschedulable(false);
+            }
+            Map<String, String> annotations = new LinkedHashMap<>(n.getMetadata().getAnnotations());
+            annotations.remove(FenceAnnotation.KEY);
+            n.getMetadata().setAnnotations(annotations);
+            return n;
+        });
+    }
+
+    @Override
+    public void close() {
+        evictions.close();
+    }
+
+    /** A change to the Node together with its record, in one patch. */
+    private interface NodeChange {
+        FenceAnnotation apply(Node node, FenceAnnotation fence);
+    }
+
+    private void edit(String node, FenceRecord record, NodeChange change) {
+        UnaryOperator<Node> edit = current -> {
+            Node n = new NodeBuilder(current).build();
+            if (n.getSpec() == null) {
+                n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+            }
+            FenceAnnotation fence = FenceAnnotation.of(n.getMetadata().getAnnotations()).map(a -> a.with(record))
+                    .orElseGet(() -> FenceAnnotation.start(record));
+            FenceAnnotation updated = change.apply(n, fence);
+            Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(n.getMetadata().getAnnotations())
+                    .orElse(Map.of()));
+            annotations.put(FenceAnnotation.KEY, updated.json());
+            n.getMetadata().setAnnotations(annotations);
+            return n;
+        };
+        client.nodes().withName(node).edit(edit);
+    }
+
+    /** Adds the taint unless the Node has it; records it as the operator's only when the operator added it. */
+    private static FenceAnnotation addTaint(Node n, Taint taint, FenceAnnotation fence) {
+        List<Taint> taints = new ArrayList<>(Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of()));
+        if (taints.stream().anyMatch(t -> Taints.same(t, taint))) {
+            return fence;
+        }
+        taints.add(taint);
+        n.getSpec().setTaints(taints);
+        return fence.taints().contains(Taints.id(taint)) ? fence : fence.withTaint(Taints.id(taint));
+    }
+
+    private List<Pod> podsOn(String node) {
+        return client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems();
+    }
+
+    /** DaemonSet and mirror pods are left alone unless the policy says otherwise, and so are selected pods. */
+    static boolean exempt(Pod pod, ExemptPods exempt) {
+        Map<String, String> annotations = Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
+        if (!Boolean.FALSE.equals(exempt.getMirrorPods()) && annotations.containsKey(MIRROR_ANNOTATION)) {
+            return true;
+        }
+        List<OwnerReference> owners = Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of());
+        if (!Boolean.FALSE.equals(exempt.getDaemonSetPods())
+                && owners.stream().anyMatch(o -> "DaemonSet".equals(o.getKind()))) {
+            return true;
+        }
+        return exempt.getSelector() != null
+                && io.votequorum.model.Selectors.matches(exempt.getSelector(), pod.getMetadata().getLabels());
+    }
+}
