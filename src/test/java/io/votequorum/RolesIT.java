@@ -1,5 +1,8 @@
 package io.votequorum;
 
+import io.votequorum.testenv.KubeApiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,12 +23,38 @@ class RolesIT {
 
     private static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"));
 
+    // The operator role talks to an API server: a real one on loopback, never whatever the machine points at.
+    private static KubeApiServer api;
+    private static Path kubeconfig;
+
+    @BeforeAll
+    static void startApiServer() throws IOException {
+        api = KubeApiServer.start().withCrds();
+        kubeconfig = Files.createTempFile("roles-kubeconfig", ".yaml");
+        Files.writeString(kubeconfig, api.kubeconfig());
+    }
+
+    @AfterAll
+    static void stopApiServer() throws IOException {
+        if (api != null) {
+            api.close();
+        }
+        Files.deleteIfExists(kubeconfig);
+    }
+
+    private static ProcessBuilder withCluster(ProcessBuilder pb) {
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().remove("NODE_NAME");
+        return pb;
+    }
+
     private static Process launch(Path output, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=0", "-jar", JAR.toString()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return withCluster(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(output.toFile())
+                .start();
     }
 
     @ParameterizedTest
@@ -53,7 +82,8 @@ class RolesIT {
         Path output = Files.createTempFile("role-config", ".log");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=0", "-Dvotequorum.role=agent", "-jar", JAR.toString());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process = withCluster(new ProcessBuilder(command)).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60))
                     .untilAsserted(() -> assertThat(Files.readString(output))

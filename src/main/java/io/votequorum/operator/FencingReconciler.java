@@ -1,0 +1,263 @@
+package io.votequorum.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.votequorum.fencing.FencePlan;
+import io.votequorum.fencing.FenceRecord;
+import io.votequorum.fencing.FencingRules;
+import io.votequorum.fencing.LeaseFreshness;
+import io.votequorum.fencing.NodeFacts;
+import io.votequorum.fencing.NodeMapping;
+import io.votequorum.fencing.PartitionVerdict;
+import io.votequorum.fencing.QuoratePartition;
+import io.votequorum.fencing.Report;
+import io.votequorum.model.Conditions;
+import io.votequorum.model.FenceStage;
+import io.votequorum.model.FencedNode;
+import io.votequorum.model.FencingMode;
+import io.votequorum.model.FencingSpec;
+import io.votequorum.model.KubeDuration;
+import io.votequorum.model.Member;
+import io.votequorum.model.MemberState;
+import io.votequorum.model.Partition;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.VoteQuorumApi;
+import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.model.VoteQuorumPolicyStatus;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles a VoteQuorumPolicy: reads every report, Lease and Node of its corosync cluster,
+ * decides the whole fenced set with {@link FencePlan}, carries it out through {@link NodeActions}
+ * (Enforce) or only reports it (DryRun), and writes the policy's status. Level-triggered: the same
+ * state gives the same actions, so a restart at any point converges without repeating a step.
+ */
+@ControllerConfiguration(name = "fencing")
+public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
+
+    private static final Logger LOG = Logger.getLogger(FencingReconciler.class);
+    /** The ladder depends on time as well as on events: look again at least this often. */
+    static final Duration RECHECK = Duration.ofSeconds(2);
+
+    @Inject
+    OperatorConfig config;
+
+    @Inject
+    io.fabric8.kubernetes.client.KubernetesClient client;
+
+    private InformerEventSource<QuorumStatus, VoteQuorumPolicy> statuses;
+    private InformerEventSource<Lease, VoteQuorumPolicy> leases;
+    private InformerEventSource<Node, VoteQuorumPolicy> nodes;
+    private NodeActions actions;
+    private PolicyEvents events;
+
+    @Override
+    public List<EventSource<?, VoteQuorumPolicy>> prepareEventSources(EventSourceContext<VoteQuorumPolicy> context) {
+        statuses = new InformerEventSource<>(InformerEventSourceConfiguration.from(QuorumStatus.class,
+                VoteQuorumPolicy.class).withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+        leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VoteQuorumPolicy.class)
+                .withNamespaces(config.namespace()).withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VoteQuorumPolicy.class)
+                .withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+        return List.of(statuses, leases, nodes);
+    }
+
+    /** Every report, Lease and Node may matter to every policy: there is one policy per corosync cluster. */
+    private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> everyPolicy(
+            EventSourceContext<VoteQuorumPolicy> context) {
+        return resource -> context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<VoteQuorumPolicy> reconcile(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
+        if (actions == null) {
+            actions = new KubernetesNodeActions(client);
+            events = new PolicyEvents(client);
+        }
+        Instant now = Instant.now();
+        FencingSpec fencing = policy.getSpec().getFencing();
+        boolean paused = "true".equals(annotation(policy, VoteQuorumApi.PAUSED_ANNOTATION));
+        String cluster = policy.getSpec().getClusterName();
+
+        List<QuorumStatus> reports = statuses.list()
+                .filter(q -> q.getStatus() != null && cluster.equals(q.getStatus().getClusterName())).toList();
+        Map<String, Lease> leaseByName = leases.list()
+                .collect(Collectors.toMap(l -> l.getMetadata().getName(), l -> l, (a, b) -> a));
+        List<Report> decisionReports = reports.stream().map(q -> report(q, leaseByName.get(q.getMetadata().getName()),
+                now)).toList();
+
+        Map<String, Long> reportedIds = new HashMap<>();
+        Map<Long, String> corosyncNames = new HashMap<>();
+        for (QuorumStatus q : reports) {
+            Optional.ofNullable(q.getStatus().getNodeId()).ifPresent(id -> reportedIds.put(q.getMetadata().getName(), id));
+            q.getStatus().getMembers().forEach(m -> Optional.ofNullable(m.name())
+                    .ifPresent(name -> corosyncNames.putIfAbsent(m.nodeId(), name)));
+        }
+        List<Node> allNodes = nodes.list().toList();
+        NodeMapping.Result mapping = NodeMapping.map(allNodes.stream().map(n -> new NodeMapping.KubeNode(
+                n.getMetadata().getName(), n.getMetadata().getLabels())).toList(), reportedIds, corosyncNames);
+
+        boolean enforce = fencing.getMode() == FencingMode.Enforce;
+        Map<String, FencedNode> dryRunRecords = policy.getStatus() == null ? Map.of() : policy.getStatus()
+                .getFencedNodes().stream().collect(Collectors.toMap(FencedNode::nodeName, f -> f, (a, b) -> a));
+        List<NodeFacts> facts = new ArrayList<>();
+        for (Node node : allNodes) {
+            String name = node.getMetadata().getName();
+            Optional<FenceRecord> record = enforce
+                    ? FenceAnnotation.of(node.getMetadata().getAnnotations()).map(FenceAnnotation::record)
+                    : Optional.ofNullable(dryRunRecords.get(name)).map(f -> new FenceRecord(f.stage(),
+                            Instant.parse(f.since()), f.reason(), Optional.empty()));
+            if (mapping.idOf(name).isEmpty() && record.isEmpty()) {
+                continue;
+            }
+            Optional<Instant> heartbeat = Optional.ofNullable(leaseByName.get(name))
+                    .map(l -> l.getSpec().getRenewTime()).map(t -> t.toInstant());
+            facts.add(new NodeFacts(name, mapping.idOf(name),
+                    "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record, heartbeat,
+                    Optional.empty()));
+        }
+
+        FencePlan plan = FencePlan.decide(decisionReports, facts,
+                new FencingRules(KubeDuration.parse(fencing.getEvictAfter()), KubeDuration.parse(fencing.getFenceTimeout()),
+                        KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
+                        paused || fencing.getMode() == FencingMode.Disabled), now);
+
+        for (FencePlan.NodeDecision decision : plan.decisions()) {
+            if (enforce) {
+                carryOut(policy, decision, fencing);
+            } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
+                events.normal(policy, "DryRun", "would " + describe(decision));
+            }
+        }
+        plan.refusal().filter(r -> !paused && fencing.getMode() != FencingMode.Disabled)
+                .filter(r -> !r.equals(previousRefusal(policy)))
+                .ifPresent(r -> events.warning(policy, "NotFencing", r));
+
+        VoteQuorumPolicy update = new VoteQuorumPolicy();
+        update.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
+        update.setSpec(null);
+        update.setStatus(status(policy, plan, paused, now));
+        return UpdateControl.patchStatus(update).rescheduleAfter(RECHECK);
+    }
+
+    /** Runs the step the desired record asks for; each step is idempotent, so running it again is harmless. */
+    private void carryOut(VoteQuorumPolicy policy, FencePlan.NodeDecision decision, FencingSpec fencing) {
+        String node = decision.node();
+        if (decision.desired().isEmpty()) {
+            if (decision.current().isPresent()) {
+                actions.unfence(node);
+                events.normal(policy, "Unfenced", node + ": " + decision.reason());
+                LOG.infof("unfenced %s: %s", node, decision.reason());
+            }
+            return;
+        }
+        FenceRecord record = decision.desired().get();
+        FenceStage before = decision.current().map(FenceRecord::stage).orElse(null);
+        switch (record.stage()) {
+            case Cordoned -> actions.cordon(node, record);
+            case Evicted -> actions.evict(node, record, fencing.getExemptPods());
+            case Fenced -> {
+                actions.evict(node, record, fencing.getExemptPods());
+                switch (fencing.getConfirmedAction()) {
+                    case OutOfServiceTaint -> actions.markOutOfService(node, record);
+                    case ResourceDeletion -> actions.deleteWorkloads(node, record, fencing.getExemptPods());
+                }
+            }
+        }
+        if (!Objects.equals(before, record.stage())) {
+            events.warning(policy, "Fenced", node + " " + record.stage() + ": " + decision.reason());
+            LOG.infof("fencing %s: %s (%s)", node, record.stage(), decision.reason());
+        }
+    }
+
+    private static String describe(FencePlan.NodeDecision decision) {
+        return decision.desired().map(r -> switch (r.stage()) {
+            case Cordoned -> "cordon and taint " + decision.node();
+            case Evicted -> "evict the pods of " + decision.node() + " and taint it NoExecute";
+            case Fenced -> "mark " + decision.node() + " out of service";
+        }).orElse("unfence " + decision.node()) + ": " + decision.reason();
+    }
+
+    static Report report(QuorumStatus q, Lease lease, Instant now) {
+        QuorumStatusStatus s = q.getStatus();
+        boolean fresh = lease != null && lease.getSpec() != null && LeaseFreshness.fresh(
+                Optional.ofNullable(lease.getSpec().getRenewTime()).map(t -> t.toInstant()),
+                Optional.ofNullable(lease.getSpec().getLeaseDurationSeconds()), now);
+        return new Report(q.getMetadata().getName(), Optional.ofNullable(s.getNodeId()).orElse(0L),
+                Optional.ofNullable(s.getQuorate()), Optional.ofNullable(s.getRingId()),
+                s.getMembers().stream().filter(m -> m.state() == MemberState.Member).map(Member::nodeId)
+                        .collect(Collectors.toSet()),
+                Optional.ofNullable(s.getTotalVotes()).orElse(0), Optional.ofNullable(s.getQuorum()).orElse(0), fresh);
+    }
+
+    private static VoteQuorumPolicyStatus status(VoteQuorumPolicy policy, FencePlan plan, boolean paused, Instant now) {
+        VoteQuorumPolicyStatus status = new VoteQuorumPolicyStatus();
+        status.setObservedGeneration(policy.getMetadata().getGeneration());
+        List<Condition> desired = new ArrayList<>();
+        if (plan.verdict() instanceof PartitionVerdict.Quorate quorate) {
+            QuoratePartition p = quorate.partition();
+            status.setPartition(new Partition(p.ring(), p.members().stream().map(String::valueOf)
+                    .collect(Collectors.toCollection(TreeSet::new)).stream().toList(), p.members().size(),
+                    p.totalVotes(), p.quorum(), p.votesToSpare()));
+            desired.add(Conditions.of("Quorate", Conditions.Status.True, "SettledQuorateView", "ring " + p.ring()
+                    + " with " + p.members().size() + " members holds quorum", policy.getMetadata().getGeneration()));
+        } else {
+            desired.add(Conditions.of("Quorate", Conditions.Status.Unknown, "NoSettledQuorateView",
+                    ((PartitionVerdict.NoQuorateView) plan.verdict()).reason(), policy.getMetadata().getGeneration()));
+        }
+        List<FencedNode> fenced = plan.fenced().stream().map(d -> new FencedNode(d.node(), d.desired().get().stage(),
+                d.desired().get().reason(), d.desired().get().since().toString())).toList();
+        status.setFencedNodes(fenced);
+        status.setFencedCount(fenced.size());
+        FencingMode mode = policy.getSpec().getFencing().getMode();
+        desired.add(plan.refusal().isPresent() && !paused && mode != FencingMode.Disabled
+                ? Conditions.of("Fencing", Conditions.Status.False, "NotFencing", plan.refusal().get(),
+                        policy.getMetadata().getGeneration())
+                : Conditions.of("Fencing", Conditions.Status.of(mode != FencingMode.Disabled && !paused), mode.name(),
+                        fenced.isEmpty() ? "no node is fenced" : fenced.size() + " node(s) fenced"
+                                + (mode == FencingMode.DryRun ? " (dry run: nothing is changed)" : ""),
+                        policy.getMetadata().getGeneration()));
+        desired.add(Conditions.of("Paused", Conditions.Status.of(paused), paused ? "Paused" : "NotPaused",
+                paused ? "the " + VoteQuorumApi.PAUSED_ANNOTATION + " annotation stops every action" : "acting",
+                policy.getMetadata().getGeneration()));
+        status.setConditions(Conditions.merge(policy.getStatus() == null ? List.of() : policy.getStatus()
+                .getConditions(), desired, now));
+        return status;
+    }
+
+    private static String previousRefusal(VoteQuorumPolicy policy) {
+        return policy.getStatus() == null ? null : Conditions.find(policy.getStatus().getConditions(), "Fencing")
+                .filter(c -> "False".equals(c.getStatus())).map(Condition::getMessage).orElse(null);
+    }
+
+    private static String annotation(HasMetadata resource, String key) {
+        Map<String, String> annotations = resource.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+}

@@ -1,0 +1,260 @@
+package io.votequorum.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.votequorum.model.Conditions;
+import io.votequorum.model.FenceStage;
+import io.votequorum.model.FencingMode;
+import io.votequorum.model.Member;
+import io.votequorum.model.MemberState;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.RingId;
+import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.testenv.KubeApiServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The operator, started from the packaged jar, against a real API server; the agents' reports and
+ * Leases are written by the test to act out a partition, and Nodes and Pods are objects.
+ */
+class FencingIT {
+
+    private static final String NAMESPACE = "votequorum-system";
+    private static final String APPS = "apps";
+    private static final Duration STEP = Duration.ofSeconds(60);
+    private static final Path LOGS = Path.of("target", "fencing-it");
+    private static final String JAR = Path.of(System.getProperty("votequorum.jar",
+            "target/quarkus-app/quarkus-run.jar")).toAbsolutePath().toString();
+
+    private static KubeApiServer api;
+    private static KubernetesClient client;
+    private static Process operator;
+    private static final Set<String> heartbeating = ConcurrentHashMap.newKeySet();
+    private static final ScheduledExecutorService agents = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeAll
+    static void start() throws IOException {
+        api = KubeApiServer.start().withCrds();
+        client = api.client();
+        for (String ns : List.of(NAMESPACE, APPS)) {
+            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        }
+        for (int i = 1; i <= 3; i++) {
+            client.resource(new NodeBuilder().withNewMetadata().withName("node" + i).endMetadata().build()).create();
+            heartbeating.add("node" + i);
+        }
+        RingId all = new RingId(1, 0x10);
+        for (int i = 1; i <= 3; i++) {
+            report(i, true, all, 1, 2, 3);
+        }
+        agents.scheduleAtFixedRate(FencingIT::renewLeases, 0, 2, TimeUnit.SECONDS);
+
+        Files.createDirectories(LOGS);
+        Path kubeconfig = LOGS.resolve("kubeconfig.yaml");
+        Files.writeString(kubeconfig, api.kubeconfig());
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0", "-jar", JAR, "operator").redirectErrorStream(true)
+                .redirectOutput(LOGS.resolve("operator.log").toFile());
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().put("POD_NAMESPACE", NAMESPACE);
+        operator = pb.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        agents.shutdownNow();
+        if (operator != null) {
+            operator.destroy();
+            try {
+                operator.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    /** What node I's agent would write: its quorum, ring and members. */
+    static void report(int node, boolean quorate, RingId ring, int... members) {
+        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
+        if (qs == null) {
+            QuorumStatus shell = new QuorumStatus();
+            shell.setMetadata(new ObjectMetaBuilder().withName("node" + node).build());
+            shell.setStatus(null);
+            client.resource(shell).create();
+        }
+        QuorumStatus report = new QuorumStatus();
+        report.setMetadata(new ObjectMetaBuilder().withName("node" + node).build());
+        report.setSpec(null);
+        report.getStatus().setNodeName("node" + node);
+        report.getStatus().setNodeId((long) node);
+        report.getStatus().setClusterName("lab");
+        report.getStatus().setQuorate(quorate);
+        report.getStatus().setRingId(ring);
+        List<Member> list = new ArrayList<>();
+        for (int m : members) {
+            list.add(new Member(m, "node" + m, 1, MemberState.Member));
+        }
+        report.getStatus().setMembers(list);
+        report.getStatus().setMemberCount(members.length);
+        report.getStatus().setTotalVotes(members.length);
+        report.getStatus().setQuorum(2);
+        client.resource(report).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-agent").withForce(true).build());
+    }
+
+    static void renewLeases() {
+        for (String node : heartbeating) {
+            try {
+                client.resource(new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
+                        .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(10)
+                        .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC)).endSpec().build())
+                        .fieldManager("test-agent").forceConflicts().serverSideApply();
+            } catch (RuntimeException e) {
+                // the API server is busy; the next round renews
+            }
+        }
+    }
+
+    static Node node(String name) {
+        return client.nodes().withName(name).get();
+    }
+
+    static List<String> taints(String name) {
+        return Optional.ofNullable(node(name).getSpec().getTaints()).orElse(List.of()).stream().map(Taints::id)
+                .filter(id -> !id.startsWith("node.kubernetes.io/not-ready")).toList();
+    }
+
+    static VoteQuorumPolicy policy() {
+        return client.resources(VoteQuorumPolicy.class).withName("lab").get();
+    }
+
+    @Test
+    void aCutNodeIsFencedAlongTheLadderAndUnfencedAfterTheHeal() throws Exception {
+        client.resource(new NodeBuilder(node("node2")).editSpec().withUnschedulable(true).endSpec().build()).update();
+        Pod web = client.resource(new PodBuilder().withNewMetadata().withName("web").withNamespace(APPS)
+                .addToLabels("app", "web").endMetadata().withNewSpec().withNodeName("node3").addNewContainer()
+                .withName("c").withImage("web").endContainer().endSpec().build()).create();
+        Pod db = client.resource(new PodBuilder().withNewMetadata().withName("db").withNamespace(APPS)
+                .addToLabels("app", "db").endMetadata().withNewSpec().withNodeName("node3").addNewContainer()
+                .withName("c").withImage("db").endContainer().endSpec().build()).create();
+        db.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
+                .endCondition().build());
+        client.resource(db).updateStatus();
+        client.resource(new PodDisruptionBudgetBuilder().withNewMetadata().withName("db").withNamespace(APPS)
+                .endMetadata().withNewSpec().withNewMinAvailable(1).withSelector(new LabelSelectorBuilder()
+                        .addToMatchLabels("app", "db").build()).endSpec().build()).create();
+
+        VoteQuorumPolicy policy = new VoteQuorumPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName("lab").build());
+        policy.getSpec().setClusterName("lab");
+        policy.getSpec().getFencing().setMode(FencingMode.Enforce);
+        policy.getSpec().getFencing().setEvictAfter("3s");
+        policy.getSpec().getFencing().setFenceTimeout("12s");
+        policy.getSpec().getFencing().setHealthyDelay("4s");
+        client.resource(policy).create();
+
+        await().atMost(STEP).untilAsserted(() -> {
+            assertThat(Conditions.isTrue(policy().getStatus().getConditions(), "Quorate")).isTrue();
+            assertThat(policy().getStatus().getPartition().memberCount()).isEqualTo(3);
+        });
+        assertThat(taints("node3")).isEmpty();
+
+        // Node 3 is cut off: 1 and 2 form a new ring; 3 is alone and its agent falls silent.
+        RingId cut = new RingId(1, 0x14);
+        report(1, true, cut, 1, 2);
+        report(2, true, cut, 1, 2);
+        heartbeating.remove("node3");
+
+        await().atMost(STEP).untilAsserted(() -> {
+            assertThat(node("node3").getSpec().getUnschedulable()).isTrue();
+            assertThat(taints("node3")).contains("votequorum.io/inquorate:NoSchedule");
+        });
+        await().atMost(STEP).untilAsserted(() -> {
+            Pod evicted = client.pods().inNamespace(APPS).withName("web").get();
+            assertThat(evicted == null || evicted.getMetadata().getDeletionTimestamp() != null).as("web evicted").isTrue();
+        });
+        assertThat(client.pods().inNamespace(APPS).withName("db").get().getMetadata().getDeletionTimestamp())
+                .as("the budget keeps db").isNull();
+        await().atMost(STEP).untilAsserted(() -> assertThat(taints("node3"))
+                .contains("node.kubernetes.io/out-of-service:NoExecute"));
+        assertThat(policy().getStatus().getFencedNodes()).singleElement()
+                .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced));
+        assertThat(taints("node1")).isEmpty();
+        assertThat(taints("node2")).isEmpty();
+        assertThat(evictionsOf("web")).as("one eviction, however many reconciles").isEqualTo(1);
+
+        // The heal: all three in a new ring, node 3's agent heartbeats again.
+        RingId healed = new RingId(1, 0x18);
+        heartbeating.add("node3");
+        for (int i = 1; i <= 3; i++) {
+            report(i, true, healed, 1, 2, 3);
+        }
+        await().atMost(STEP).untilAsserted(() -> {
+            assertThat(taints("node3")).isEmpty();
+            assertThat(node("node3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
+            assertThat(policy().getStatus().getFencedNodes()).isEmpty();
+        });
+        assertThat(node("node2").getSpec().getUnschedulable()).as("the admin's cordon stays").isTrue();
+        assertThat(events()).anyMatch(e -> e.contains("Fenced")).anyMatch(e -> e.contains("Unfenced"));
+    }
+
+    /** Evictions of a pod as the API server recorded them. */
+    private static long evictionsOf(String pod) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        long count = 0;
+        for (String line : Files.readAllLines(api.auditLog())) {
+            JsonNode event = json.readTree(line);
+            if ("eviction".equals(event.at("/objectRef/subresource").asText())
+                    && pod.equals(event.at("/objectRef/name").asText()) && event.at("/responseStatus/code").asInt() < 300) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static List<String> events() {
+        return client.v1().events().inNamespace("default").list().getItems().stream()
+                .map(e -> e.getReason() + " " + e.getMessage()).toList();
+    }
+
+    static Map<String, String> none() {
+        return Map.of();
+    }
+}
