@@ -17,9 +17,13 @@ import java.util.stream.Collectors;
  */
 public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, Optional<String> refusal) {
 
-    /** One node: the record it carries now, the record it should carry (empty: unfenced), and why. */
+    /**
+     * One node: the record it carries now, the record it should carry (empty: unfenced), and why.
+     * {@code active} is false when nothing may be done to the node (no settled view, a pause, no
+     * mapping): its record is kept as it is and no step runs.
+     */
     public record NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired,
-            String reason) {
+            String reason, boolean active) {
 
         public boolean changes() {
             return !current.equals(desired);
@@ -74,13 +78,14 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         for (NodeFacts node : nodes) {
             if (node.corosyncId().isEmpty()) {
                 decisions.add(new NodeDecision(node.name(), node.record(), node.record(),
-                        "not mapped to a corosync node"));
+                        "not mapped to a corosync node", false));
             } else if (node.paused()) {
-                decisions.add(new NodeDecision(node.name(), node.record(), node.record(), "the Node is paused"));
+                decisions.add(new NodeDecision(node.name(), node.record(), node.record(), "the Node is paused", false));
             } else if (partition.members().contains(node.corosyncId().get())) {
                 decisions.add(member(node, partition, rules, now));
             } else if (node.record().isEmpty() && !fenceNew) {
-                decisions.add(new NodeDecision(node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow()));
+                decisions.add(new NodeDecision(node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow(),
+                        false));
             } else {
                 decisions.add(outside(node, partition, rules, now));
             }
@@ -90,24 +95,24 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
 
     private static FencePlan unchanged(PartitionVerdict verdict, List<NodeFacts> nodes, String reason) {
         return new FencePlan(verdict, nodes.stream()
-                .map(n -> new NodeDecision(n.name(), n.record(), n.record(), reason)).toList(), Optional.of(reason));
+                .map(n -> new NodeDecision(n.name(), n.record(), n.record(), reason, false)).toList(), Optional.of(reason));
     }
 
     /** A member of the quorate partition: unfenced once it has been a member for healthyDelay. */
     private static NodeDecision member(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
         if (node.record().isEmpty()) {
             return new NodeDecision(node.name(), Optional.empty(), Optional.empty(),
-                    "member of the quorate partition (ring " + partition.ring() + ")");
+                    "member of the quorate partition (ring " + partition.ring() + ")", true);
         }
         FenceRecord record = node.record().get();
         Instant healthySince = record.healthySince().orElse(now);
         Instant unfenceAt = healthySince.plus(rules.healthyDelay());
         if (!now.isBefore(unfenceAt)) {
             return new NodeDecision(node.name(), node.record(), Optional.empty(), "member of the quorate partition "
-                    + "(ring " + partition.ring() + ") since " + healthySince + ", longer than healthyDelay");
+                    + "(ring " + partition.ring() + ") since " + healthySince + ", longer than healthyDelay", true);
         }
         return new NodeDecision(node.name(), node.record(), Optional.of(record.healthyFrom(healthySince)),
-                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt);
+                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt, true);
     }
 
     /** Outside the quorate partition: up the ladder as far as the time and the evidence allow. */
@@ -126,7 +131,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         if (record.stage().compareTo(stage) > 0) {
             stage = record.stage(); // the ladder never steps back while the node stays outside
         }
-        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(stage)), why);
+        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(stage)), why, true);
     }
 
     /** Safety rule 5: the node's own deadline for fencing itself passed, or it has been silent for fenceTimeout. */

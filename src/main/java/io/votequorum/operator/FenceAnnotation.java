@@ -14,11 +14,11 @@ import java.util.Optional;
 
 /**
  * What the operator has done to a Node, kept in the Node's {@value #KEY} annotation: the ladder
- * record, and exactly what it added (the cordon, the taints), so it removes only that (safety rule 3)
+ * record, the corosync cluster whose policy fenced it, and exactly what it added (the cordon, the taints), so it removes only that (safety rule 3)
  * and a restart continues where it stopped (safety rule 2).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FenceAnnotation(FenceStage stage, String since, String reason, String healthySince,
+public record FenceAnnotation(String cluster, FenceStage stage, String since, String reason, String healthySince,
         boolean cordoned, List<String> taints, Integer evicted) {
 
     public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
@@ -40,9 +40,9 @@ public record FenceAnnotation(FenceStage stage, String since, String reason, Str
         }
     }
 
-    public static FenceAnnotation start(FenceRecord record) {
-        return new FenceAnnotation(record.stage(), record.since().toString(), record.reason(), null, false, List.of(),
-                null);
+    public static FenceAnnotation start(String cluster, FenceRecord record) {
+        return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(), null, false,
+                List.of(), null);
     }
 
     public FenceRecord record() {
@@ -50,22 +50,22 @@ public record FenceAnnotation(FenceStage stage, String since, String reason, Str
     }
 
     public FenceAnnotation with(FenceRecord record) {
-        return new FenceAnnotation(record.stage(), record.since().toString(), record.reason(),
+        return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(),
                 record.healthySince().map(Instant::toString).orElse(null), cordoned, taints, evicted);
     }
 
     FenceAnnotation withCordon() {
-        return new FenceAnnotation(stage, since, reason, healthySince, true, taints, evicted);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, true, taints, evicted);
     }
 
     FenceAnnotation withTaint(String taint) {
         List<String> more = new java.util.ArrayList<>(taints);
         more.add(taint);
-        return new FenceAnnotation(stage, since, reason, healthySince, cordoned, more, evicted);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, more, evicted);
     }
 
     FenceAnnotation withEvicted(int pods) {
-        return new FenceAnnotation(stage, since, reason, healthySince, cordoned, taints, pods);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, taints, pods);
     }
 
     public String json() {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -69,12 +70,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     OperatorConfig config;
 
     @Inject
-    io.fabric8.kubernetes.client.KubernetesClient client;
+    KubernetesClient client;
 
     private InformerEventSource<QuorumStatus, VoteQuorumPolicy> statuses;
     private InformerEventSource<Lease, VoteQuorumPolicy> leases;
     private InformerEventSource<Node, VoteQuorumPolicy> nodes;
-    private NodeActions actions;
+    private KubernetesClient evictions;
     private PolicyEvents events;
 
     @Override
@@ -96,14 +97,15 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
 
     @Override
     public UpdateControl<VoteQuorumPolicy> reconcile(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
-        if (actions == null) {
-            actions = new KubernetesNodeActions(client);
+        if (events == null) {
+            evictions = KubernetesNodeActions.evictionClient(client);
             events = new PolicyEvents(client);
         }
         Instant now = Instant.now();
         FencingSpec fencing = policy.getSpec().getFencing();
         boolean paused = "true".equals(annotation(policy, VoteQuorumApi.PAUSED_ANNOTATION));
         String cluster = policy.getSpec().getClusterName();
+        NodeActions actions = new KubernetesNodeActions(client, evictions, cluster);
 
         List<QuorumStatus> reports = statuses.list()
                 .filter(q -> q.getStatus() != null && cluster.equals(q.getStatus().getClusterName())).toList();
@@ -129,8 +131,10 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         List<NodeFacts> facts = new ArrayList<>();
         for (Node node : allNodes) {
             String name = node.getMetadata().getName();
+            // A record another cluster's policy wrote is that policy's to act on.
             Optional<FenceRecord> record = enforce
-                    ? FenceAnnotation.of(node.getMetadata().getAnnotations()).map(FenceAnnotation::record)
+                    ? FenceAnnotation.of(node.getMetadata().getAnnotations()).filter(a -> cluster.equals(a.cluster()))
+                            .map(FenceAnnotation::record)
                     : Optional.ofNullable(dryRunRecords.get(name)).map(f -> new FenceRecord(f.stage(),
                             Instant.parse(f.since()), f.reason(), Optional.empty()));
             if (mapping.idOf(name).isEmpty() && record.isEmpty()) {
@@ -149,8 +153,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         paused || fencing.getMode() == FencingMode.Disabled), now);
 
         for (FencePlan.NodeDecision decision : plan.decisions()) {
+            if (!decision.active()) {
+                continue;
+            }
             if (enforce) {
-                carryOut(policy, decision, fencing);
+                carryOut(actions, policy, decision, fencing);
             } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
                 events.normal(policy, "DryRun", "would " + describe(decision));
             }
@@ -167,7 +174,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     }
 
     /** Runs the step the desired record asks for; each step is idempotent, so running it again is harmless. */
-    private void carryOut(VoteQuorumPolicy policy, FencePlan.NodeDecision decision, FencingSpec fencing) {
+    private void carryOut(NodeActions actions, VoteQuorumPolicy policy, FencePlan.NodeDecision decision,
+            FencingSpec fencing) {
         String node = decision.node();
         if (decision.desired().isEmpty()) {
             if (decision.current().isPresent()) {

@@ -21,18 +21,28 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /** The fencing ladder's side effects through the fabric8 client. */
-public final class KubernetesNodeActions implements NodeActions, AutoCloseable {
+public final class KubernetesNodeActions implements NodeActions {
 
     private static final Logger LOG = Logger.getLogger(KubernetesNodeActions.class);
     static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
     private final KubernetesClient client;
-    // A budget's 429 is an answer, not a failure: the next reconcile asks again, so the client must not retry it.
     private final KubernetesClient evictions;
+    private final String cluster;
 
-    public KubernetesNodeActions(KubernetesClient client) {
+    /**
+     * @param evictions a client that does not retry: a budget's 429 is an answer, and the next
+     *                  reconcile asks again (see {@link #evictionClient})
+     * @param cluster   the corosync cluster whose policy acts; recorded on every Node it fences
+     */
+    public KubernetesNodeActions(KubernetesClient client, KubernetesClient evictions, String cluster) {
         this.client = client;
-        this.evictions = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+        this.evictions = evictions;
+        this.cluster = cluster;
+    }
+
+    public static KubernetesClient evictionClient(KubernetesClient client) {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
                 .withRequestRetryBackoffLimit(0).build()).build();
     }
 
@@ -128,11 +138,6 @@ public final class KubernetesNodeActions implements NodeActions, AutoCloseable {
         });
     }
 
-    @Override
-    public void close() {
-        evictions.close();
-    }
-
     /** A change to the Node together with its record, in one patch. */
     private interface NodeChange {
         FenceAnnotation apply(Node node, FenceAnnotation fence);
@@ -145,7 +150,7 @@ public final class KubernetesNodeActions implements NodeActions, AutoCloseable {
                 n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
             }
             FenceAnnotation fence = FenceAnnotation.of(n.getMetadata().getAnnotations()).map(a -> a.with(record))
-                    .orElseGet(() -> FenceAnnotation.start(record));
+                    .orElseGet(() -> FenceAnnotation.start(cluster, record));
             FenceAnnotation updated = change.apply(n, fence);
             Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(n.getMetadata().getAnnotations())
                     .orElse(Map.of()));

@@ -112,24 +112,29 @@ class FencingIT {
 
     /** What node I's agent would write: its quorum, ring and members. */
     static void report(int node, boolean quorate, RingId ring, int... members) {
-        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
-        if (qs == null) {
+        report("lab", "node", node, quorate, ring, members);
+    }
+
+    /** The same for the Kubernetes node {@code prefix + I} of corosync cluster {@code cluster}. */
+    static void report(String cluster, String prefix, int node, boolean quorate, RingId ring, int... members) {
+        String name = prefix + node;
+        if (client.resources(QuorumStatus.class).withName(name).get() == null) {
             QuorumStatus shell = new QuorumStatus();
-            shell.setMetadata(new ObjectMetaBuilder().withName("node" + node).build());
+            shell.setMetadata(new ObjectMetaBuilder().withName(name).build());
             shell.setStatus(null);
             client.resource(shell).create();
         }
         QuorumStatus report = new QuorumStatus();
-        report.setMetadata(new ObjectMetaBuilder().withName("node" + node).build());
+        report.setMetadata(new ObjectMetaBuilder().withName(name).build());
         report.setSpec(null);
-        report.getStatus().setNodeName("node" + node);
+        report.getStatus().setNodeName(name);
         report.getStatus().setNodeId((long) node);
-        report.getStatus().setClusterName("lab");
+        report.getStatus().setClusterName(cluster);
         report.getStatus().setQuorate(quorate);
         report.getStatus().setRingId(ring);
         List<Member> list = new ArrayList<>();
         for (int m : members) {
-            list.add(new Member(m, "node" + m, 1, MemberState.Member));
+            list.add(new Member(m, prefix + m, 1, MemberState.Member));
         }
         report.getStatus().setMembers(list);
         report.getStatus().setMemberCount(members.length);
@@ -162,7 +167,86 @@ class FencingIT {
     }
 
     static VoteQuorumPolicy policy() {
-        return client.resources(VoteQuorumPolicy.class).withName("lab").get();
+        return policy("lab");
+    }
+
+    static VoteQuorumPolicy policy(String name) {
+        return client.resources(VoteQuorumPolicy.class).withName(name).get();
+    }
+
+    /** Nodes prefix1..prefixN, their agents heartbeating, and a policy for their cluster in the given mode. */
+    static void cluster(String name, String prefix, int size, FencingMode mode) {
+        for (int i = 1; i <= size; i++) {
+            client.resource(new NodeBuilder().withNewMetadata().withName(prefix + i).endMetadata().build()).create();
+            heartbeating.add(prefix + i);
+        }
+        VoteQuorumPolicy policy = new VoteQuorumPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        policy.getSpec().setClusterName(name);
+        policy.getSpec().getFencing().setMode(mode);
+        policy.getSpec().getFencing().setEvictAfter("2s");
+        policy.getSpec().getFencing().setFenceTimeout("1h");
+        client.resource(policy).create();
+    }
+
+    @Test
+    void dryRunChangesNothingAndItsEventsSayWhatItWouldDo() {
+        cluster("dry", "dry", 3, FencingMode.DryRun);
+        RingId cut = new RingId(1, 0x24);
+        report("dry", "dry", 1, true, cut, 1, 2);
+        report("dry", "dry", 2, true, cut, 1, 2);
+        report("dry", "dry", 3, false, new RingId(3, 0x24), 3);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(policy("dry").getStatus().getFencedNodes()).singleElement()
+                    .satisfies(f -> assertThat(f.nodeName()).isEqualTo("dry3"))
+                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
+            assertThat(events()).anyMatch(e -> e.startsWith("DryRun would cordon and taint dry3"))
+                    .anyMatch(e -> e.startsWith("DryRun would evict the pods of dry3"));
+        });
+        assertThat(node("dry3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
+        assertThat(taints("dry3")).isEmpty();
+        assertThat(node("dry3").getMetadata().getAnnotations()).doesNotContainKey(FenceAnnotation.KEY);
+        assertThat(Conditions.find(policy("dry").getStatus().getConditions(), "Fencing").orElseThrow().getMessage())
+                .contains("dry run: nothing is changed");
+    }
+
+    @Test
+    void aTwoTwoSplitFencesNothingAndThePolicySaysWhy() {
+        cluster("split", "split", 4, FencingMode.Enforce);
+        report("split", "split", 1, false, new RingId(1, 0x34), 1, 2);
+        report("split", "split", 2, false, new RingId(1, 0x34), 1, 2);
+        report("split", "split", 3, false, new RingId(3, 0x34), 3, 4);
+        report("split", "split", 4, false, new RingId(3, 0x34), 3, 4);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            var fencing = Conditions.find(policy("split").getStatus().getConditions(), "Fencing").orElseThrow();
+            assertThat(fencing.getStatus()).isEqualTo("False");
+            assertThat(fencing.getMessage()).isEqualTo("no node with a fresh heartbeat reports quorum");
+            assertThat(Conditions.find(policy("split").getStatus().getConditions(), "Quorate").orElseThrow()
+                    .getStatus()).isEqualTo("Unknown");
+        });
+        for (int i = 1; i <= 4; i++) {
+            assertThat(taints("split" + i)).isEmpty();
+        }
+        assertThat(events()).anyMatch(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum"));
+    }
+
+    @Test
+    void aStormBeyondMaxFencedNodesFencesNothingNewAndSaysSo() {
+        cluster("storm", "storm", 5, FencingMode.Enforce);
+        RingId lost = new RingId(1, 0x44);
+        report("storm", "storm", 1, true, lost, 1, 2, 3);
+        report("storm", "storm", 2, true, lost, 1, 2, 3);
+        report("storm", "storm", 3, true, lost, 1, 2, 3);
+        report("storm", "storm", 4, false, new RingId(4, 0x44), 4);
+        report("storm", "storm", 5, false, new RingId(5, 0x44), 5);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.find(policy("storm").getStatus()
+                .getConditions(), "Fencing").orElseThrow().getMessage())
+                .contains("2 nodes are outside the quorate partition", "maxFencedNodes is 1"));
+        assertThat(taints("storm4")).isEmpty();
+        assertThat(taints("storm5")).isEmpty();
     }
 
     @Test
@@ -190,7 +274,7 @@ class FencingIT {
         policy.getSpec().getFencing().setHealthyDelay("4s");
         client.resource(policy).create();
 
-        await().atMost(STEP).untilAsserted(() -> {
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(Conditions.isTrue(policy().getStatus().getConditions(), "Quorate")).isTrue();
             assertThat(policy().getStatus().getPartition().memberCount()).isEqualTo(3);
         });

@@ -42,7 +42,7 @@ class NodeActionsIT {
         api = KubeApiServer.start();
         client = api.client();
         client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        actions = new KubernetesNodeActions(client);
+        actions = new KubernetesNodeActions(client, KubernetesNodeActions.evictionClient(client), "lab");
     }
 
     @AfterAll
@@ -96,6 +96,7 @@ class NodeActionsIT {
         assertThat(fence.cordoned()).isTrue();
         assertThat(fence.taints()).containsExactly("votequorum.io/inquorate:NoSchedule");
         assertThat(fence.record()).isEqualTo(RECORD);
+        assertThat(fence.cluster()).isEqualTo("lab");
 
         actions.markOutOfService("n-cordon", RECORD.atStage(FenceStage.Fenced));
         assertThat(taintIds(get("n-cordon"))).contains("node.kubernetes.io/out-of-service:NoExecute");
