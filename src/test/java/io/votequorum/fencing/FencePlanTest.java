@@ -140,6 +140,23 @@ class FencePlanTest {
     }
 
     @Test
+    void nodesThePlanCannotJudgeAreLeftInactive() {
+        FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
+        NodeFacts unmapped = new NodeFacts("other", Optional.empty(), false, Optional.of(cordoned), Optional.of(T0),
+                Optional.empty());
+        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
+                node(3, Optional.empty(), T0), unmapped), RULES, T0.plusSeconds(100));
+        FencePlan.NodeDecision other = plan.decisions().get(3);
+        assertThat(other.active()).isFalse();
+        assertThat(other.desired()).contains(cordoned);
+        assertThat(plan.decisions().get(2).active()).isTrue();
+
+        List<Report> stale = List.of(report(1, false, true, R1, 1L, 2L, 3L));
+        assertThat(FencePlan.decide(stale, three(Optional.of(cordoned), T0), RULES, T0).decisions())
+                .noneMatch(FencePlan.NodeDecision::active);
+    }
+
+    @Test
     void everyNodeIsNeverFenced() {
         // corosync's quorate members map to no Kubernetes node: all three Nodes are "outside".
         List<Report> elsewhere = List.of(report(1, true, true, new io.votequorum.model.RingId(1, 9), 1L));
