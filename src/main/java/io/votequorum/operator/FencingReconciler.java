@@ -147,10 +147,16 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     Optional.empty()));
         }
 
+        Map<String, Node> nodesByName = allNodes.stream().collect(Collectors.toMap(n -> n.getMetadata().getName(),
+                n -> n, (a, b) -> a));
+        PolicyVotes.Validation validation = PolicyVotes.validate(policy,
+                context.getPrimaryCache().list().toList(), reports, nodesByName);
+        boolean valid = validation.layout().isPresent();
+
         FencePlan plan = FencePlan.decide(decisionReports, facts,
                 new FencingRules(KubeDuration.parse(fencing.getEvictAfter()), KubeDuration.parse(fencing.getFenceTimeout()),
                         KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
-                        paused || fencing.getMode() == FencingMode.Disabled), now);
+                        paused || !valid || fencing.getMode() == FencingMode.Disabled), now);
 
         for (FencePlan.NodeDecision decision : plan.decisions()) {
             if (!decision.active()) {
@@ -162,14 +168,34 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 events.normal(policy, "DryRun", "would " + describe(decision));
             }
         }
-        plan.refusal().filter(r -> !paused && fencing.getMode() != FencingMode.Disabled)
+        plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
                 .filter(r -> !r.equals(previousRefusal(policy)))
                 .ifPresent(r -> events.warning(policy, "NotFencing", r));
+
+        // Votes go to the agents only from the quorate partition, and only from a valid policy.
+        Optional<Condition> applied = Optional.empty();
+        if (valid && !paused && plan.verdict() instanceof PartitionVerdict.Quorate) {
+            applied = Optional.of(PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(),
+                    reports));
+        } else if (valid) {
+            applied = Optional.of(Conditions.of("Applied", Conditions.Status.False, paused ? "Paused" : "NotQuorate",
+                    paused ? "the policy is paused" : "votes are applied only while the cluster is quorate",
+                    policy.getMetadata().getGeneration()));
+        }
+        if (!valid && !validation.valid().getMessage().equals(previousMessage(policy, "Valid"))) {
+            events.warning(policy, "Invalid", validation.valid().getMessage());
+        }
+        validation.unsafe().filter(u -> !u.getMessage().equals(previousMessage(policy, "Unsafe")))
+                .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
 
         VoteQuorumPolicy update = new VoteQuorumPolicy();
         update.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
         update.setSpec(null);
-        update.setStatus(status(policy, plan, paused, now));
+        List<Condition> extra = new ArrayList<>();
+        extra.add(validation.valid());
+        applied.ifPresent(extra::add);
+        validation.unsafe().ifPresent(extra::add);
+        update.setStatus(status(policy, plan, paused, extra, now));
         return UpdateControl.patchStatus(update).rescheduleAfter(RECHECK);
     }
 
@@ -224,10 +250,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 Optional.ofNullable(s.getTotalVotes()).orElse(0), Optional.ofNullable(s.getQuorum()).orElse(0), fresh);
     }
 
-    private static VoteQuorumPolicyStatus status(VoteQuorumPolicy policy, FencePlan plan, boolean paused, Instant now) {
+    private static VoteQuorumPolicyStatus status(VoteQuorumPolicy policy, FencePlan plan, boolean paused,
+            List<Condition> extra, Instant now) {
         VoteQuorumPolicyStatus status = new VoteQuorumPolicyStatus();
         status.setObservedGeneration(policy.getMetadata().getGeneration());
-        List<Condition> desired = new ArrayList<>();
+        List<Condition> desired = new ArrayList<>(extra);
         if (plan.verdict() instanceof PartitionVerdict.Quorate quorate) {
             QuoratePartition p = quorate.partition();
             status.setPartition(new Partition(p.ring(), p.members().stream().map(String::valueOf)
@@ -244,7 +271,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         status.setFencedNodes(fenced);
         status.setFencedCount(fenced.size());
         FencingMode mode = policy.getSpec().getFencing().getMode();
-        desired.add(plan.refusal().isPresent() && !paused && mode != FencingMode.Disabled
+        Optional<Condition> invalid = extra.stream().filter(c -> "Valid".equals(c.getType()))
+                .filter(c -> "False".equals(c.getStatus())).findFirst();
+        desired.add(invalid.isPresent()
+                ? Conditions.of("Fencing", Conditions.Status.False, "InvalidPolicy", "nothing is done while the "
+                        + "policy is not valid: " + invalid.get().getMessage(), policy.getMetadata().getGeneration())
+                : plan.refusal().isPresent() && !paused && mode != FencingMode.Disabled
                 ? Conditions.of("Fencing", Conditions.Status.False, "NotFencing", plan.refusal().get(),
                         policy.getMetadata().getGeneration())
                 : Conditions.of("Fencing", Conditions.Status.of(mode != FencingMode.Disabled && !paused), mode.name(),
@@ -257,6 +289,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         status.setConditions(Conditions.merge(policy.getStatus() == null ? List.of() : policy.getStatus()
                 .getConditions(), desired, now));
         return status;
+    }
+
+    private static String previousMessage(VoteQuorumPolicy policy, String type) {
+        return policy.getStatus() == null ? null : Conditions.find(policy.getStatus().getConditions(), type)
+                .map(Condition::getMessage).orElse(null);
     }
 
     private static String previousRefusal(VoteQuorumPolicy policy) {

@@ -76,11 +76,11 @@ public record VoteLayout(Map<String, Integer> votes, int expectedVotes) {
         }
         VoteLayout layout = new VoteLayout(votes, expectedVotes.orElse(votes.values().stream()
                 .mapToInt(Integer::intValue).sum()));
-        return new Resolution(layout, problems);
+        return new Resolution(layout, java.util.Set.copyOf(setBy.keySet()), problems);
     }
 
-    /** The layout and what is wrong with the entries themselves. */
-    public record Resolution(VoteLayout layout, List<Problem> problems) {
+    /** The layout, the nodes the policy's entries name, and what is wrong with the entries themselves. */
+    public record Resolution(VoteLayout layout, java.util.Set<String> named, List<Problem> problems) {
     }
 
     /**

@@ -179,6 +179,11 @@ class FencingIT {
 
     /** Nodes prefix1..prefixN, their agents heartbeating, and a policy for their cluster in the given mode. */
     static void cluster(String name, String prefix, int size, FencingMode mode) {
+        cluster(name, prefix, size, mode, policy -> { });
+    }
+
+    static void cluster(String name, String prefix, int size, FencingMode mode,
+            java.util.function.Consumer<VoteQuorumPolicy> customize) {
         for (int i = 1; i <= size; i++) {
             client.resource(new NodeBuilder().withNewMetadata().withName(prefix + i).endMetadata().build()).create();
             heartbeating.add(prefix + i);
@@ -189,7 +194,101 @@ class FencingIT {
         policy.getSpec().getFencing().setMode(mode);
         policy.getSpec().getFencing().setEvictAfter("2s");
         policy.getSpec().getFencing().setFenceTimeout("1h");
+        customize.accept(policy);
         client.resource(policy).create();
+    }
+
+    /** What an agent reports once it applied its spec: Applied=True for the spec's generation. */
+    static void acknowledge(String name) {
+        QuorumStatus qs = client.resources(QuorumStatus.class).withName(name).get();
+        QuorumStatus ack = new QuorumStatus();
+        ack.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        ack.setSpec(null);
+        ack.getStatus().setMembers(null); // only the fields an applier owns: leave the report's lists alone
+        ack.getStatus().setFlags(null);
+        ack.getStatus().setObservedGeneration(qs.getMetadata().getGeneration());
+        ack.getStatus().setConditions(List.of(Conditions.of("Applied", Conditions.Status.True, "Applied", "ok",
+                qs.getMetadata().getGeneration())));
+        ack.getStatus().setConditions(Conditions.merge(List.of(), ack.getStatus().getConditions(),
+                java.time.Instant.now()));
+        client.resource(ack).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-applier").withForce(true).build());
+    }
+
+    static io.fabric8.kubernetes.api.model.Condition condition(String policy, String type) {
+        return Conditions.find(policy(policy).getStatus().getConditions(), type).orElseThrow();
+    }
+
+    @Test
+    void policyVotesReachTheAgentsAndAppliedFollowsTheirReports() {
+        cluster("votes", "votes", 3, FencingMode.DryRun, policy -> {
+            policy.getSpec().setVotes(List.of(new io.votequorum.model.NodeVotes("votes1", null, 2)));
+            policy.getSpec().setExpectedVotes(4);
+        });
+        RingId ring = new RingId(1, 0x50);
+        for (int i = 1; i <= 3; i++) {
+            report("votes", "votes", i, true, ring, 1, 2, 3);
+        }
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            QuorumStatus one = client.resources(QuorumStatus.class).withName("votes1").get();
+            QuorumStatus two = client.resources(QuorumStatus.class).withName("votes2").get();
+            assertThat(one.getSpec().getVotes()).isEqualTo(2);
+            assertThat(one.getSpec().getExpectedVotes()).isEqualTo(4);
+            assertThat(one.getSpec().getPolicy()).isEqualTo("votes");
+            assertThat(two.getSpec().getVotes()).as("a node no entry names keeps corosync's votes").isNull();
+            assertThat(two.getSpec().getExpectedVotes()).isEqualTo(4);
+            assertThat(condition("votes", "Valid").getStatus()).isEqualTo("True");
+            assertThat(condition("votes", "Applied").getReason()).isEqualTo("Waiting");
+        });
+        for (int i = 1; i <= 3; i++) {
+            acknowledge("votes" + i);
+        }
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() ->
+                assertThat(condition("votes", "Applied").getStatus()).as(condition("votes", "Applied").getMessage())
+                        .isEqualTo("True"));
+    }
+
+    @Test
+    void eachRejectedPolicySaysWhatIsWrongAndWhatToDo() {
+        cluster("ghost", "ghost", 3, FencingMode.Enforce, policy ->
+                policy.getSpec().setVotes(List.of(new io.votequorum.model.NodeVotes("nobody", null, 2))));
+        cluster("halves", "halves", 4, FencingMode.Enforce, policy -> policy.getSpec().setExpectedVotes(2));
+        cluster("maint", "maint", 4, FencingMode.Enforce, policy -> {
+            policy.getSpec().setExpectedVotes(2);
+            policy.getSpec().setAllowUnsafe(true);
+        });
+        for (String cluster : List.of("ghost", "halves", "maint")) {
+            int size = cluster.equals("ghost") ? 3 : 4;
+            int[] all = java.util.stream.IntStream.rangeClosed(1, size).toArray();
+            for (int i = 1; i <= size; i++) {
+                report(cluster, cluster, i, true, new RingId(1, 0x60), all);
+            }
+        }
+        VoteQuorumPolicy twin = new VoteQuorumPolicy();
+        twin.setMetadata(new ObjectMetaBuilder().withName("ghost-again").build());
+        twin.getSpec().setClusterName("ghost");
+        client.resource(twin).create();
+        VoteQuorumPolicy nowhere = new VoteQuorumPolicy();
+        nowhere.setMetadata(new ObjectMetaBuilder().withName("nowhere").build());
+        nowhere.getSpec().setClusterName("nowhere");
+        client.resource(nowhere).create();
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(condition("ghost", "Valid").getReason()).isEqualTo("UnknownNode");
+            assertThat(condition("ghost", "Valid").getMessage()).contains("names node nobody, which is not a node of "
+                    + "this corosync cluster; known nodes: ghost1, ghost2, ghost3");
+            assertThat(condition("ghost", "Fencing").getReason()).isEqualTo("InvalidPolicy");
+            assertThat(condition("ghost-again", "Valid").getReason()).isEqualTo("DuplicatePolicy");
+            assertThat(condition("ghost-again", "Valid").getMessage()).contains("policy ghost already governs");
+            assertThat(condition("halves", "Valid").getReason()).isEqualTo("SplitBrainPossible");
+            assertThat(condition("halves", "Valid").getMessage()).contains("two disjoint halves could both be quorate");
+            assertThat(condition("nowhere", "Valid").getReason()).isEqualTo("UnknownCluster");
+            assertThat(condition("maint", "Valid").getStatus()).isEqualTo("True");
+            assertThat(condition("maint", "Unsafe").getReason()).isEqualTo("SplitBrainPossible");
+        });
+        assertThat(client.resources(QuorumStatus.class).withName("ghost1").get().getSpec().getPolicy())
+                .as("nothing half-applied").isNull();
+        assertThat(events()).anyMatch(e -> e.startsWith("Unsafe allowUnsafe is set"));
     }
 
     @Test

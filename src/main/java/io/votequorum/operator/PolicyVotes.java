@@ -1,0 +1,127 @@
+package io.votequorum.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.votequorum.model.Conditions;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusSpec;
+import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.policy.VoteLayout;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A policy's votes: checked against its cluster (what CEL cannot check), then handed to each
+ * node's agent through its QuorumStatus spec, only while the cluster is quorate.
+ */
+final class PolicyVotes {
+
+    static final String FIELD_MANAGER = "votequorum-operator";
+
+    /** The checks' verdict: the layout to apply, or why the policy is not valid. */
+    record Validation(Optional<VoteLayout> layout, java.util.Set<String> named, Condition valid,
+            Optional<Condition> unsafe) {
+    }
+
+    private PolicyVotes() {
+    }
+
+    static Validation validate(VoteQuorumPolicy policy, List<VoteQuorumPolicy> all, List<QuorumStatus> reports,
+            Map<String, Node> nodes) {
+        Long generation = policy.getMetadata().getGeneration();
+        String cluster = policy.getSpec().getClusterName();
+        Optional<VoteQuorumPolicy> first = all.stream()
+                .filter(p -> cluster.equals(p.getSpec().getClusterName()))
+                .min(Comparator.comparing((VoteQuorumPolicy p) -> p.getMetadata().getCreationTimestamp(),
+                        Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(p -> p.getMetadata().getName()));
+        if (first.isPresent() && !first.get().getMetadata().getName().equals(policy.getMetadata().getName())) {
+            return invalid("DuplicatePolicy", "policy " + first.get().getMetadata().getName() + " already governs "
+                    + "corosync cluster " + cluster + "; one policy per cluster: delete this one or that one", generation);
+        }
+        if (reports.isEmpty()) {
+            return invalid("UnknownCluster", "no agent reports corosync cluster '" + cluster + "' (totem.cluster_name); "
+                    + "check clusterName and that the agents run", generation);
+        }
+        List<VoteLayout.ClusterNode> clusterNodes = reports.stream().map(q -> new VoteLayout.ClusterNode(
+                q.getMetadata().getName(), Optional.ofNullable(nodes.get(q.getMetadata().getName()))
+                        .map(n -> n.getMetadata().getLabels()).orElse(Map.of()),
+                Optional.ofNullable(q.getStatus().getNodeVotes()).orElse(1))).toList();
+        VoteLayout.Resolution resolution = VoteLayout.resolve(policy.getSpec().getVotes(),
+                Optional.ofNullable(policy.getSpec().getExpectedVotes()), clusterNodes);
+        boolean allowUnsafe = Boolean.TRUE.equals(policy.getSpec().getAllowUnsafe());
+        List<VoteLayout.Problem> problems = new ArrayList<>(resolution.problems());
+        problems.addAll(resolution.layout().check(allowUnsafe));
+        if (!problems.isEmpty()) {
+            return invalid(problems.get(0).reason(), problems.stream().map(VoteLayout.Problem::message)
+                    .collect(Collectors.joining("; ")), generation);
+        }
+        Optional<Condition> unsafe = allowUnsafe ? resolution.layout().check(false).stream().findFirst()
+                .map(p -> Conditions.of("Unsafe", Conditions.Status.True, p.reason(), "allowUnsafe is set: "
+                        + p.message(), generation)) : Optional.empty();
+        return new Validation(Optional.of(resolution.layout()), resolution.named(), Conditions.of("Valid", Conditions.Status.True, "Valid",
+                "the votes resolve to " + clusterNodes.size() + " nodes and the layout is "
+                        + (unsafe.isPresent() ? "unsafe, allowed" : "safe"), generation), unsafe);
+    }
+
+    private static Validation invalid(String reason, String message, Long generation) {
+        return new Validation(Optional.empty(), java.util.Set.of(), Conditions.of("Valid", Conditions.Status.False,
+                reason, message, generation), Optional.empty());
+    }
+
+    /**
+     * Writes each node's desired votes and expected votes into its QuorumStatus spec (only what
+     * differs), and says whether every agent has applied them.
+     */
+    static Condition apply(KubernetesClient client, VoteQuorumPolicy policy, VoteLayout layout,
+            java.util.Set<String> named, List<QuorumStatus> reports) {
+        Long generation = policy.getMetadata().getGeneration();
+        Integer expected = policy.getSpec().getExpectedVotes();
+        List<String> waiting = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (QuorumStatus qs : reports) {
+            String name = qs.getMetadata().getName();
+            Integer votes = named.contains(name) ? layout.votes().get(name) : null;
+            QuorumStatusSpec current = qs.getSpec() == null ? new QuorumStatusSpec() : qs.getSpec();
+            if (!Objects.equals(current.getVotes(), votes) || !Objects.equals(current.getExpectedVotes(), expected)
+                    || !Objects.equals(current.getPolicy(), policy.getMetadata().getName())) {
+                QuorumStatus desired = new QuorumStatus();
+                desired.setMetadata(new ObjectMetaBuilder().withName(name).build());
+                desired.setStatus(null);
+                desired.getSpec().setVotes(votes);
+                desired.getSpec().setExpectedVotes(expected);
+                desired.getSpec().setPolicy(policy.getMetadata().getName());
+                desired.getSpec().setPolicyGeneration(generation);
+                client.resource(desired).patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(FIELD_MANAGER).withForce(true).build());
+                waiting.add(name);
+                continue;
+            }
+            Optional<Condition> applied = Conditions.find(qs.getStatus().getConditions(), "Applied");
+            boolean seen = Objects.equals(qs.getStatus().getObservedGeneration(), qs.getMetadata().getGeneration());
+            if (applied.isPresent() && seen && "False".equals(applied.get().getStatus())) {
+                refused.add(name + ": " + applied.get().getMessage());
+            } else if (applied.isEmpty() || !seen || !"True".equals(applied.get().getStatus())) {
+                waiting.add(name);
+            }
+        }
+        if (!refused.isEmpty()) {
+            return Conditions.of("Applied", Conditions.Status.False, "Refused", String.join("; ", refused), generation);
+        }
+        if (!waiting.isEmpty()) {
+            return Conditions.of("Applied", Conditions.Status.False, "Waiting", "waiting for the agents of "
+                    + String.join(", ", waiting) + " to apply generation " + generation, generation);
+        }
+        return Conditions.of("Applied", Conditions.Status.True, "Applied", "every agent applied the votes of "
+                + "generation " + generation, generation);
+    }
+}
