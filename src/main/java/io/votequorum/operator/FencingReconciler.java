@@ -158,6 +158,9 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
                         paused || !valid || fencing.getMode() == FencingMode.Disabled), now);
 
+        if (!paused) {
+            reportQuorum(actions, plan, facts);
+        }
         for (FencePlan.NodeDecision decision : plan.decisions()) {
             if (!decision.active()) {
                 continue;
@@ -227,6 +230,25 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         if (!Objects.equals(before, record.stage())) {
             events.warning(policy, "Fenced", node + " " + record.stage() + ": " + decision.reason());
             LOG.infof("fencing %s: %s (%s)", node, record.stage(), decision.reason());
+        }
+    }
+
+    /** The Node condition CorosyncQuorum on every Node mapped to this cluster. */
+    private static void reportQuorum(NodeActions actions, FencePlan plan, List<NodeFacts> facts) {
+        for (NodeFacts node : facts) {
+            if (node.corosyncId().isEmpty()) {
+                continue;
+            }
+            if (plan.verdict() instanceof PartitionVerdict.Quorate quorate) {
+                boolean member = quorate.partition().members().contains(node.corosyncId().get());
+                actions.reportQuorum(node.name(), member ? "True" : "False",
+                        member ? "MemberOfQuoratePartition" : "OutsideQuoratePartition",
+                        "corosync node " + node.corosyncId().get() + (member ? " is" : " is not")
+                                + " a member of the quorate partition (ring " + quorate.partition().ring() + ")");
+            } else {
+                actions.reportQuorum(node.name(), "Unknown", "NoSettledQuorateView",
+                        ((PartitionVerdict.NoQuorateView) plan.verdict()).reason());
+            }
         }
     }
 

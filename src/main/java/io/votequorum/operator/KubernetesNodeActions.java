@@ -2,6 +2,8 @@ package io.votequorum.operator;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
@@ -25,6 +27,7 @@ public final class KubernetesNodeActions implements NodeActions {
 
     private static final Logger LOG = Logger.getLogger(KubernetesNodeActions.class);
     static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+    public static final String QUORUM_CONDITION = "CorosyncQuorum";
 
     private final KubernetesClient client;
     private final KubernetesClient evictions;
@@ -136,6 +139,33 @@ public final class KubernetesNodeActions implements NodeActions {
             n.getMetadata().setAnnotations(annotations);
             return n;
         });
+    }
+
+    @Override
+    public void reportQuorum(String node, String status, String reason, String message) {
+        Node current = client.nodes().withName(node).get();
+        if (current == null) {
+            return;
+        }
+        Optional<NodeCondition> existing = Optional.ofNullable(current.getStatus())
+                .map(NodeStatus::getConditions).orElse(List.of()).stream()
+                .filter(c -> QUORUM_CONDITION.equals(c.getType())).findFirst();
+        if (existing.isPresent() && status.equals(existing.get().getStatus())
+                && reason.equals(existing.get().getReason()) && message.equals(existing.get().getMessage())) {
+            return;
+        }
+        String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.now()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String since = existing.filter(c -> status.equals(c.getStatus())).map(NodeCondition::getLastTransitionTime)
+                .orElse(now);
+        Node patch = new NodeBuilder().withNewMetadata().withName(node).endMetadata()
+                .withNewStatus().addNewCondition().withType(QUORUM_CONDITION).withStatus(status).withReason(reason)
+                .withMessage(message).withLastHeartbeatTime(now).withLastTransitionTime(since).endCondition()
+                .endStatus().build();
+        // Server-side apply on the status subresource: the kubelet's own conditions stay its own.
+        client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext
+                .Builder().withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(PolicyVotes.FIELD_MANAGER).withForce(true).build());
     }
 
     /** A change to the Node together with its record, in one patch. */

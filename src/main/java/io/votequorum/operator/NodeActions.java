@@ -30,4 +30,10 @@ public interface NodeActions {
 
     /** Step 4: remove only the taints the operator added, uncordon only if it cordoned, drop the record. */
     void unfence(String node);
+
+    /**
+     * Sets the Node condition {@value KubernetesNodeActions#QUORUM_CONDITION} (True, False or
+     * Unknown) that health-check remediation tools can watch; writes only when it changed.
+     */
+    void reportQuorum(String node, String status, String reason, String message);
 }

@@ -169,6 +169,13 @@ class FencingIT {
                 .filter(id -> !id.startsWith("node.kubernetes.io/not-ready")).toList();
     }
 
+    /** The CorosyncQuorum Node condition as "status reason". */
+    static String quorumCondition(String name) {
+        return Optional.ofNullable(node(name).getStatus()).map(s -> s.getConditions()).orElse(List.of()).stream()
+                .filter(c -> "CorosyncQuorum".equals(c.getType())).map(c -> c.getStatus() + " " + c.getReason())
+                .findFirst().orElse("missing");
+    }
+
     static VoteQuorumPolicy policy() {
         return policy("lab");
     }
@@ -331,6 +338,8 @@ class FencingIT {
         for (int i = 1; i <= 4; i++) {
             assertThat(taints("split" + i)).isEmpty();
         }
+        await().atMost(STEP).untilAsserted(() ->
+                assertThat(quorumCondition("split1")).isEqualTo("Unknown NoSettledQuorateView"));
         assertThat(events()).anyMatch(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum"));
     }
 
@@ -409,6 +418,8 @@ class FencingIT {
         });
         assertThat(taints("node1")).isEmpty();
         assertThat(taints("node2")).isEmpty();
+        assertThat(quorumCondition("node3")).isEqualTo("False OutsideQuoratePartition");
+        assertThat(quorumCondition("node1")).isEqualTo("True MemberOfQuoratePartition");
         assertThat(evictionsOf("web")).as("one eviction, however many reconciles").isEqualTo(1);
 
         // The heal: all three in a new ring, node 3's agent heartbeats again.
@@ -423,6 +434,7 @@ class FencingIT {
             assertThat(policy().getStatus().getFencedNodes()).isEmpty();
         });
         assertThat(node("node2").getSpec().getUnschedulable()).as("the admin's cordon stays").isTrue();
+        assertThat(quorumCondition("node3")).isEqualTo("True MemberOfQuoratePartition");
         assertThat(events()).anyMatch(e -> e.contains("Fenced")).anyMatch(e -> e.contains("Unfenced"));
     }
 
