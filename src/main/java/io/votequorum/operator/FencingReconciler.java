@@ -72,6 +72,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     @Inject
     KubernetesClient client;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    private OperatorMetrics metrics;
+
     private InformerEventSource<QuorumStatus, VoteQuorumPolicy> statuses;
     private InformerEventSource<Lease, VoteQuorumPolicy> leases;
     private InformerEventSource<Node, VoteQuorumPolicy> nodes;
@@ -100,7 +105,9 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         if (events == null) {
             evictions = KubernetesNodeActions.evictionClient(client);
             events = new PolicyEvents(client);
+            metrics = new OperatorMetrics(registry);
         }
+        long started = System.nanoTime();
         Instant now = Instant.now();
         FencingSpec fencing = policy.getSpec().getFencing();
         boolean paused = "true".equals(annotation(policy, VoteQuorumApi.PAUSED_ANNOTATION));
@@ -166,7 +173,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 continue;
             }
             if (enforce) {
-                carryOut(actions, policy, decision, fencing);
+                try {
+                    carryOut(actions, policy, decision, fencing);
+                } catch (RuntimeException e) {
+                    metrics.action(decision.desired().map(r -> r.stage().name()).orElse("Unfence"), false);
+                    throw e; // JOSDK retries; the next reconcile runs the step again
+                }
             } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
                 events.normal(policy, "DryRun", "would " + describe(decision));
             }
@@ -191,6 +203,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         validation.unsafe().filter(u -> !u.getMessage().equals(previousMessage(policy, "Unsafe")))
                 .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
 
+        metrics.plan(cluster, plan);
+        metrics.decided(Duration.ofNanos(System.nanoTime() - started));
         VoteQuorumPolicy update = new VoteQuorumPolicy();
         update.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
         update.setSpec(null);
@@ -209,6 +223,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         if (decision.desired().isEmpty()) {
             if (decision.current().isPresent()) {
                 actions.unfence(node);
+                metrics.action("Unfence", true);
                 events.normal(policy, "Unfenced", node + ": " + decision.reason());
                 LOG.infof("unfenced %s: %s", node, decision.reason());
             }
@@ -228,6 +243,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         if (!Objects.equals(before, record.stage())) {
+            metrics.action(record.stage().name(), true);
             events.warning(policy, "Fenced", node + " " + record.stage() + ": " + decision.reason());
             LOG.infof("fencing %s: %s (%s)", node, record.stage(), decision.reason());
         }

@@ -436,6 +436,27 @@ class FencingIT {
         assertThat(node("node2").getSpec().getUnschedulable()).as("the admin's cordon stays").isTrue();
         assertThat(quorumCondition("node3")).isEqualTo("True MemberOfQuoratePartition");
         assertThat(events()).anyMatch(e -> e.contains("Fenced")).anyMatch(e -> e.contains("Unfenced"));
+
+        String metrics = operatorMetrics();
+        assertThat(metrics).contains("votequorum_fenced_nodes{cluster=\"lab\",stage=\"Fenced\"} 0.0",
+                "votequorum_fencing_actions_total{result=\"success\",type=\"Unfence\"} 1.0",
+                "votequorum_partition_votes_to_spare{cluster=\"lab\"} 1.0",
+                "votequorum_decision_latency_seconds_count");
+    }
+
+    /** The running operator's Prometheus metrics, from the port it logged. */
+    private static String operatorMetrics() throws Exception {
+        java.util.regex.Matcher port = java.util.regex.Pattern.compile("Listening on: http://0\\.0\\.0\\.0:(\\d+)")
+                .matcher(Files.readString(LOGS.resolve("operator.log")));
+        String last = null;
+        while (port.find()) {
+            last = port.group(1);
+        }
+        assertThat(last).as("the operator's HTTP port").isNotNull();
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + last + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.body();
     }
 
     /** Evictions of a pod as the API server recorded them. */
