@@ -30,6 +30,8 @@ class RolesIT {
     @BeforeAll
     static void startApiServer() throws IOException {
         api = KubeApiServer.start().withCrds();
+        api.client().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                .withName("votequorum-system").endMetadata().build()).create();
         kubeconfig = Files.createTempFile("roles-kubeconfig", ".yaml");
         Files.writeString(kubeconfig, api.kubeconfig());
     }

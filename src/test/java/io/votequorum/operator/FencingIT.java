@@ -444,6 +444,39 @@ class FencingIT {
                 "votequorum_decision_latency_seconds_count");
     }
 
+    @Test
+    void aSecondReplicaWaitsAndTakesOverWhenTheLeaderDies() throws Exception {
+        await().atMost(STEP).until(() -> holder() != null);
+        String first = holder();
+        Process standby = startOperator();
+        try {
+            Thread.sleep(5000);
+            assertThat(holder()).as("the leader keeps the Lease").isEqualTo(first);
+
+            operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            operator = standby;
+            await().atMost(STEP).until(() -> holder() != null && !holder().equals(first));
+
+            // The new leader reconciles: a node cut now is cordoned.
+            cluster("takeover", "takeover", 3, FencingMode.Enforce);
+            RingId cut = new RingId(1, 0x70);
+            report("takeover", "takeover", 1, true, cut, 1, 2);
+            report("takeover", "takeover", 2, true, cut, 1, 2);
+            report("takeover", "takeover", 3, false, new RingId(3, 0x70), 3);
+            await().atMost(STEP).untilAsserted(() ->
+                    assertThat(taints("takeover3")).contains("votequorum.io/inquorate:NoSchedule"));
+        } finally {
+            if (operator != standby) {
+                standby.destroyForcibly();
+            }
+        }
+    }
+
+    private static String holder() {
+        var lease = client.leases().inNamespace(NAMESPACE).withName("votequorum-operator").get();
+        return lease == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
     /** The running operator's Prometheus metrics, from the port it logged. */
     private static String operatorMetrics() throws Exception {
         java.util.regex.Matcher port = java.util.regex.Pattern.compile("Listening on: http://0\\.0\\.0\\.0:(\\d+)")
