@@ -41,7 +41,7 @@ public final class Cmap implements AutoCloseable {
         if (code == CsError.CS_ERR_NOT_EXIST.code()) {
             return Optional.empty();
         }
-        check("cmap_get(" + key + ")", code);
+        CsCall.check("cmap_get(" + key + ")", code);
         long size = Math.max(1, length.getValue().longValue());
         Memory value = new Memory(size);
         length.setValue(LibCmap.size(size));
@@ -49,7 +49,7 @@ public final class Cmap implements AutoCloseable {
         if (code == CsError.CS_ERR_NOT_EXIST.code()) {
             return Optional.empty(); // removed between the two calls
         }
-        check("cmap_get(" + key + ")", code);
+        CsCall.check("cmap_get(" + key + ")", code);
         return Optional.of(decode(type.getValue(), value, length.getValue().longValue()));
     }
 
@@ -89,7 +89,7 @@ public final class Cmap implements AutoCloseable {
                 if (code == CsError.CS_ERR_NO_SECTIONS.code()) {
                     return keys;
                 }
-                check("cmap_iter_next(" + prefix + ")", code);
+                CsCall.check("cmap_iter_next(" + prefix + ")", code);
                 keys.add(Native.toString(name, StandardCharsets.UTF_8.name()));
             }
         } finally {
@@ -108,12 +108,6 @@ public final class Cmap implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("this cmap handle is closed; connect again");
-        }
-    }
-
-    private static void check(String call, int code) {
-        if (code != CsError.CS_OK.code()) {
-            throw new CorosyncException(call, code);
         }
     }
 

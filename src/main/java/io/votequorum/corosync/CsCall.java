@@ -17,7 +17,11 @@ final class CsCall {
     }
 
     static void check(String call, IntSupplier invocation) {
-        int code = invoke(invocation);
+        check(call, invoke(invocation));
+    }
+
+    /** Throws the typed exception, with its hint, unless {@code code} is CS_OK. */
+    static void check(String call, int code) {
         if (code != CsError.CS_OK.code()) {
             throw new CorosyncException(call, code, hint(call, CsError.of(code)));
         }

@@ -166,7 +166,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         paused || !valid || fencing.getMode() == FencingMode.Disabled), now);
 
         if (!paused) {
-            reportQuorum(actions, plan, facts);
+            reportQuorum(actions, plan, facts, nodesByName);
         }
         for (FencePlan.NodeDecision decision : plan.decisions()) {
             if (!decision.active()) {
@@ -184,7 +184,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
-                .filter(r -> !r.equals(previousRefusal(policy)))
+                .filter(r -> !r.equals(previousMessage(policy, "Fencing")))
                 .ifPresent(r -> events.warning(policy, "NotFencing", r));
 
         // Votes go to the agents only from the quorate partition, and only from a valid policy.
@@ -250,19 +250,21 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     }
 
     /** The Node condition CorosyncQuorum on every Node mapped to this cluster. */
-    private static void reportQuorum(NodeActions actions, FencePlan plan, List<NodeFacts> facts) {
+    private static void reportQuorum(NodeActions actions, FencePlan plan, List<NodeFacts> facts,
+            Map<String, Node> cached) {
         for (NodeFacts node : facts) {
-            if (node.corosyncId().isEmpty()) {
+            Node current = cached.get(node.name());
+            if (node.corosyncId().isEmpty() || current == null) {
                 continue;
             }
             if (plan.verdict() instanceof PartitionVerdict.Quorate quorate) {
                 boolean member = quorate.partition().members().contains(node.corosyncId().get());
-                actions.reportQuorum(node.name(), member ? "True" : "False",
+                actions.reportQuorum(current, member ? "True" : "False",
                         member ? "MemberOfQuoratePartition" : "OutsideQuoratePartition",
                         "corosync node " + node.corosyncId().get() + (member ? " is" : " is not")
                                 + " a member of the quorate partition (ring " + quorate.partition().ring() + ")");
             } else {
-                actions.reportQuorum(node.name(), "Unknown", "NoSettledQuorateView",
+                actions.reportQuorum(current, "Unknown", "NoSettledQuorateView",
                         ((PartitionVerdict.NoQuorateView) plan.verdict()).reason());
             }
         }
@@ -334,10 +336,6 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 .map(Condition::getMessage).orElse(null);
     }
 
-    private static String previousRefusal(VoteQuorumPolicy policy) {
-        return policy.getStatus() == null ? null : Conditions.find(policy.getStatus().getConditions(), "Fencing")
-                .filter(c -> "False".equals(c.getStatus())).map(Condition::getMessage).orElse(null);
-    }
 
     private static String annotation(HasMetadata resource, String key) {
         Map<String, String> annotations = resource.getMetadata().getAnnotations();

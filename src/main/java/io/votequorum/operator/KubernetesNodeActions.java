@@ -11,10 +11,14 @@ import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.votequorum.model.Conditions;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.ExemptPods;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,11 +146,7 @@ public final class KubernetesNodeActions implements NodeActions {
     }
 
     @Override
-    public void reportQuorum(String node, String status, String reason, String message) {
-        Node current = client.nodes().withName(node).get();
-        if (current == null) {
-            return;
-        }
+    public void reportQuorum(Node current, String status, String reason, String message) {
         Optional<NodeCondition> existing = Optional.ofNullable(current.getStatus())
                 .map(NodeStatus::getConditions).orElse(List.of()).stream()
                 .filter(c -> QUORUM_CONDITION.equals(c.getType())).findFirst();
@@ -154,18 +154,17 @@ public final class KubernetesNodeActions implements NodeActions {
                 && reason.equals(existing.get().getReason()) && message.equals(existing.get().getMessage())) {
             return;
         }
-        String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.now()
-                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String now = Conditions.timestamp(Instant.now());
         String since = existing.filter(c -> status.equals(c.getStatus())).map(NodeCondition::getLastTransitionTime)
                 .orElse(now);
-        Node patch = new NodeBuilder().withNewMetadata().withName(node).endMetadata()
+        Node patch = new NodeBuilder().withNewMetadata().withName(current.getMetadata().getName()).endMetadata()
                 .withNewStatus().addNewCondition().withType(QUORUM_CONDITION).withStatus(status).withReason(reason)
                 .withMessage(message).withLastHeartbeatTime(now).withLastTransitionTime(since).endCondition()
                 .endStatus().build();
         // Server-side apply on the status subresource: the kubelet's own conditions stay its own.
-        client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext
-                .Builder().withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(PolicyVotes.FIELD_MANAGER).withForce(true).build());
+        client.resource(patch).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(PolicyVotes.FIELD_MANAGER)
+                .withForce(true).build());
     }
 
     /** A change to the Node together with its record, in one patch. */
@@ -188,6 +187,10 @@ public final class KubernetesNodeActions implements NodeActions {
             n.getMetadata().setAnnotations(annotations);
             return n;
         };
+        Node current = client.nodes().withName(node).get();
+        if (current == null || edit.apply(current).equals(current)) {
+            return; // the step is already done: every reconcile would otherwise write the Node again
+        }
         client.nodes().withName(node).edit(edit);
     }
 

@@ -35,5 +35,5 @@ public interface NodeActions {
      * Sets the Node condition {@value KubernetesNodeActions#QUORUM_CONDITION} (True, False or
      * Unknown) that health-check remediation tools can watch; writes only when it changed.
      */
-    void reportQuorum(String node, String status, String reason, String message);
+    void reportQuorum(io.fabric8.kubernetes.api.model.Node node, String status, String reason, String message);
 }

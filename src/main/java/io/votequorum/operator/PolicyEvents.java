@@ -6,9 +6,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jboss.logging.Logger;
 
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import io.votequorum.model.Conditions;
+
+import java.time.Instant;
 
 /** Kubernetes Events about a policy: every fence, unfence, refusal, and what a dry run would do. */
 final class PolicyEvents {
@@ -32,7 +32,7 @@ final class PolicyEvents {
     }
 
     private void emit(HasMetadata about, String type, String reason, String message) {
-        String now = DateTimeFormatter.ISO_INSTANT.format(ZonedDateTime.now(ZoneOffset.UTC).withNano(0));
+        String now = Conditions.timestamp(Instant.now());
         try {
             client.v1().events().inNamespace(NAMESPACE).resource(new EventBuilder()
                     .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".").withNamespace(NAMESPACE)

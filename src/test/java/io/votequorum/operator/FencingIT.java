@@ -510,8 +510,4 @@ class FencingIT {
         return client.v1().events().inNamespace("default").list().getItems().stream()
                 .map(e -> e.getReason() + " " + e.getMessage()).toList();
     }
-
-    static Map<String, String> none() {
-        return Map.of();
-    }
 }

@@ -111,14 +111,14 @@ class NodeActionsIT {
     @Test
     void theQuorumConditionIsSetBesideTheOthersAndKeepsItsTransitionTime() {
         node("n-cond", false);
-        actions.reportQuorum("n-cond", "True", "MemberOfQuoratePartition", "member");
+        actions.reportQuorum(get("n-cond"), "True", "MemberOfQuoratePartition", "member");
         String since = get("n-cond").getStatus().getConditions().stream()
                 .filter(c -> "CorosyncQuorum".equals(c.getType())).findFirst().orElseThrow().getLastTransitionTime();
         String version = get("n-cond").getMetadata().getResourceVersion();
-        actions.reportQuorum("n-cond", "True", "MemberOfQuoratePartition", "member");
+        actions.reportQuorum(get("n-cond"), "True", "MemberOfQuoratePartition", "member");
         assertThat(get("n-cond").getMetadata().getResourceVersion()).as("no write when nothing changed")
                 .isEqualTo(version);
-        actions.reportQuorum("n-cond", "False", "OutsideQuoratePartition", "outside");
+        actions.reportQuorum(get("n-cond"), "False", "OutsideQuoratePartition", "outside");
         var condition = get("n-cond").getStatus().getConditions().stream()
                 .filter(c -> "CorosyncQuorum".equals(c.getType())).findFirst().orElseThrow();
         assertThat(condition.getStatus()).isEqualTo("False");
