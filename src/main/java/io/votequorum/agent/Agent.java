@@ -9,6 +9,7 @@ import io.votequorum.agent.AgentStatus.ApplyOutcome;
 import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.CorosyncException;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.model.KubeDuration;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
@@ -16,12 +17,15 @@ import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.status.StatusReport;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -42,6 +46,12 @@ final class Agent implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final ScheduledExecutorService selfFencer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "self-fence");
+        t.setDaemon(true);
+        return t;
+    });
+    private final SelfFenceAction selfFenceAction;
     private final Backoff applyBackoff;
 
     // Guarded by this.
@@ -55,11 +65,15 @@ final class Agent implements AutoCloseable {
     private StatusPublisher publisher;
     private Heartbeat heartbeat;
     private SharedIndexInformer<QuorumStatus> specInformer;
+    private Optional<Duration> selfFenceAfter = Optional.empty();
+    private SelfFence selfFence = new SelfFence.Disarmed();
+    private ScheduledFuture<?> selfFenceTimer;
 
     Agent(AgentConfig config, KubernetesClient client, MeterRegistry registry) {
         this.config = config;
         this.client = client;
         this.metrics = new AgentMetrics(registry);
+        this.selfFenceAction = SelfFenceAction.of(config.selfFenceCommand());
         this.applyBackoff = new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6));
         this.corosync = new CorosyncSession(config.coalesce(), new Backoff(config.retryMin(), config.retryMax()),
                 this::onView);
@@ -194,13 +208,84 @@ final class Agent implements AutoCloseable {
         QuorumStatusSpec spec = qs.getSpec() == null ? new QuorumStatusSpec() : qs.getSpec();
         VotePlan.Desired next = new VotePlan.Desired(Optional.ofNullable(spec.getVotes()),
                 Optional.ofNullable(spec.getExpectedVotes()), qs.getMetadata().getGeneration());
+        Optional<Duration> after = Optional.empty();
+        if (spec.getSelfFenceAfter() != null) {
+            try {
+                after = Optional.of(KubeDuration.parse(spec.getSelfFenceAfter()));
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("QuorumStatus %s spec.selfFenceAfter: %s; self-fencing stays off until it is fixed",
+                        qs.getMetadata().getName(), e.getMessage());
+            }
+        }
         synchronized (this) {
             if (!next.equals(desired)) {
                 desired = next;
                 applyNotBefore = Instant.MIN;
                 applyBackoff.reset();
             }
+            if (!after.equals(selfFenceAfter)) {
+                LOG.infof(after.map(a -> "self-fencing armed: this node fences itself (" + selfFenceAction.describe()
+                        + ") after " + a.toMillis() + " ms without quorum").orElse("self-fencing off"));
+                selfFenceAfter = after;
+            }
             recompute(Instant.now());
+        }
+    }
+
+    /** Keeps the self-fence state in step with quorum, and the timer in step with the state. */
+    private void trackSelfFence(Optional<QuorumSnapshot> snapshot, Instant now) {
+        SelfFence next = SelfFence.next(selfFence, selfFenceAfter, snapshot.map(QuorumSnapshot::quorate), now);
+        if (next.equals(selfFence)) {
+            return;
+        }
+        if (selfFence instanceof SelfFence.WithoutQuorum && next instanceof SelfFence.Armed) {
+            LOG.info("quorum is back before the self-fence time; not fencing");
+        }
+        selfFence = next;
+        if (selfFenceTimer != null) {
+            selfFenceTimer.cancel(false);
+            selfFenceTimer = null;
+        }
+        if (next instanceof SelfFence.WithoutQuorum w) {
+            LOG.warnf("without quorum: this node fences itself at %s unless quorum returns", w.fencesAt());
+            selfFenceTimer = selfFencer.schedule(this::onSelfFenceDue,
+                    Math.max(0, Duration.between(now, w.fencesAt()).toMillis()), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The point of no return: report the deadline, give the write a moment to land, then fence. */
+    private void onSelfFenceDue() {
+        QuorumStatusStatus promise;
+        SelfFence.Fencing fencing;
+        synchronized (this) {
+            SelfFence before = selfFence;
+            Optional<SelfFence> due = SelfFence.due(selfFence, Instant.now(), config.selfFenceTimeout(),
+                    selfFenceAction.describe());
+            if (due.isEmpty()) {
+                return;
+            }
+            fencing = (SelfFence.Fencing) due.get();
+            selfFence = fencing;
+            LOG.errorf("without quorum since %s: fencing this node (%s); it is down by %s",
+                    ((SelfFence.WithoutQuorum) before).since(), fencing.action(), fencing.downBy());
+            recompute(Instant.now());
+            promise = reported;
+        }
+        try {
+            // The operator trusts the deadline only if it sees it; a node that cannot tell it fences anyway.
+            if (!publisher.awaitWritten(promise, config.selfFenceTimeout().dividedBy(2))) {
+                LOG.warn("the API server has not acknowledged the self-fence deadline; fencing anyway");
+            }
+            selfFenceAction.fence(config.selfFenceTimeout().dividedBy(2));
+            LOG.errorf("fenced this node (%s)", fencing.action());
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("self-fence failed: %s", e.getMessage());
+            synchronized (this) {
+                selfFence = new SelfFence.Failed("self-fence failed: " + e.getMessage());
+                recompute(Instant.now());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -211,6 +296,7 @@ final class Agent implements AutoCloseable {
         }
         Optional<QuorumSnapshot> snapshot = view instanceof CorosyncView.Reachable r
                 ? Optional.of(r.snapshot()) : Optional.empty();
+        trackSelfFence(snapshot, Instant.now());
         VotePlan plan = VotePlan.decide(desired, snapshot);
         if (plan instanceof VotePlan.Settled settled) {
             outcome = settled.outcome();
@@ -226,7 +312,7 @@ final class Agent implements AutoCloseable {
                 applier.execute(() -> carryOut(apply));
             }
         }
-        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, reported, Instant.now());
+        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, selfFence, reported, Instant.now());
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;
@@ -268,7 +354,7 @@ final class Agent implements AutoCloseable {
         synchronized (this) {
             applying = false;
             if (!"Applied".equals(result.reason())) {
-                java.time.Duration pause = applyBackoff.next();
+                Duration pause = applyBackoff.next();
                 applyNotBefore = Instant.now().plus(pause);
                 LOG.warnf("%s; retrying in %d ms", result.message(), pause.toMillis());
             }
@@ -302,6 +388,7 @@ final class Agent implements AutoCloseable {
     public void close() {
         corosync.close();
         applier.shutdownNow();
+        selfFencer.shutdownNow();
         synchronized (this) {
             if (specInformer != null) {
                 specInformer.stop();

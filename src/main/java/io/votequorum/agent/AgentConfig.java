@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The agent's settings (prefix {@code votequorum.agent}); each has an environment variable too. */
@@ -35,4 +36,14 @@ public interface AgentConfig {
 
     @WithDefault("10s")
     Duration retryMax();
+
+    /**
+     * How this node fences itself when a policy's noQuorumAction is SelfFence: a command that must
+     * exit 0 (comma-separated argv). Unset: an immediate reboot through /proc/sysrq-trigger.
+     */
+    Optional<List<String>> selfFenceCommand();
+
+    /** How long the self-fence action may take; the reported deadline is this long after it starts. */
+    @WithDefault("5s")
+    Duration selfFenceTimeout();
 }

@@ -45,9 +45,14 @@ public final class AgentStatus {
         }
     }
 
-    /** The full status for this node. Pure: the same inputs give the same status. */
     public static QuorumStatusStatus compose(String nodeName, CorosyncView view, ApplyOutcome apply,
             QuorumStatusStatus previous, Instant now) {
+        return compose(nodeName, view, apply, new SelfFence.Disarmed(), previous, now);
+    }
+
+    /** The full status for this node. Pure: the same inputs give the same status. */
+    public static QuorumStatusStatus compose(String nodeName, CorosyncView view, ApplyOutcome apply,
+            SelfFence selfFence, QuorumStatusStatus previous, Instant now) {
         QuorumStatusStatus status;
         List<Condition> desired = new ArrayList<>();
         if (view instanceof CorosyncView.Reachable reachable) {
@@ -73,6 +78,8 @@ public final class AgentStatus {
         }
         desired.add(Conditions.of(APPLIED, apply.status(), apply.reason(), apply.message(),
                 apply.observedGeneration()));
+        selfFence.condition(apply.observedGeneration()).ifPresent(desired::add);
+        selfFence.deadline().map(Conditions::timestamp).ifPresent(status::setSelfFenceDeadline);
         apply.applied().ifPresent(status::setApplied);
         if (apply.applied().isEmpty() && previous != null) {
             status.setApplied(previous.getApplied());

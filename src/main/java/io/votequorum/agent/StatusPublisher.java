@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one writer of this node's QuorumStatus status. It holds only the newest status: a burst of
@@ -76,6 +77,20 @@ final class StatusPublisher implements AutoCloseable {
 
     private synchronized void acknowledge(Pending pending) {
         written = pending.status();
+        notifyAll();
+    }
+
+    /** Waits until the API server has acknowledged {@code status}, at most {@code max}; says whether it did. */
+    synchronized boolean awaitWritten(QuorumStatusStatus status, Duration max) throws InterruptedException {
+        long until = System.nanoTime() + max.toNanos();
+        while (!status.equals(written)) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     private void run() {

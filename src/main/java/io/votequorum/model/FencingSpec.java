@@ -51,6 +51,11 @@ public class FencingSpec {
     @Default("None")
     private NoQuorumAction noQuorumAction = NoQuorumAction.None;
 
+    @JsonPropertyDescription("With noQuorumAction SelfFence: how long the agent on the lost side waits for quorum to return before it fences its node.")
+    @Default("30s")
+    @ValidationRule(value = DURATION_RULE, message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
+    private String selfFenceAfter = "30s";
+
     public FencingMode getMode() {
         return mode;
     }
@@ -115,6 +120,14 @@ public class FencingSpec {
         this.noQuorumAction = noQuorumAction;
     }
 
+    public String getSelfFenceAfter() {
+        return selfFenceAfter;
+    }
+
+    public void setSelfFenceAfter(String selfFenceAfter) {
+        this.selfFenceAfter = selfFenceAfter;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof FencingSpec other
@@ -125,12 +138,13 @@ public class FencingSpec {
                 && Objects.equals(maxFencedNodes, other.maxFencedNodes)
                 && Objects.equals(healthyDelay, other.healthyDelay)
                 && Objects.equals(exemptPods, other.exemptPods)
-                && noQuorumAction == other.noQuorumAction;
+                && noQuorumAction == other.noQuorumAction
+                && Objects.equals(selfFenceAfter, other.selfFenceAfter);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(mode, evictAfter, fenceTimeout, confirmedAction, maxFencedNodes, healthyDelay, exemptPods,
-                noQuorumAction);
+                noQuorumAction, selfFenceAfter);
     }
 }

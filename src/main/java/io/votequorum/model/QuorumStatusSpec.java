@@ -22,6 +22,10 @@ public class QuorumStatusSpec {
     @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer expectedVotes;
 
+    @JsonPropertyDescription("Set from a policy whose noQuorumAction is SelfFence: how long this node may be without quorum before its agent fences it. Unset: the agent never fences its node.")
+    @ValidationRule(value = FencingSpec.DURATION_RULE, message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
+    private String selfFenceAfter;
+
     @JsonPropertyDescription("Name of the VoteQuorumPolicy these values come from.")
     private String policy;
 
@@ -42,6 +46,14 @@ public class QuorumStatusSpec {
 
     public void setExpectedVotes(Integer expectedVotes) {
         this.expectedVotes = expectedVotes;
+    }
+
+    public String getSelfFenceAfter() {
+        return selfFenceAfter;
+    }
+
+    public void setSelfFenceAfter(String selfFenceAfter) {
+        this.selfFenceAfter = selfFenceAfter;
     }
 
     public String getPolicy() {
@@ -65,12 +77,13 @@ public class QuorumStatusSpec {
         return o instanceof QuorumStatusSpec other
                 && Objects.equals(votes, other.votes)
                 && Objects.equals(expectedVotes, other.expectedVotes)
+                && Objects.equals(selfFenceAfter, other.selfFenceAfter)
                 && Objects.equals(policy, other.policy)
                 && Objects.equals(policyGeneration, other.policyGeneration);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(votes, expectedVotes, policy, policyGeneration);
+        return Objects.hash(votes, expectedVotes, selfFenceAfter, policy, policyGeneration);
     }
 }

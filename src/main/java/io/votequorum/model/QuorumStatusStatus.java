@@ -48,7 +48,9 @@ public class QuorumStatusStatus {
     private AppliedVotes applied;
     @JsonPropertyDescription("metadata.generation of the spec the agent last acted on.")
     private Long observedGeneration;
-    @JsonPropertyDescription("CorosyncReachable, Quorate and Applied.")
+    @JsonPropertyDescription("Set when the agent fences its own node (noQuorumAction SelfFence): the time by which the node is down. Once it has passed, the operator counts the node as fenced.")
+    private String selfFenceDeadline;
+    @JsonPropertyDescription("CorosyncReachable, Quorate, Applied, and SelfFence when the node is set to fence itself.")
     private List<Condition> conditions = new ArrayList<>();
 
     public String getNodeName() {
@@ -57,6 +59,14 @@ public class QuorumStatusStatus {
 
     public void setNodeName(String nodeName) {
         this.nodeName = nodeName;
+    }
+
+    public String getSelfFenceDeadline() {
+        return selfFenceDeadline;
+    }
+
+    public void setSelfFenceDeadline(String selfFenceDeadline) {
+        this.selfFenceDeadline = selfFenceDeadline;
     }
 
     public Long getNodeId() {
@@ -215,6 +225,7 @@ public class QuorumStatusStatus {
                 && Objects.equals(lastTransitionTime, other.lastTransitionTime)
                 && Objects.equals(applied, other.applied)
                 && Objects.equals(observedGeneration, other.observedGeneration)
+                && Objects.equals(selfFenceDeadline, other.selfFenceDeadline)
                 && Objects.equals(conditions, other.conditions);
     }
 

@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -65,6 +66,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     private static final Logger LOG = Logger.getLogger(FencingReconciler.class);
     /** The ladder depends on time as well as on events: look again at least this often. */
     static final Duration RECHECK = Duration.ofSeconds(2);
+    /** With nothing pending, look again at the latest after this, even if no Lease runs out before. */
+    static final Duration IDLE_RECHECK = Duration.ofSeconds(60);
+    static final String BY_CLUSTER = "cluster";
+    static final String BY_NODE_ID = "node-id";
+    static final String BY_FENCING_CLUSTER = "fencing-cluster";
 
     @Inject
     OperatorConfig config;
@@ -85,19 +91,68 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
 
     @Override
     public List<EventSource<?, VoteQuorumPolicy>> prepareEventSources(EventSourceContext<VoteQuorumPolicy> context) {
+        context.getPrimaryCache().addIndexer(BY_CLUSTER, p -> List.of(p.getSpec().getClusterName()));
+        // Each report, Lease and Node goes to the policy of its own cluster; only what can change a decision wakes it.
         statuses = new InformerEventSource<>(InformerEventSourceConfiguration.from(QuorumStatus.class,
-                VoteQuorumPolicy.class).withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+                VoteQuorumPolicy.class).withSecondaryToPrimaryMapper(q -> policiesOf(context, clusterOf(q)))
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getStatus(), before.getStatus())
+                        || !Objects.equals(now.getSpec(), before.getSpec()))
+                .build(), context);
+        statuses.addIndexer(BY_CLUSTER, q -> clusterOf(q).map(List::of).orElse(List.of()));
         leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VoteQuorumPolicy.class)
-                .withNamespaces(config.namespace()).withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+                .withNamespaces(config.namespace())
+                .withSecondaryToPrimaryMapper(l -> statuses.get(new ResourceID(l.getMetadata().getName()))
+                        .map(q -> policiesOf(context, clusterOf(q))).orElseGet(Set::of))
+                .withOnUpdateFilter(FencingReconciler::heartbeatMatters).build(), context);
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VoteQuorumPolicy.class)
-                .withSecondaryToPrimaryMapper(everyPolicy(context)).build(), context);
+                .withSecondaryToPrimaryMapper(n -> policiesOfNode(context, n))
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getSpec(), before.getSpec())
+                        || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                        || !Objects.equals(now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations()))
+                .build(), context);
+        nodes.addIndexer(BY_NODE_ID, n -> Optional.ofNullable(n.getMetadata().getLabels())
+                .map(l -> l.get(VoteQuorumApi.NODE_ID_LABEL)).map(List::of).orElse(List.of()));
+        nodes.addIndexer(BY_FENCING_CLUSTER, n -> fencingCluster(n).map(List::of).orElse(List.of()));
         return List.of(statuses, leases, nodes);
     }
 
-    /** Every report, Lease and Node may matter to every policy: there is one policy per corosync cluster. */
-    private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> everyPolicy(
-            EventSourceContext<VoteQuorumPolicy> context) {
-        return resource -> context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    private static Optional<String> clusterOf(QuorumStatus q) {
+        return Optional.ofNullable(q.getStatus()).map(QuorumStatusStatus::getClusterName);
+    }
+
+    private static Set<ResourceID> policiesOf(EventSourceContext<VoteQuorumPolicy> context, Optional<String> cluster) {
+        return cluster.map(c -> context.getPrimaryCache().byIndex(BY_CLUSTER, c).stream().map(ResourceID::fromResource)
+                .collect(Collectors.toSet())).orElseGet(Set::of);
+    }
+
+    /** The policy of the Node's own report and of the cluster that fenced it; any policy when it has no report. */
+    private Set<ResourceID> policiesOfNode(EventSourceContext<VoteQuorumPolicy> context, Node node) {
+        Optional<QuorumStatus> own = statuses.get(new ResourceID(node.getMetadata().getName()));
+        if (own.isEmpty()) {
+            return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+        }
+        Set<ResourceID> policies = new java.util.HashSet<>(policiesOf(context, clusterOf(own.get())));
+        policies.addAll(policiesOf(context, fencingCluster(node)));
+        return policies;
+    }
+
+    private static Optional<String> fencingCluster(Node node) {
+        try {
+            return FenceAnnotation.of(node.getMetadata().getAnnotations()).map(FenceAnnotation::cluster);
+        } catch (IllegalStateException e) {
+            return Optional.empty(); // the reconcile that meets it says so
+        }
+    }
+
+    /** A renewal of a fresh Lease changes no decision; a Lease that comes back to life, or changes holder, does. */
+    static boolean heartbeatMatters(Lease now, Lease before) {
+        if (before.getSpec() == null || now.getSpec() == null) {
+            return true;
+        }
+        boolean wasFresh = LeaseFreshness.fresh(Optional.ofNullable(before.getSpec().getRenewTime())
+                .map(t -> t.toInstant()), Optional.ofNullable(before.getSpec().getLeaseDurationSeconds()), Instant.now());
+        return !wasFresh || !Objects.equals(now.getSpec().getHolderIdentity(), before.getSpec().getHolderIdentity())
+                || !Objects.equals(now.getSpec().getLeaseDurationSeconds(), before.getSpec().getLeaseDurationSeconds());
     }
 
     @Override
@@ -114,13 +169,18 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         String cluster = policy.getSpec().getClusterName();
         NodeActions actions = new KubernetesNodeActions(client, evictions, cluster);
 
-        List<QuorumStatus> reports = statuses.list()
-                .filter(q -> q.getStatus() != null && cluster.equals(q.getStatus().getClusterName())).toList();
-        Map<String, Lease> leaseByName = leases.list()
-                .collect(Collectors.toMap(l -> l.getMetadata().getName(), l -> l, (a, b) -> a));
+        List<QuorumStatus> reports = statuses.byIndex(BY_CLUSTER, cluster).stream()
+                .filter(q -> q.getStatus() != null).toList();
+        Map<String, Lease> leaseByName = new HashMap<>();
+        for (QuorumStatus q : reports) {
+            leases.get(new ResourceID(q.getMetadata().getName(), config.namespace()))
+                    .ifPresent(l -> leaseByName.put(l.getMetadata().getName(), l));
+        }
         List<Report> decisionReports = reports.stream().map(q -> report(q, leaseByName.get(q.getMetadata().getName()),
                 now)).toList();
 
+        Map<String, QuorumStatus> reportByName = reports.stream().collect(Collectors.toMap(
+                q -> q.getMetadata().getName(), q -> q, (a, b) -> a));
         Map<String, Long> reportedIds = new HashMap<>();
         Map<Long, String> corosyncNames = new HashMap<>();
         for (QuorumStatus q : reports) {
@@ -128,13 +188,18 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             q.getStatus().getMembers().forEach(m -> Optional.ofNullable(m.name())
                     .ifPresent(name -> corosyncNames.putIfAbsent(m.nodeId(), name)));
         }
-        List<Node> allNodes = nodes.list().toList();
-        NodeMapping.Result mapping = NodeMapping.map(allNodes.stream().map(n -> new NodeMapping.KubeNode(
-                n.getMetadata().getName(), n.getMetadata().getLabels())).toList(), reportedIds, corosyncNames);
-
         boolean enforce = fencing.getMode() == FencingMode.Enforce;
         Map<String, FencedNode> dryRunRecords = policy.getStatus() == null ? Map.of() : policy.getStatus()
                 .getFencedNodes().stream().collect(Collectors.toMap(FencedNode::nodeName, f -> f, (a, b) -> a));
+        Map<String, Node> nodesByName = candidateNodes(cluster, reportedIds, corosyncNames, dryRunRecords.keySet());
+        // A Node whose own report names another cluster is that cluster's, whatever its label says.
+        List<Node> allNodes = nodesByName.values().stream().toList();
+        NodeMapping.Result mapping = NodeMapping.map(allNodes.stream()
+                .filter(n -> statuses.get(new ResourceID(n.getMetadata().getName())).flatMap(FencingReconciler::clusterOf)
+                        .map(cluster::equals).orElse(true))
+                .map(n -> new NodeMapping.KubeNode(n.getMetadata().getName(), n.getMetadata().getLabels())).toList(),
+                reportedIds, corosyncNames);
+
         List<NodeFacts> facts = new ArrayList<>();
         for (Node node : allNodes) {
             String name = node.getMetadata().getName();
@@ -151,11 +216,9 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     .map(l -> l.getSpec().getRenewTime()).map(t -> t.toInstant());
             facts.add(new NodeFacts(name, mapping.idOf(name),
                     "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record, heartbeat,
-                    Optional.empty()));
+                    selfFenceDeadline(reportByName.get(name))));
         }
 
-        Map<String, Node> nodesByName = allNodes.stream().collect(Collectors.toMap(n -> n.getMetadata().getName(),
-                n -> n, (a, b) -> a));
         PolicyVotes.Validation validation = PolicyVotes.validate(policy,
                 context.getPrimaryCache().list().toList(), reports, nodesByName);
         boolean valid = validation.layout().isPresent();
@@ -213,7 +276,56 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         applied.ifPresent(extra::add);
         validation.unsafe().ifPresent(extra::add);
         update.setStatus(status(policy, plan, paused, extra, now));
-        return UpdateControl.patchStatus(update).rescheduleAfter(RECHECK);
+        Duration next = nextLook(plan, leaseByName.values(), now);
+        if (update.getStatus().equals(policy.getStatus())) {
+            return UpdateControl.<VoteQuorumPolicy>noUpdate().rescheduleAfter(next);
+        }
+        return UpdateControl.patchStatus(update).rescheduleAfter(next);
+    }
+
+    /**
+     * The Nodes that can matter to this cluster: those its agents report from, those named or
+     * labelled as its corosync nodes, and those it fenced. Found through the informers' indexes, so
+     * a reconcile costs the size of the cluster, not of the Kubernetes cluster.
+     */
+    private Map<String, Node> candidateNodes(String cluster, Map<String, Long> reportedIds,
+            Map<Long, String> corosyncNames, Set<String> recorded) {
+        Map<String, Node> found = new java.util.TreeMap<>();
+        java.util.function.Consumer<String> byName = name -> nodes.get(new ResourceID(name))
+                .ifPresent(n -> found.put(name, n));
+        reportedIds.keySet().forEach(byName);
+        corosyncNames.values().forEach(byName);
+        recorded.forEach(byName);
+        Set<Long> ids = new java.util.HashSet<>(reportedIds.values());
+        ids.addAll(corosyncNames.keySet());
+        ids.forEach(id -> nodes.byIndex(BY_NODE_ID, String.valueOf(id)).forEach(n -> found.put(n.getMetadata().getName(), n)));
+        nodes.byIndex(BY_FENCING_CLUSTER, cluster).forEach(n -> found.put(n.getMetadata().getName(), n));
+        return found;
+    }
+
+    /**
+     * The ladder and healthyDelay need a look every {@link #RECHECK} while a node is fenced or about to
+     * be; otherwise the next decision that can change without an event is a heartbeat Lease running out.
+     */
+    static Duration nextLook(FencePlan plan, java.util.Collection<Lease> heartbeats, Instant now) {
+        boolean pending = plan.decisions().stream().anyMatch(d -> d.desired().isPresent() || d.current().isPresent());
+        if (pending) {
+            return RECHECK;
+        }
+        Duration next = IDLE_RECHECK;
+        for (Lease lease : heartbeats) {
+            if (lease.getSpec() == null || lease.getSpec().getRenewTime() == null
+                    || lease.getSpec().getLeaseDurationSeconds() == null) {
+                continue;
+            }
+            Instant expires = lease.getSpec().getRenewTime().toInstant()
+                    .plusSeconds(lease.getSpec().getLeaseDurationSeconds());
+            Duration until = Duration.between(now, expires).plusMillis(100);
+            if (!until.isNegative() && until.compareTo(next) < 0) {
+                next = until;
+            }
+        }
+        return next.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : next;
     }
 
     /** Runs the step the desired record asks for; each step is idempotent, so running it again is harmless. */
@@ -276,6 +388,20 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             case Evicted -> "evict the pods of " + decision.node() + " and taint it NoExecute";
             case Fenced -> "mark " + decision.node() + " out of service";
         }).orElse("unfence " + decision.node()) + ": " + decision.reason();
+    }
+
+    /** The deadline by which the node's own agent said the node is down (noQuorumAction SelfFence). */
+    static Optional<Instant> selfFenceDeadline(QuorumStatus report) {
+        if (report == null || report.getStatus().getSelfFenceDeadline() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(report.getStatus().getSelfFenceDeadline()));
+        } catch (java.time.format.DateTimeParseException e) {
+            LOG.warnf("QuorumStatus %s: selfFenceDeadline '%s' is not a time; waiting for fenceTimeout instead",
+                    report.getMetadata().getName(), report.getStatus().getSelfFenceDeadline());
+            return Optional.empty();
+        }
     }
 
     static Report report(QuorumStatus q, Lease lease, Instant now) {

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
+import io.votequorum.model.FencingSpec;
+import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.VoteQuorumPolicy;
@@ -86,6 +88,9 @@ final class PolicyVotes {
             java.util.Set<String> named, List<QuorumStatus> reports) {
         Long generation = policy.getMetadata().getGeneration();
         Integer expected = policy.getSpec().getExpectedVotes();
+        FencingSpec fencing = policy.getSpec().getFencing();
+        String selfFenceAfter = fencing.getNoQuorumAction() == NoQuorumAction.SelfFence
+                ? fencing.getSelfFenceAfter() : null;
         List<String> waiting = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         for (QuorumStatus qs : reports) {
@@ -93,12 +98,14 @@ final class PolicyVotes {
             Integer votes = named.contains(name) ? layout.votes().get(name) : null;
             QuorumStatusSpec current = qs.getSpec() == null ? new QuorumStatusSpec() : qs.getSpec();
             if (!Objects.equals(current.getVotes(), votes) || !Objects.equals(current.getExpectedVotes(), expected)
+                    || !Objects.equals(current.getSelfFenceAfter(), selfFenceAfter)
                     || !Objects.equals(current.getPolicy(), policy.getMetadata().getName())) {
                 QuorumStatus desired = new QuorumStatus();
                 desired.setMetadata(new ObjectMetaBuilder().withName(name).build());
                 desired.setStatus(null);
                 desired.getSpec().setVotes(votes);
                 desired.getSpec().setExpectedVotes(expected);
+                desired.getSpec().setSelfFenceAfter(selfFenceAfter);
                 desired.getSpec().setPolicy(policy.getMetadata().getName());
                 desired.getSpec().setPolicyGeneration(generation);
                 client.resource(desired).patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)

@@ -331,6 +331,68 @@ class AgentIT {
         await().atMost(CHANGE).until(() -> agents[3].log().contains("agent for Kubernetes node node3"));
     }
 
+    @Test
+    @Order(10)
+    void anArmedNodeWithoutQuorumFencesItselfAfterTheSetTimeAndNotWhenQuorumReturnsFirst() throws Exception {
+        allQuorateWithThreeMembers();
+        Path marker = LOGS.toAbsolutePath().resolve("node3-fenced");
+        Files.deleteIfExists(marker);
+        agents[3].close();
+        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS,
+                "-Dvotequorum.agent.self-fence-command=touch," + marker);
+        setSelfFenceAfter(3, "60s");
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
+
+        // Quorum back well before 60 s: the node does not fence itself.
+        cluster.isolate(3, 1);
+        cluster.isolate(3, 2);
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("WithoutQuorum"));
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
+        assertThat(status(3).getSelfFenceDeadline()).isNull();
+        assertThat(marker).doesNotExist();
+
+        // Two seconds without quorum: the node fences itself, and said by when it would be down.
+        setSelfFenceAfter(3, "2s");
+        cluster.isolate(3, 1);
+        cluster.isolate(3, 2);
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getQuorate()).isFalse());
+        Instant lost = Instant.parse(status(3).getLastTransitionTime());
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumStatusStatus s = status(3);
+            assertThat(s.getSelfFenceDeadline()).isNotNull();
+            assertThat(selfFenceReason(s)).isEqualTo("Fencing");
+            assertThat(marker).exists();
+        });
+        Instant deadline = Instant.parse(status(3).getSelfFenceDeadline());
+        assertThat(deadline).as("deadline is after the 2 s without quorum plus the action's time")
+                .isAfterOrEqualTo(lost.plusSeconds(2 + 5));
+        assertThat(agents[3].log()).contains("fencing this node (command touch " + marker + ")")
+                .contains("fenced this node");
+
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+        await().atMost(CHANGE).untilAsserted(() -> {
+            assertThat(status(3).getSelfFenceDeadline()).isNull();
+            assertThat(selfFenceReason(status(3))).isEqualTo("Armed");
+        });
+        setSelfFenceAfter(3, null);
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("missing"));
+    }
+
+    private static String selfFenceReason(QuorumStatusStatus status) {
+        return Conditions.find(status.getConditions(), SelfFence.CONDITION).map(Condition::getReason)
+                .orElse("missing");
+    }
+
+    private static void setSelfFenceAfter(int node, String after) {
+        client.resources(QuorumStatus.class).withName("node" + node).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"spec\":{\"selfFenceAfter\":" + (after == null ? "null" : "\"" + after + "\"") + "}}");
+    }
+
     private static void patchSpec(int node, Map<String, Object> spec) {
         QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
         Map<String, Object> values = spec == null ? Map.of() : spec;

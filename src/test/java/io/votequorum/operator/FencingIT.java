@@ -20,6 +20,7 @@ import io.votequorum.model.FenceStage;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.Member;
 import io.votequorum.model.MemberState;
+import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
 import io.votequorum.model.VoteQuorumPolicy;
@@ -32,6 +33,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -358,6 +361,108 @@ class FencingIT {
                 .contains("2 nodes are outside the quorate partition", "maxFencedNodes is 1"));
         assertThat(taints("storm4")).isEmpty();
         assertThat(taints("storm5")).isEmpty();
+    }
+
+    @Test
+    void staleOrConflictingReportsFenceNothing() {
+        // Stale: the only quorate reports come from agents whose Leases ran out.
+        cluster("stale", "stale", 3, FencingMode.Enforce);
+        heartbeating.remove("stale1");
+        heartbeating.remove("stale2");
+        report("stale", "stale", 1, true, new RingId(1, 0x90), 1, 2);
+        report("stale", "stale", 2, true, new RingId(1, 0x90), 1, 2);
+        report("stale", "stale", 3, false, new RingId(3, 0x90), 3);
+        // Two settled views that both claim quorum: neither can be trusted.
+        cluster("rings", "rings", 5, FencingMode.Enforce, p -> p.getSpec().getFencing().setMaxFencedNodes(5));
+        for (int i = 1; i <= 3; i++) {
+            report("rings", "rings", i, true, new RingId(1, 0x94), 1, 2, 3);
+        }
+        report("rings", "rings", 4, true, new RingId(4, 0x94), 4, 5);
+        report("rings", "rings", 5, true, new RingId(4, 0x94), 4, 5);
+        // One ring reported with two memberships.
+        cluster("twist", "twist", 3, FencingMode.Enforce);
+        report("twist", "twist", 1, true, new RingId(1, 0x98), 1, 2);
+        report("twist", "twist", 2, true, new RingId(1, 0x98), 1, 2);
+        report("twist", "twist", 3, true, new RingId(1, 0x98), 1, 2, 3);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            expiredLease("stale1"); // again each round, in case a renewal already under way landed after it
+            expiredLease("stale2");
+            assertThat(condition("stale", "Fencing").getMessage())
+                    .isEqualTo("no node with a fresh heartbeat reports quorum");
+            assertThat(condition("rings", "Fencing").getMessage()).startsWith("ambiguous: ring")
+                    .endsWith("both report quorum");
+            assertThat(condition("twist", "Fencing").getMessage())
+                    .startsWith("conflicting reports: ring " + new RingId(1, 0x98) + " is reported with different members");
+            for (String cluster : List.of("stale", "rings", "twist")) {
+                assertThat(condition(cluster, "Fencing").getStatus()).isEqualTo("False");
+                assertThat(condition(cluster, "Quorate").getStatus()).isEqualTo("Unknown");
+            }
+        });
+        for (String node : List.of("stale3", "rings4", "rings5", "twist3")) {
+            assertThat(node(node).getSpec().getUnschedulable()).as(node).isNotEqualTo(Boolean.TRUE);
+            assertThat(taints(node)).as(node).isEmpty();
+        }
+        assertThat(policy("rings").getStatus().getFencedNodes()).isEmpty();
+    }
+
+    @Test
+    void aNodeThatFencedItselfIsConfirmedAtItsDeadlineThoughItStillHeartbeats() {
+        cluster("selff", "selff", 3, FencingMode.Enforce, p -> {
+            p.getSpec().getFencing().setNoQuorumAction(NoQuorumAction.SelfFence);
+            p.getSpec().getFencing().setSelfFenceAfter("20s");
+        });
+        RingId all = new RingId(1, 0x70);
+        for (int i = 1; i <= 3; i++) {
+            report("selff", "selff", i, true, all, 1, 2, 3);
+        }
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(client.resources(QuorumStatus.class).withName("selff" + i).get().getSpec()
+                        .getSelfFenceAfter()).as("selff%d armed", i).isEqualTo("20s");
+            }
+        });
+
+        RingId cut = new RingId(1, 0x74);
+        report("selff", "selff", 1, true, cut, 1, 2);
+        report("selff", "selff", 2, true, cut, 1, 2);
+        report("selff", "selff", 3, false, new RingId(3, 0x74), 3);
+        await().atMost(STEP).untilAsserted(() ->
+                assertThat(taints("selff3")).contains("votequorum.io/inquorate:NoExecute"));
+        assertThat(taints("selff3")).as("fenceTimeout is 1h and no deadline was reported")
+                .doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
+
+        Instant deadline = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
+        selfFenced("selff3", deadline);
+        await().during(Duration.between(Instant.now(), deadline).minusMillis(500)).atMost(STEP).until(() ->
+                !taints("selff3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+        await().atMost(STEP).untilAsserted(() -> {
+            assertThat(taints("selff3")).contains("node.kubernetes.io/out-of-service:NoExecute");
+            assertThat(policy("selff").getStatus().getFencedNodes()).singleElement()
+                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced));
+        });
+        assertThat(taints("selff1")).isEmpty();
+        assertThat(taints("selff2")).isEmpty();
+    }
+
+    /** What an agent reports at its point of no return: the time by which its node is down. */
+    static void selfFenced(String name, Instant deadline) {
+        QuorumStatus promise = new QuorumStatus();
+        promise.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        promise.setSpec(null);
+        promise.getStatus().setMembers(null);
+        promise.getStatus().setFlags(null);
+        promise.getStatus().setConditions(null);
+        promise.getStatus().setSelfFenceDeadline(deadline.toString());
+        client.resource(promise).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-self-fence").withForce(true).build());
+    }
+
+    static void expiredLease(String node) {
+        client.resource(new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
+                .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(10)
+                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5)).endSpec().build())
+                .fieldManager("test-agent").forceConflicts().serverSideApply();
     }
 
     @Test

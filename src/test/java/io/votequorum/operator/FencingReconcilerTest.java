@@ -1,0 +1,59 @@
+package io.votequorum.operator;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.votequorum.fencing.FencePlan;
+import io.votequorum.fencing.FencingRules;
+import io.votequorum.fencing.NodeFacts;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** When the reconciler looks again, and which Lease updates wake it. */
+class FencingReconcilerTest {
+
+    static final Instant NOW = Instant.now();
+    static final FencingRules RULES = new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60),
+            Duration.ofSeconds(30), 1, false);
+
+    static Lease lease(String holder, Instant renewed, int seconds) {
+        return new LeaseBuilder().withNewMetadata().withName(holder).endMetadata().withNewSpec()
+                .withHolderIdentity(holder).withLeaseDurationSeconds(seconds)
+                .withRenewTime(renewed.atZone(ZoneOffset.UTC)).endSpec().build();
+    }
+
+    @Test
+    void renewingAFreshLeaseWakesNothingButARevivedOrReassignedOneDoes() {
+        Lease fresh = lease("node1", NOW.minusSeconds(2), 10);
+        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 10), fresh)).isFalse();
+        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 10), lease("node1", NOW.minusSeconds(30), 10)))
+                .as("a Lease that had run out comes back").isTrue();
+        assertThat(FencingReconciler.heartbeatMatters(lease("other", NOW, 10), fresh)).isTrue();
+        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 20), fresh)).isTrue();
+    }
+
+    @Test
+    void withNothingPendingTheNextLookIsWhenTheFirstLeaseRunsOut() {
+        FencePlan idle = FencePlan.decide(List.of(), List.of(), RULES, NOW);
+        assertThat(FencingReconciler.nextLook(idle, List.of(), NOW)).isEqualTo(FencingReconciler.IDLE_RECHECK);
+        Duration next = FencingReconciler.nextLook(idle, List.of(lease("node1", NOW.minusSeconds(4), 10),
+                lease("node2", NOW.minusSeconds(1), 10), lease("gone", NOW.minusSeconds(60), 10)), NOW);
+        assertThat(next).isEqualTo(Duration.ofMillis(6_100));
+    }
+
+    @Test
+    void whileANodeIsFencedOrAboutToBeTheLadderIsLookedAtEveryRecheck() {
+        NodeFacts unknown = new NodeFacts("node9", Optional.of(9L), false,
+                Optional.of(new io.votequorum.fencing.FenceRecord(io.votequorum.model.FenceStage.Cordoned,
+                        NOW.minusSeconds(5), "cut", Optional.empty())), Optional.empty(), Optional.empty());
+        FencePlan fenced = FencePlan.decide(List.of(), List.of(unknown), RULES, NOW);
+        assertThat(FencingReconciler.nextLook(fenced, List.of(lease("node1", NOW, 3600)), NOW))
+                .isEqualTo(FencingReconciler.RECHECK);
+    }
+}
