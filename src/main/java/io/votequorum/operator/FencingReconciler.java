@@ -88,6 +88,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     private InformerEventSource<Node, VoteQuorumPolicy> nodes;
     private KubernetesClient evictions;
     private PolicyEvents events;
+    private FencedNodePods evicting;
 
     @Override
     public List<EventSource<?, VoteQuorumPolicy>> prepareEventSources(EventSourceContext<VoteQuorumPolicy> context) {
@@ -113,7 +114,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         nodes.addIndexer(BY_NODE_ID, n -> Optional.ofNullable(n.getMetadata().getLabels())
                 .map(l -> l.get(VoteQuorumApi.NODE_ID_LABEL)).map(List::of).orElse(List.of()));
         nodes.addIndexer(BY_FENCING_CLUSTER, n -> fencingCluster(n).map(List::of).orElse(List.of()));
-        return List.of(statuses, leases, nodes);
+        evicting = new FencedNodePods(context.getClient());
+        return List.of(statuses, leases, nodes, evicting);
     }
 
     private static Optional<String> clusterOf(QuorumStatus q) {
@@ -228,22 +230,26 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
                         paused || !valid || fencing.getMode() == FencingMode.Disabled), now);
 
-        if (!paused) {
-            reportQuorum(actions, plan, facts, nodesByName);
-        }
-        for (FencePlan.NodeDecision decision : plan.decisions()) {
-            if (!decision.active()) {
-                continue;
-            }
-            if (enforce) {
-                try {
-                    carryOut(actions, policy, decision, fencing);
-                } catch (RuntimeException e) {
-                    metrics.action(decision.desired().map(r -> r.stage().name()).orElse("Unfence"), false);
-                    throw e; // JOSDK retries; the next reconcile runs the step again
+        // The ladder first: a fence must not wait behind the Node conditions' writes.
+        try {
+            for (FencePlan.NodeDecision decision : plan.decisions()) {
+                if (!decision.active()) {
+                    continue;
                 }
-            } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
-                events.normal(policy, "DryRun", "would " + describe(decision));
+                if (enforce) {
+                    try {
+                        carryOut(actions, policy, decision, fencing);
+                    } catch (RuntimeException e) {
+                        metrics.action(decision.desired().map(r -> r.stage().name()).orElse("Unfence"), false);
+                        throw e; // JOSDK retries; the next reconcile runs the step again
+                    }
+                } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
+                    events.normal(policy, "DryRun", "would " + describe(decision));
+                }
+            }
+        } finally {
+            if (!paused) {
+                reportQuorum(actions, plan, facts, nodesByName);
             }
         }
         plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
@@ -266,6 +272,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         validation.unsafe().filter(u -> !u.getMessage().equals(previousMessage(policy, "Unsafe")))
                 .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
 
+        // While a node's pods are being evicted, their deletions wake this policy at once.
+        evicting.track(ResourceID.fromResource(policy), !enforce ? Set.of() : plan.decisions().stream()
+                .filter(FencePlan.NodeDecision::active)
+                .filter(d -> d.desired().map(r -> r.stage() == FenceStage.Evicted).orElse(false))
+                .map(FencePlan.NodeDecision::node).collect(Collectors.toSet()));
         metrics.plan(cluster, plan);
         metrics.decided(Duration.ofNanos(System.nanoTime() - started));
         VoteQuorumPolicy update = new VoteQuorumPolicy();
