@@ -222,7 +222,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         }
 
         PolicyVotes.Validation validation = PolicyVotes.validate(policy,
-                context.getPrimaryCache().list().toList(), reports, nodesByName);
+                context.getPrimaryCache().byIndex(BY_CLUSTER, cluster), reports, nodesByName);
         boolean valid = validation.layout().isPresent();
 
         FencePlan plan = FencePlan.decide(decisionReports, facts,
