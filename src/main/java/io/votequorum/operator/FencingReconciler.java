@@ -259,8 +259,21 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         // Votes go to the agents only from the quorate partition, and only from a valid policy.
         Optional<Condition> applied = Optional.empty();
         if (valid && !paused && plan.verdict() instanceof PartitionVerdict.Quorate) {
-            applied = Optional.of(PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(),
-                    reports));
+            PolicyVotes.Applying applying = PolicyVotes.apply(client, policy, validation.layout().get(),
+                    validation.named(), reports);
+            applied = Optional.of(applying.applied());
+            if (!applying.written().isEmpty()) {
+                events.normal(policy, "VotesWritten", "generation " + policy.getMetadata().getGeneration()
+                        + " handed to the agents of " + String.join(", ", new TreeSet<>(applying.written())));
+            }
+            Condition result = applying.applied();
+            if (!result.getMessage().equals(previousMessage(policy, "Applied"))) {
+                if ("True".equals(result.getStatus())) {
+                    events.normal(policy, "Applied", result.getMessage());
+                } else if ("Refused".equals(result.getReason())) {
+                    events.warning(policy, "ApplyRefused", result.getMessage());
+                }
+            }
         } else if (valid) {
             applied = Optional.of(Conditions.of("Applied", Conditions.Status.False, paused ? "Paused" : "NotQuorate",
                     paused ? "the policy is paused" : "votes are applied only while the cluster is quorate",

@@ -84,7 +84,11 @@ final class PolicyVotes {
      * Writes each node's desired votes and expected votes into its QuorumStatus spec (only what
      * differs), and says whether every agent has applied them.
      */
-    static Condition apply(KubernetesClient client, VoteQuorumPolicy policy, VoteLayout layout,
+    /** The Applied condition, and the nodes whose spec this call wrote. */
+    record Applying(Condition applied, List<String> written) {
+    }
+
+    static Applying apply(KubernetesClient client, VoteQuorumPolicy policy, VoteLayout layout,
             java.util.Set<String> named, List<QuorumStatus> reports) {
         Long generation = policy.getMetadata().getGeneration();
         Integer expected = policy.getSpec().getExpectedVotes();
@@ -93,6 +97,7 @@ final class PolicyVotes {
                 ? fencing.getSelfFenceAfter() : null;
         List<String> waiting = new ArrayList<>();
         List<String> refused = new ArrayList<>();
+        List<String> written = new ArrayList<>();
         for (QuorumStatus qs : reports) {
             String name = qs.getMetadata().getName();
             Integer votes = named.contains(name) ? layout.votes().get(name) : null;
@@ -110,6 +115,7 @@ final class PolicyVotes {
                 desired.getSpec().setPolicyGeneration(generation);
                 client.resource(desired).patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
                         .withFieldManager(FIELD_MANAGER).withForce(true).build());
+                written.add(name);
                 waiting.add(name);
                 continue;
             }
@@ -122,13 +128,14 @@ final class PolicyVotes {
             }
         }
         if (!refused.isEmpty()) {
-            return Conditions.of("Applied", Conditions.Status.False, "Refused", String.join("; ", refused), generation);
+            return new Applying(Conditions.of("Applied", Conditions.Status.False, "Refused", String.join("; ", refused),
+                    generation), written);
         }
         if (!waiting.isEmpty()) {
-            return Conditions.of("Applied", Conditions.Status.False, "Waiting", "waiting for the agents of "
-                    + String.join(", ", waiting) + " to apply generation " + generation, generation);
+            return new Applying(Conditions.of("Applied", Conditions.Status.False, "Waiting", "waiting for the agents of "
+                    + String.join(", ", waiting) + " to apply generation " + generation, generation), written);
         }
-        return Conditions.of("Applied", Conditions.Status.True, "Applied", "every agent applied the votes of "
-                + "generation " + generation, generation);
+        return new Applying(Conditions.of("Applied", Conditions.Status.True, "Applied",
+                "every agent applied the votes of generation " + generation, generation), written);
     }
 }

@@ -256,6 +256,13 @@ class FencingIT {
         await().atMost(STEP).ignoreExceptions().untilAsserted(() ->
                 assertThat(condition("votes", "Applied").getStatus()).as(condition("votes", "Applied").getMessage())
                         .isEqualTo("True"));
+        await().atMost(STEP).untilAsserted(() -> {
+            List<String> events = eventsOf("votes");
+            // The reports arrive one by one, so the specs may be handed down in more than one round.
+            assertThat(String.join("\n", events.stream().filter(e -> e.startsWith("VotesWritten generation 1 handed "
+                    + "to the agents of ")).toList())).contains("votes1", "votes2", "votes3");
+            assertThat(events).contains("Applied every agent applied the votes of generation 1");
+        });
     }
 
     @Test
@@ -611,6 +618,12 @@ class FencingIT {
             }
         }
         return count;
+    }
+
+    private static List<String> eventsOf(String policy) {
+        return client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> policy.equals(e.getInvolvedObject().getName()))
+                .map(e -> e.getReason() + " " + e.getMessage()).toList();
     }
 
     private static List<String> events() {
