@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import io.votequorum.model.VoteQuorumPolicy;
 import org.jboss.logging.Logger;
 
@@ -29,18 +30,21 @@ final class FencedNodePods extends AbstractEventSource<Pod, VoteQuorumPolicy> {
     }
 
     private final KubernetesClient client;
+    private final Cache<VoteQuorumPolicy> policies;
     // Guarded by this.
     private final Map<String, Watched> byNode = new HashMap<>();
 
-    FencedNodePods(KubernetesClient client) {
+    FencedNodePods(KubernetesClient client, Cache<VoteQuorumPolicy> policies) {
         super(Pod.class, "fenced-node-pods");
         this.client = client;
+        this.policies = policies;
     }
 
-    /** Watches the pods of exactly these nodes on behalf of this policy. */
+    /** Watches the pods of exactly these nodes on behalf of this policy; a deleted policy's watches go too. */
     synchronized void track(ResourceID policy, Set<String> nodes) {
         byNode.entrySet().removeIf(e -> {
-            boolean drop = e.getValue().policy().equals(policy) && !nodes.contains(e.getKey());
+            ResourceID owner = e.getValue().policy();
+            boolean drop = owner.equals(policy) ? !nodes.contains(e.getKey()) : policies.get(owner).isEmpty();
             if (drop) {
                 e.getValue().watch().close();
             }

@@ -114,7 +114,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         nodes.addIndexer(BY_NODE_ID, n -> Optional.ofNullable(n.getMetadata().getLabels())
                 .map(l -> l.get(VoteQuorumApi.NODE_ID_LABEL)).map(List::of).orElse(List.of()));
         nodes.addIndexer(BY_FENCING_CLUSTER, n -> fencingCluster(n).map(List::of).orElse(List.of()));
-        evicting = new FencedNodePods(context.getClient());
+        evicting = new FencedNodePods(context.getClient(), context.getPrimaryCache());
         return List.of(statuses, leases, nodes, evicting);
     }
 
