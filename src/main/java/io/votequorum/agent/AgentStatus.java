@@ -45,11 +45,6 @@ public final class AgentStatus {
         }
     }
 
-    public static QuorumStatusStatus compose(String nodeName, CorosyncView view, ApplyOutcome apply,
-            QuorumStatusStatus previous, Instant now) {
-        return compose(nodeName, view, apply, new SelfFence.Disarmed(), previous, now);
-    }
-
     /** The full status for this node. Pure: the same inputs give the same status. */
     public static QuorumStatusStatus compose(String nodeName, CorosyncView view, ApplyOutcome apply,
             SelfFence selfFence, QuorumStatusStatus previous, Instant now) {

@@ -66,9 +66,8 @@ public sealed interface SelfFence {
         if (current instanceof WithoutQuorum w && !now.isBefore(w.fencesAt())) {
             Instant deadline = now.plus(timeout);
             // Reported at second precision: round up, so the promise is never earlier than the truth.
-            Instant reported = deadline.getNano() == 0 ? deadline
-                    : deadline.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
-            return Optional.of(new Fencing(reported, action));
+            return Optional.of(new Fencing(Instant.ofEpochSecond(deadline.getEpochSecond()
+                    + (deadline.getNano() > 0 ? 1 : 0)), action));
         }
         return Optional.empty();
     }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -44,14 +45,19 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -79,7 +85,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     KubernetesClient client;
 
     @Inject
-    io.micrometer.core.instrument.MeterRegistry registry;
+    MeterRegistry registry;
 
     private OperatorMetrics metrics;
 
@@ -133,7 +139,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         if (own.isEmpty()) {
             return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
         }
-        Set<ResourceID> policies = new java.util.HashSet<>(policiesOf(context, clusterOf(own.get())));
+        Set<ResourceID> policies = new HashSet<>(policiesOf(context, clusterOf(own.get())));
         policies.addAll(policiesOf(context, fencingCluster(node)));
         return policies;
     }
@@ -253,36 +259,22 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
-                .filter(r -> !r.equals(previousMessage(policy, "Fencing")))
+                .filter(r -> changed(policy, "Fencing", r))
                 .ifPresent(r -> events.warning(policy, "NotFencing", r));
 
         // Votes go to the agents only from the quorate partition, and only from a valid policy.
         Optional<Condition> applied = Optional.empty();
         if (valid && !paused && plan.verdict() instanceof PartitionVerdict.Quorate) {
-            PolicyVotes.Applying applying = PolicyVotes.apply(client, policy, validation.layout().get(),
-                    validation.named(), reports);
-            applied = Optional.of(applying.applied());
-            if (!applying.written().isEmpty()) {
-                events.normal(policy, "VotesWritten", "generation " + policy.getMetadata().getGeneration()
-                        + " handed to the agents of " + String.join(", ", new TreeSet<>(applying.written())));
-            }
-            Condition result = applying.applied();
-            if (!result.getMessage().equals(previousMessage(policy, "Applied"))) {
-                if ("True".equals(result.getStatus())) {
-                    events.normal(policy, "Applied", result.getMessage());
-                } else if ("Refused".equals(result.getReason())) {
-                    events.warning(policy, "ApplyRefused", result.getMessage());
-                }
-            }
+            applied = Optional.of(applyVotes(policy, validation, reports));
         } else if (valid) {
             applied = Optional.of(Conditions.of("Applied", Conditions.Status.False, paused ? "Paused" : "NotQuorate",
                     paused ? "the policy is paused" : "votes are applied only while the cluster is quorate",
                     policy.getMetadata().getGeneration()));
         }
-        if (!valid && !validation.valid().getMessage().equals(previousMessage(policy, "Valid"))) {
+        if (!valid && changed(policy, "Valid", validation.valid().getMessage())) {
             events.warning(policy, "Invalid", validation.valid().getMessage());
         }
-        validation.unsafe().filter(u -> !u.getMessage().equals(previousMessage(policy, "Unsafe")))
+        validation.unsafe().filter(u -> changed(policy, "Unsafe", u.getMessage()))
                 .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
 
         // While a node's pods are being evicted, their deletions wake this policy at once.
@@ -314,13 +306,13 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
      */
     private Map<String, Node> candidateNodes(String cluster, Map<String, Long> reportedIds,
             Map<Long, String> corosyncNames, Set<String> recorded) {
-        Map<String, Node> found = new java.util.TreeMap<>();
-        java.util.function.Consumer<String> byName = name -> nodes.get(new ResourceID(name))
+        Map<String, Node> found = new TreeMap<>();
+        Consumer<String> byName = name -> nodes.get(new ResourceID(name))
                 .ifPresent(n -> found.put(name, n));
         reportedIds.keySet().forEach(byName);
         corosyncNames.values().forEach(byName);
         recorded.forEach(byName);
-        Set<Long> ids = new java.util.HashSet<>(reportedIds.values());
+        Set<Long> ids = new HashSet<>(reportedIds.values());
         ids.addAll(corosyncNames.keySet());
         ids.forEach(id -> nodes.byIndex(BY_NODE_ID, String.valueOf(id)).forEach(n -> found.put(n.getMetadata().getName(), n)));
         nodes.byIndex(BY_FENCING_CLUSTER, cluster).forEach(n -> found.put(n.getMetadata().getName(), n));
@@ -331,7 +323,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
      * The ladder and healthyDelay need a look every {@link #RECHECK} while a node is fenced or about to
      * be; otherwise the next decision that can change without an event is a heartbeat Lease running out.
      */
-    static Duration nextLook(FencePlan plan, java.util.Collection<Lease> heartbeats, Instant now) {
+    static Duration nextLook(FencePlan plan, Collection<Lease> heartbeats, Instant now) {
         boolean pending = plan.decisions().stream().anyMatch(d -> d.desired().isPresent() || d.current().isPresent());
         if (pending) {
             return RECHECK;
@@ -350,6 +342,25 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         return next.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : next;
+    }
+
+    /** Hands the votes to the agents, with an Event for each hand-over and for the outcome once it changes. */
+    private Condition applyVotes(VoteQuorumPolicy policy, PolicyVotes.Validation validation, List<QuorumStatus> reports) {
+        PolicyVotes.Applying applying = PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(),
+                reports);
+        if (!applying.written().isEmpty()) {
+            events.normal(policy, "VotesWritten", "generation " + policy.getMetadata().getGeneration()
+                    + " handed to the agents of " + String.join(", ", new TreeSet<>(applying.written())));
+        }
+        Condition applied = applying.applied();
+        if (changed(policy, "Applied", applied.getMessage())) {
+            if ("True".equals(applied.getStatus())) {
+                events.normal(policy, "Applied", applied.getMessage());
+            } else if ("Refused".equals(applied.getReason())) {
+                events.warning(policy, "ApplyRefused", applied.getMessage());
+            }
+        }
+        return applied;
     }
 
     /** Runs the step the desired record asks for; each step is idempotent, so running it again is harmless. */
@@ -421,7 +432,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         }
         try {
             return Optional.of(Instant.parse(report.getStatus().getSelfFenceDeadline()));
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             LOG.warnf("QuorumStatus %s: selfFenceDeadline '%s' is not a time; waiting for fenceTimeout instead",
                     report.getMetadata().getName(), report.getStatus().getSelfFenceDeadline());
             return Optional.empty();
@@ -481,9 +492,10 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         return status;
     }
 
-    private static String previousMessage(VoteQuorumPolicy policy, String type) {
-        return policy.getStatus() == null ? null : Conditions.find(policy.getStatus().getConditions(), type)
-                .map(Condition::getMessage).orElse(null);
+    /** Whether the policy's condition of this type says something else now: Events only for news. */
+    private static boolean changed(VoteQuorumPolicy policy, String type, String message) {
+        return policy.getStatus() == null || !Conditions.find(policy.getStatus().getConditions(), type)
+                .map(Condition::getMessage).filter(message::equals).isPresent();
     }
 
 

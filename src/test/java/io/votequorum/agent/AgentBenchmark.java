@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.ProcessStats;
+import io.votequorum.testenv.PrometheusText;
 import io.votequorum.testenv.Samples;
 import io.votequorum.testenv.KubeApiServer;
 import org.junit.jupiter.api.Test;
@@ -104,16 +106,16 @@ class AgentBenchmark {
                 for (int node = 1; node <= 3; node++) {
                     String metrics = cluster.exec(node, "curl", "-s", "--max-time", "5",
                             "http://127.0.0.1:8080/q/metrics").output();
-                    double sum = metric(metrics, "votequorum_status_write_latency_seconds_sum");
-                    double count = metric(metrics, "votequorum_status_write_latency_seconds_count");
-                    double max = metric(metrics, "votequorum_status_write_latency_seconds_max");
+                    double sum = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_sum");
+                    double count = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_count");
+                    double max = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_max");
                     own.append(String.format(Locale.ROOT, "  node%d agent's own callback -> write acknowledged: "
                             + "mean %.1f ms, max %.1f ms over %.0f writes%n", node, 1000 * sum / count, 1000 * max, count));
                 }
                 Thread.sleep(10_000); // settle before the idle window
-                List<long[]> start = agents.stream().map(a -> usage(a.jvm())).toList();
+                List<ProcessStats> start = agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
                 Thread.sleep(IDLE.toMillis());
-                List<long[]> end = agents.stream().map(a -> usage(a.jvm())).toList();
+                List<ProcessStats> end = agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
 
                 StringBuilder report = new StringBuilder();
                 report.append(String.format(Locale.ROOT, "agent callback -> QuorumStatus visible to a watch: %s "
@@ -124,10 +126,10 @@ class AgentBenchmark {
                         .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")))
                         .append('\n');
                 for (int i = 0; i < agents.size(); i++) {
-                    double cpuSeconds = (end.get(i)[1] - start.get(i)[1]) / 100.0;
+                    double cpuSeconds = end.get(i).cpuSecondsSince(start.get(i));
                     report.append(String.format(Locale.ROOT, "agent node%d idle %d s: RSS %.1f MiB (start of "
                             + "window %.1f MiB), CPU %.2f s (%.3f%% of one core)%n", i + 1, IDLE.toSeconds(),
-                            end.get(i)[0] / 1024.0, start.get(i)[0] / 1024.0, cpuSeconds,
+                            end.get(i).rssMiB(), start.get(i).rssMiB(), cpuSeconds,
                             100 * cpuSeconds / IDLE.toSeconds()));
                 }
                 if (Boolean.getBoolean("bench.nmt")) {
@@ -149,25 +151,4 @@ class AgentBenchmark {
             }
         }
     }
-
-    private static double metric(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    /** [VmRSS in KiB, utime + stime in clock ticks] of a process, from /proc. */
-    private static long[] usage(ProcessHandle process) {
-        try {
-            long rss = Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status")).stream()
-                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", "")))
-                    .findFirst().orElseThrow();
-            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            return new long[] {rss, ticks};
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc for " + process.pid(), e);
-        }
-    }
-
 }

@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AgentStatusTest {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final SelfFence OFF = new SelfFence.Disarmed();
     static final CorosyncConfig CONFIG = new CorosyncConfig("edge", 1,
             List.of(new CorosyncConfig.NodeEntry(1, Optional.of("n1"), List.of()),
                     new CorosyncConfig.NodeEntry(2, Optional.of("n2"), List.of()),
@@ -50,7 +51,7 @@ class AgentStatusTest {
     @Test
     void aReachableQuorateNodeReportsEverythingWithConditions() {
         QuorumStatusStatus status = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(7L), null, T0);
+                ApplyOutcome.nothingRequested(7L), OFF, null, T0);
 
         assertThat(status.getNodeName()).isEqualTo("k1");
         assertThat(status.getQuorate()).isTrue();
@@ -65,8 +66,8 @@ class AgentStatusTest {
     @Test
     void nothingChangedGivesAnEqualStatusSoNothingIsWritten() {
         CorosyncView view = new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3));
-        QuorumStatusStatus first = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), null, T0);
-        QuorumStatusStatus again = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), first,
+        QuorumStatusStatus first = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, null, T0);
+        QuorumStatusStatus again = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, first,
                 T0.plusSeconds(60));
         assertThat(again).isEqualTo(first);
     }
@@ -74,9 +75,9 @@ class AgentStatusTest {
     @Test
     void losingQuorumMovesTheTransitionTimeAndOnlyTheConditionsThatChanged() {
         QuorumStatusStatus quorate = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(1L), null, T0);
+                ApplyOutcome.nothingRequested(1L), OFF, null, T0);
         QuorumStatusStatus lost = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(false, 8, 1)),
-                ApplyOutcome.nothingRequested(1L), quorate, T0.plusSeconds(30));
+                ApplyOutcome.nothingRequested(1L), OFF, quorate, T0.plusSeconds(30));
 
         assertThat(lost.getQuorate()).isFalse();
         assertThat(lost.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:30Z");
@@ -88,9 +89,9 @@ class AgentStatusTest {
     @Test
     void anUnreachableCorosyncLeavesQuorumUnknownAndNoStaleMembership() {
         QuorumStatusStatus quorate = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(1L), null, T0);
+                ApplyOutcome.nothingRequested(1L), OFF, null, T0);
         QuorumStatusStatus down = AgentStatus.compose("k1", new CorosyncView.Unreachable("cmap_initialize failed"),
-                ApplyOutcome.nothingRequested(1L), quorate, T0.plusSeconds(5));
+                ApplyOutcome.nothingRequested(1L), OFF, quorate, T0.plusSeconds(5));
 
         assertThat(down.getQuorate()).isNull();
         assertThat(down.getMembers()).isEmpty();
@@ -106,9 +107,9 @@ class AgentStatusTest {
         ApplyOutcome applied = new ApplyOutcome(Conditions.Status.True, "Applied", "ok",
                 Optional.of(new AppliedVotes(2, null, 3L)), 3L);
         QuorumStatusStatus first = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                applied, null, T0);
+                applied, OFF, null, T0);
         QuorumStatusStatus waiting = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(false, 8, 1)),
-                new ApplyOutcome(Conditions.Status.False, "NotQuorate", "wait", Optional.empty(), 4L), first, T0);
+                new ApplyOutcome(Conditions.Status.False, "NotQuorate", "wait", Optional.empty(), 4L), OFF, first, T0);
         assertThat(waiting.getApplied()).isEqualTo(new AppliedVotes(2, null, 3L));
         assertThat(waiting.getObservedGeneration()).isEqualTo(4L);
         assertThat(condition(waiting, "Applied", Condition::getReason)).isEqualTo("NotQuorate");

@@ -121,6 +121,10 @@ class CrdValidationIT {
                         "evictAfter must be a duration such as 10s"),
                 Arguments.of("fenceTimeout without unit", Map.of("fencing", Map.of("fenceTimeout", "60")),
                         "fenceTimeout must be a duration such as 60s"),
+                Arguments.of("selfFenceAfter not a duration", Map.of("fencing", Map.of("selfFenceAfter", "30")),
+                        "selfFenceAfter must be a duration such as 30s"),
+                Arguments.of("unknown noQuorumAction", Map.of("fencing", Map.of("noQuorumAction", "Reboot")),
+                        "Unsupported value: \"Reboot\""),
                 Arguments.of("unknown mode", Map.of("fencing", Map.of("mode", "Aggressive")),
                         "Unsupported value: \"Aggressive\""),
                 Arguments.of("empty clusterName", Map.of("clusterName", ""),
@@ -166,6 +170,8 @@ class CrdValidationIT {
         assertThat(stored.getSpec().getFencing().getMode()).isEqualTo(FencingMode.DryRun);
         assertThat(stored.getSpec().getFencing().getHealthyDelay()).isEqualTo("1m30s");
         assertThat(stored.getSpec().getFencing().getEvictAfter()).isEqualTo("10s");
+        assertThat(stored.getSpec().getFencing().getNoQuorumAction()).isEqualTo(NoQuorumAction.None);
+        assertThat(stored.getSpec().getFencing().getSelfFenceAfter()).isEqualTo("30s");
         assertThat(stored.getSpec().getVotes()).hasSize(2);
     }
 
@@ -175,6 +181,11 @@ class CrdValidationIT {
                 .hasMessageContaining("votes must be 0 or more");
         assertThatThrownBy(() -> client.resource(quorumStatus("node1", 510)).create())
                 .hasMessageContaining("votes and expectedVotes must be at most 509");
+        QuorumStatus soon = quorumStatus("node1", 1);
+        soon.getSpec().setSelfFenceAfter("soon");
+        assertThatThrownBy(() -> client.resource(soon).create())
+                .hasMessageContaining("selfFenceAfter must be a duration such as 30s");
+        assertThat(client.resources(QuorumStatus.class).withName("node1").get()).as("nothing stored").isNull();
     }
 
     private static QuorumStatus quorumStatus(String name, Integer votes) {

@@ -25,6 +25,7 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.testenv.KubeApiServer;
+import io.votequorum.testenv.OperatorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,12 +61,10 @@ class FencingIT {
     private static final String APPS = "apps";
     private static final Duration STEP = Duration.ofSeconds(60);
     private static final Path LOGS = Path.of("target", "fencing-it");
-    private static final String JAR = Path.of(System.getProperty("votequorum.jar",
-            "target/quarkus-app/quarkus-run.jar")).toAbsolutePath().toString();
 
     private static KubeApiServer api;
     private static KubernetesClient client;
-    private static Process operator;
+    private static OperatorProcess operator;
     private static final Set<String> heartbeating = ConcurrentHashMap.newKeySet();
     private static final ScheduledExecutorService agents = Executors.newSingleThreadScheduledExecutor();
 
@@ -91,25 +90,15 @@ class FencingIT {
         operator = startOperator();
     }
 
-    private static Process startOperator() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=0", "-jar", JAR, "operator").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(LOGS.resolve("operator.log").toFile()));
-        pb.environment().put("KUBECONFIG", LOGS.resolve("kubeconfig.yaml").toAbsolutePath().toString());
-        pb.environment().put("POD_NAMESPACE", NAMESPACE);
-        return pb.start();
+    private static OperatorProcess startOperator() throws IOException {
+        return OperatorProcess.start(LOGS.resolve("kubeconfig.yaml"), NAMESPACE, LOGS, List.of());
     }
 
     @AfterAll
     static void stop() {
         agents.shutdownNow();
         if (operator != null) {
-            operator.destroy();
-            try {
-                operator.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            operator.close();
         }
         if (api != null) {
             api.close();
@@ -526,7 +515,7 @@ class FencingIT {
                 .as("the budget keeps db").isNull();
 
         // The operator dies between the ladder's steps; its successor carries on from the Node's record.
-        operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        operator.kill();
         operator = startOperator();
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).contains("node.kubernetes.io/out-of-service:NoExecute");
@@ -554,7 +543,7 @@ class FencingIT {
         assertThat(quorumCondition("node3")).isEqualTo("True MemberOfQuoratePartition");
         assertThat(events()).anyMatch(e -> e.contains("Fenced")).anyMatch(e -> e.contains("Unfenced"));
 
-        String metrics = operatorMetrics();
+        String metrics = operator.metrics();
         assertThat(metrics).contains("votequorum_fenced_nodes{cluster=\"lab\",stage=\"Fenced\"} 0.0",
                 "votequorum_fencing_actions_total{result=\"success\",type=\"Unfence\"} 1.0",
                 "votequorum_partition_votes_to_spare{cluster=\"lab\"} 1.0",
@@ -565,12 +554,12 @@ class FencingIT {
     void aSecondReplicaWaitsAndTakesOverWhenTheLeaderDies() throws Exception {
         await().atMost(STEP).until(() -> holder() != null);
         String first = holder();
-        Process standby = startOperator();
+        OperatorProcess standby = startOperator();
         try {
             Thread.sleep(5000);
             assertThat(holder()).as("the leader keeps the Lease").isEqualTo(first);
 
-            operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            operator.kill();
             operator = standby;
             await().atMost(STEP).until(() -> holder() != null && !holder().equals(first));
 
@@ -584,7 +573,7 @@ class FencingIT {
                     assertThat(taints("takeover3")).contains("votequorum.io/inquorate:NoSchedule"));
         } finally {
             if (operator != standby) {
-                standby.destroyForcibly();
+                standby.close();
             }
         }
     }
@@ -592,21 +581,6 @@ class FencingIT {
     private static String holder() {
         var lease = client.leases().inNamespace(NAMESPACE).withName("votequorum-operator").get();
         return lease == null ? null : lease.getSpec().getHolderIdentity();
-    }
-
-    /** The running operator's Prometheus metrics, from the port it logged. */
-    private static String operatorMetrics() throws Exception {
-        java.util.regex.Matcher port = java.util.regex.Pattern.compile("Listening on: http://0\\.0\\.0\\.0:(\\d+)")
-                .matcher(Files.readString(LOGS.resolve("operator.log")));
-        String last = null;
-        while (port.find()) {
-            last = port.group(1);
-        }
-        assertThat(last).as("the operator's HTTP port").isNotNull();
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + last + "/q/metrics"))
-                        .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        return response.body();
     }
 
     /** Evictions of a pod as the API server recorded them. */

@@ -18,6 +18,9 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.testenv.KubeApiServer;
+import io.votequorum.testenv.OperatorProcess;
+import io.votequorum.testenv.ProcessStats;
+import io.votequorum.testenv.PrometheusText;
 import io.votequorum.testenv.Samples;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +79,8 @@ class OperatorBenchmark {
         try (KubeApiServer api = KubeApiServer.start().withCrds()) {
             client = api.client();
             client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-            Files.writeString(LOGS.resolve("kubeconfig.yaml"), api.kubeconfig());
+            Path kubeconfig = LOGS.resolve("kubeconfig.yaml");
+            Files.writeString(kubeconfig, api.kubeconfig());
             SharedIndexInformer<Node> watch = client.nodes().inform(new ResourceEventHandler<>() {
                 @Override
                 public void onAdd(Node node) {
@@ -100,7 +104,12 @@ class OperatorBenchmark {
                     }
                 }
             });
-            Process operator = startOperator();
+            List<String> jvm = new ArrayList<>(OPERATOR_JVM);
+            String extra = System.getProperty("bench.operatorJvmExtra", "").trim();
+            if (!extra.isEmpty()) {
+                jvm.addAll(List.of(extra.split("\\s+")));
+            }
+            OperatorProcess operator = OperatorProcess.start(kubeconfig, NAMESPACE, LOGS, jvm);
             ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor();
             AtomicInteger next = new AtomicInteger();
             renewals.scheduleAtFixedRate(() -> renewOne(next.getAndIncrement()), 0, 1_000_000 / RENEWALS_PER_SECOND,
@@ -116,28 +125,27 @@ class OperatorBenchmark {
                     for (int s = 0; s < SAMPLES; s++) {
                         latencies.add(cutAndHeal((s * 7919) % clusters.get()));
                     }
-                    long[] before = usage(operator.toHandle());
+                    ProcessStats before = ProcessStats.of(operator.handle());
                     Thread.sleep(30_000);
-                    long[] after = usage(operator.toHandle());
+                    ProcessStats after = ProcessStats.of(operator.handle());
                     String line = String.format(Locale.ROOT, "%,d QuorumStatus (%d clusters of %d, %d policies): "
                                     + "report change -> first action (cordon seen by a watch) %s; operator RSS %.1f MiB, "
                                     + "live heap after a full GC %.1f MiB, CPU %.1f%% of one core over 30 s idle; "
                                     + "set up in %.0f s%n",
                             clusters.get() * CLUSTER, clusters.get(), CLUSTER, clusters.get(), Samples.summary(latencies),
-                            after[0] / 1024.0, liveHeapMiB(operator.toHandle()),
-                            (after[1] - before[1]) / 100.0 / 30 * 100, setup);
+                            after.rssMiB(), liveHeapMiB(operator.handle()), after.cpuSecondsSince(before) / 30 * 100,
+                            setup);
                     System.out.print(line);
                     report.append(line);
                 }
                 report.append(String.format(Locale.ROOT, "background Lease renewals: %d per second; operator JVM: %s "
                         + "(%d cores)%n", RENEWALS_PER_SECOND, String.join(" ", OPERATOR_JVM),
                         Runtime.getRuntime().availableProcessors()));
-                report.append(operatorLatencyMetric());
+                report.append(reconcileTimes(operator.metrics()));
             } finally {
                 renewals.shutdownNow();
                 watch.close();
-                operator.destroy();
-                operator.waitFor(30, TimeUnit.SECONDS);
+                operator.close();
             }
         }
         System.out.print(report);
@@ -267,46 +275,14 @@ class OperatorBenchmark {
         return "site" + cluster + "-n" + node;
     }
 
-    private Process startOperator() throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
-        command.addAll(OPERATOR_JVM);
-        String extra = System.getProperty("bench.operatorJvmExtra", "").trim();
-        if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
-        }
-        command.addAll(List.of("-Dquarkus.http.port=0", "-jar", Path.of(System.getProperty("votequorum.jar",
-                "target/quarkus-app/quarkus-run.jar")).toAbsolutePath().toString(), "operator"));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(LOGS.resolve("operator.log").toFile()));
-        pb.environment().put("KUBECONFIG", LOGS.resolve("kubeconfig.yaml").toAbsolutePath().toString());
-        pb.environment().put("POD_NAMESPACE", NAMESPACE);
-        return pb.start();
-    }
-
-    /** The operator's own figure: time spent deciding one reconcile. */
-    private static String operatorLatencyMetric() throws Exception {
-        java.util.regex.Matcher port = java.util.regex.Pattern.compile("Listening on: http://0\\.0\\.0\\.0:(\\d+)")
-                .matcher(Files.readString(LOGS.resolve("operator.log")));
-        String last = null;
-        while (port.find()) {
-            last = port.group(1);
-        }
-        assertThat(last).as("the operator's HTTP port").isNotNull();
-        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + last + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        double sum = metric(metrics, "votequorum_decision_latency_seconds_sum");
-        double count = metric(metrics, "votequorum_decision_latency_seconds_count");
-        double max = metric(metrics, "votequorum_decision_latency_seconds_max");
+    /** The operator's own figure: how long its reconciles took, decisions and API writes included. */
+    private static String reconcileTimes(String metrics) {
+        double sum = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_sum");
+        double count = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_count");
+        double max = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_max");
         return String.format(Locale.ROOT, "operator's own votequorum_decision_latency_seconds (a reconcile, from "
                 + "its start to the plan decided and carried out): mean %.2f ms, max %.1f ms over %.0f reconciles%n",
                 1000 * sum / count, 1000 * max, count);
-    }
-
-    private static double metric(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** The heap still in use after a full collection: what the operator really needs at this size. */
@@ -320,15 +296,5 @@ class OperatorBenchmark {
         java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
         assertThat(used.find()).as("GC.heap_info output: %s", out).isTrue();
         return Long.parseLong(used.group(1)) / 1024.0;
-    }
-
-    /** [VmRSS in KiB, utime + stime in clock ticks] of a process, from /proc. */
-    private static long[] usage(ProcessHandle process) throws IOException {
-        long rss = Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", "")))
-                .findFirst().orElseThrow();
-        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {rss, Long.parseLong(fields[11]) + Long.parseLong(fields[12])};
     }
 }

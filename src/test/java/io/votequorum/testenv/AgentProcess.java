@@ -21,9 +21,9 @@ public final class AgentProcess implements AutoCloseable {
     /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
 
-    private static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
+    static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     private final int node;
     private final Path log;
