@@ -17,13 +17,22 @@ import java.util.stream.Collectors;
  */
 public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, Optional<String> refusal) {
 
+    /** On a Node: the time an administrator or another fencer confirmed that it is off. */
+    public static final String CONFIRMED_OFF = io.votequorum.model.VoteQuorumApi.CONFIRMED_OFF_ANNOTATION;
+
     /**
      * One node: the record it carries now, the record it should carry (empty: unfenced), and why.
      * {@code active} is false when nothing may be done to the node (no settled view, a pause, no
-     * mapping): its record is kept as it is and no step runs.
+     * mapping): its record is kept as it is and no step runs. {@code awaiting} says, once fenceTimeout
+     * has passed after eviction without proof that the node is off, what would confirm it.
      */
     public record NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired,
-            String reason, boolean active) {
+            String reason, boolean active, Optional<String> awaiting) {
+
+        public NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired, String reason,
+                boolean active) {
+            this(node, current, desired, reason, active, Optional.empty());
+        }
 
         public boolean changes() {
             return !current.equals(desired);
@@ -46,6 +55,9 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         }
         if (verdict instanceof PartitionVerdict.NoQuorateView none) {
             return unchanged(verdict, nodes, none.reason());
+        }
+        if (verdict instanceof PartitionVerdict.NotExclusive shared) {
+            return unchanged(verdict, nodes, shared.reason());
         }
         QuoratePartition partition = ((PartitionVerdict.Quorate) verdict).partition();
         List<NodeFacts> cluster = nodes.stream().filter(n -> n.corosyncId().isPresent()).toList();
@@ -121,25 +133,65 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 + new java.util.TreeSet<>(partition.members()) + ")";
         FenceRecord record = node.record().orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why,
                 Optional.empty()));
-        FenceStage stage = FenceStage.Cordoned;
-        if (!now.isBefore(record.since().plus(rules.evictAfter()))) {
-            stage = FenceStage.Evicted;
-            if (confirmed(node, record, rules, now)) {
-                stage = FenceStage.Fenced;
-            }
+        if (record.stage() == FenceStage.Fenced) {
+            return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Fenced)), why,
+                    true); // the ladder never steps back while the node stays outside
         }
-        if (record.stage().compareTo(stage) > 0) {
-            stage = record.stage(); // the ladder never steps back while the node stays outside
+        if (now.isBefore(record.since().plus(rules.evictAfter()))) {
+            return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Cordoned)), why,
+                    true);
         }
-        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(stage)), why, true);
+        Optional<String> proof = evidenceOff(node, record, rules, now);
+        if (proof.isPresent()) {
+            return new NodeDecision(node.name(), node.record(), Optional.of(record.fencedOn(proof.get())), why, true);
+        }
+        Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout())) ? Optional.empty()
+                : Optional.of(awaiting(node, record, rules));
+        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true,
+                awaiting);
     }
 
-    /** Safety rule 5: the node's own deadline for fencing itself passed, or it has been silent for fenceTimeout. */
-    private static boolean confirmed(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
-        if (node.selfFenceDeadline().map(deadline -> !now.isBefore(deadline)).orElse(false)) {
-            return true;
+    /**
+     * Safety rule 5: positive evidence that the node is off, or empty. A missing heartbeat is never
+     * evidence: an isolated node keeps running its pods.
+     */
+    static Optional<String> evidenceOff(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
+        Optional<Instant> confirmed = node.confirmedOff().filter(at -> !at.isBefore(record.since()));
+        if (confirmed.isPresent()) {
+            return Optional.of("confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation");
         }
-        Instant lastHeard = node.lastHeartbeat().orElse(record.since());
-        return !now.isBefore(lastHeard.plus(rules.fenceTimeout()));
+        Optional<Instant> safe = safeTime(node, record, rules);
+        if (safe.isPresent() && !now.isBefore(safe.get())) {
+            NodeFacts.SelfFencing self = node.selfFencing().orElseThrow();
+            return Optional.of("self-fenced: its watchdog " + self.device() + " (timeout " + self.timeout().toSeconds()
+                    + "s) stops being fed at most " + longer(self.after(), rules.selfFenceAfter()).toSeconds()
+                    + "s after quorum was lost; off since " + safe.get() + " at the latest");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * When a watchdog-backed node is surely off: the exclusion first seen, plus selfFenceAfter (the
+     * longer of the node's and the policy's), plus the watchdog's timeout, plus the safety margin.
+     */
+    static Optional<Instant> safeTime(NodeFacts node, FenceRecord record, FencingRules rules) {
+        return node.selfFencing().map(self -> record.since().plus(longer(self.after(), rules.selfFenceAfter()))
+                .plus(self.timeout()).plus(rules.safetyMargin()));
+    }
+
+    private static String awaiting(NodeFacts node, FenceRecord record, FencingRules rules) {
+        String stale = node.confirmedOff().filter(at -> at.isBefore(record.since()))
+                .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than this fencing and does "
+                        + "not count)").orElse("");
+        String self = safeTime(node, record, rules).map(at -> "its watchdog makes it safe at " + at)
+                .orElse("it has no watchdog-backed self-fencing");
+        return node.name() + " is outside the quorate partition since " + record.since() + " and its pods are evicted, "
+                + "but it is not known to be off, so its StatefulSet pods and volumes wait; " + self + stale
+                + ". Once it is off, confirm with: kubectl annotate node " + node.name() + " " + CONFIRMED_OFF
+                + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
+    }
+
+    private static java.time.Duration longer(java.time.Duration a, java.time.Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -1,17 +1,25 @@
 package io.votequorum.fencing;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
  * A Kubernetes Node of the corosync cluster as the decision needs it.
  *
- * @param corosyncId    the corosync node id it maps to; empty when it maps to none
- * @param paused        the votequorum.io/paused annotation is set on it
- * @param record        what the operator has done to it so far
- * @param lastHeartbeat when its agent last renewed its Lease
- * @param selfFenceDeadline when its agent said it would have fenced itself, if it did
+ * @param corosyncId   the corosync node id it maps to; empty when it maps to none
+ * @param paused       the votequorum.io/paused annotation is set on it
+ * @param record       what the operator has done to it so far
+ * @param selfFencing  the watchdog-backed self-fencing its agent last reported armed, if any
+ * @param confirmedOff when an administrator or another fencer confirmed, by annotation, that it is off
  */
 public record NodeFacts(String name, Optional<Long> corosyncId, boolean paused, Optional<FenceRecord> record,
-        Optional<Instant> lastHeartbeat, Optional<Instant> selfFenceDeadline) {
+        Optional<SelfFencing> selfFencing, Optional<Instant> confirmedOff) {
+
+    /**
+     * Self-fencing backed by a watchdog: the agent stops feeding {@code device} at most {@code after}
+     * after corosync last confirmed quorum, and the device resets the node {@code timeout} later.
+     */
+    public record SelfFencing(String device, Duration after, Duration timeout) {
+    }
 }

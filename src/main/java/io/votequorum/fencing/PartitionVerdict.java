@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
  *     stale reporter's Lease to expire;</li>
  * <li>two settled views are ambiguous, and ambiguity means no action;</li>
  * <li>reports of one ring that cannot all be true (different members, or a reporter outside its own
- *     ring) make every view untrustworthy: no action.</li>
+ *     ring) make every view untrustworthy: no action;</li>
+ * <li>a settled view that cannot rule out another quorate partition ({@link Exclusivity}) is not
+ *     exclusive: it is quorate, but nothing is fenced from it.</li>
  * </ul>
  */
 public sealed interface PartitionVerdict {
@@ -31,6 +33,10 @@ public sealed interface PartitionVerdict {
     }
 
     record NoQuorateView(String reason) implements PartitionVerdict {
+    }
+
+    /** Quorate, but another quorate partition cannot be ruled out: nothing may be fenced from it. */
+    record NotExclusive(QuoratePartition partition, String reason) implements PartitionVerdict {
     }
 
     static PartitionVerdict of(List<Report> reports) {
@@ -48,6 +54,7 @@ public sealed interface PartitionVerdict {
         }
 
         List<QuoratePartition> settled = new ArrayList<>();
+        Map<RingId, List<Report>> settledViews = new java.util.HashMap<>();
         List<String> superseded = new ArrayList<>();
         List<String> conflicting = new ArrayList<>();
         for (Map.Entry<RingId, List<Report>> view : views.entrySet()) {
@@ -75,6 +82,7 @@ public sealed interface PartitionVerdict {
             }
             Report any = view.getValue().stream().min(Comparator.comparingLong(Report::nodeId)).orElseThrow();
             settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum()));
+            settledViews.put(ring, view.getValue());
         }
         if (!conflicting.isEmpty()) {
             // Reports that cannot all be true: trust none of them.
@@ -88,6 +96,8 @@ public sealed interface PartitionVerdict {
         if (settled.isEmpty()) {
             return new NoQuorateView("no settled quorate view: " + String.join("; ", superseded));
         }
-        return new Quorate(settled.get(0));
+        QuoratePartition partition = settled.get(0);
+        return Exclusivity.whyNot(partition, settledViews.get(partition.ring()), reports)
+                .<PartitionVerdict>map(why -> new NotExclusive(partition, why)).orElseGet(() -> new Quorate(partition));
     }
 }

@@ -2,8 +2,11 @@ package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * One node's QuorumStatus as the decision needs it: what its agent last reported, and whether the
@@ -11,12 +14,44 @@ import java.util.Set;
  *
  * @param quorate empty when the agent cannot reach corosync
  * @param members corosync node ids in MEMBER state, as this node sees them
+ * @param votes   what the report says about the whole cluster's votes, beyond this partition
  */
 public record Report(String nodeName, long nodeId, Optional<Boolean> quorate, Optional<RingId> ring,
-        Set<Long> members, int totalVotes, int quorum, boolean fresh) {
+        Set<Long> members, int totalVotes, int quorum, boolean fresh, Votes votes) {
+
+    /**
+     * The cluster's votes as one node sees them.
+     *
+     * @param nodelist        every node this report lists (members, dead and leaving: the whole nodelist)
+     *                        with its votes
+     * @param expectedVotes   expected votes in force on this node (0 when unknown)
+     * @param qdeviceVotes    the quorum device's votes, 0 without one
+     * @param qdeviceCastVote the quorum device casts its vote for this node's partition
+     * @param autoTieBreaker  corosync's auto_tie_breaker is on
+     * @param twoNode         corosync's two_node is on
+     */
+    public record Votes(Map<Long, Integer> nodelist, int expectedVotes, int qdeviceVotes, boolean qdeviceCastVote,
+            boolean autoTieBreaker, boolean twoNode) {
+
+        public Votes {
+            nodelist = Map.copyOf(nodelist);
+        }
+
+        /** A cluster of one-vote nodes without a quorum device or tie-breaker: the given nodes, one vote each. */
+        public static Votes oneEach(Set<Long> nodes) {
+            return new Votes(nodes.stream().collect(Collectors.toMap(Function.identity(), id -> 1)), nodes.size(), 0,
+                    false, false, false);
+        }
+    }
 
     public Report {
         members = Set.copyOf(members);
+    }
+
+    /** A report from a cluster of one-vote nodes without a quorum device: its members are all it lists. */
+    public Report(String nodeName, long nodeId, Optional<Boolean> quorate, Optional<RingId> ring, Set<Long> members,
+            int totalVotes, int quorum, boolean fresh) {
+        this(nodeName, nodeId, quorate, ring, members, totalVotes, quorum, fresh, Votes.oneEach(members));
     }
 
     /** A fresh report that says quorate and names its ring: the only kind that can make a view. */

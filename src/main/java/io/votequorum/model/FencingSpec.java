@@ -25,12 +25,17 @@ public class FencingSpec {
     @ValidationRule(value = DURATION_RULE, message = "evictAfter must be a duration such as 10s, 2m or 1h30m")
     private String evictAfter = "10s";
 
-    @JsonPropertyDescription("How long a node may go without a heartbeat before it is taken as fenced.")
+    @JsonPropertyDescription("How long after a node is first excluded to wait for proof that it is off (its watchdog's safe time, or a confirmation) before the status and a warning Event say that it waits and how to confirm it. A missing heartbeat is never proof.")
     @Default("60s")
     @ValidationRule(value = DURATION_RULE, message = "fenceTimeout must be a duration such as 60s, 5m or 1h")
     private String fenceTimeout = "60s";
 
-    @JsonPropertyDescription("What to do once fencing is confirmed: OutOfServiceTaint or ResourceDeletion.")
+    @JsonPropertyDescription("Added to a self-fencing node's safe time (exclusion first seen + selfFenceAfter + watchdog timeout) for clock skew between the operator and the node and for corosync's detection on the lost side (token + consensus).")
+    @Default("10s")
+    @ValidationRule(value = DURATION_RULE, message = "safetyMargin must be a duration such as 10s or 1m")
+    private String safetyMargin = "10s";
+
+    @JsonPropertyDescription("What to do once the node is known to be off: OutOfServiceTaint or ResourceDeletion.")
     @Default("OutOfServiceTaint")
     private ConfirmedFenceAction confirmedAction = ConfirmedFenceAction.OutOfServiceTaint;
 
@@ -78,6 +83,14 @@ public class FencingSpec {
 
     public void setFenceTimeout(String fenceTimeout) {
         this.fenceTimeout = fenceTimeout;
+    }
+
+    public String getSafetyMargin() {
+        return safetyMargin;
+    }
+
+    public void setSafetyMargin(String safetyMargin) {
+        this.safetyMargin = safetyMargin;
     }
 
     public ConfirmedFenceAction getConfirmedAction() {
@@ -134,6 +147,7 @@ public class FencingSpec {
                 && mode == other.mode
                 && Objects.equals(evictAfter, other.evictAfter)
                 && Objects.equals(fenceTimeout, other.fenceTimeout)
+                && Objects.equals(safetyMargin, other.safetyMargin)
                 && confirmedAction == other.confirmedAction
                 && Objects.equals(maxFencedNodes, other.maxFencedNodes)
                 && Objects.equals(healthyDelay, other.healthyDelay)
@@ -144,7 +158,7 @@ public class FencingSpec {
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, evictAfter, fenceTimeout, confirmedAction, maxFencedNodes, healthyDelay, exemptPods,
+        return Objects.hash(mode, evictAfter, fenceTimeout, safetyMargin, confirmedAction, maxFencedNodes, healthyDelay, exemptPods,
                 noQuorumAction, selfFenceAfter);
     }
 }

@@ -50,7 +50,9 @@ public class QuorumStatusStatus {
     private Long observedGeneration;
     @JsonPropertyDescription("Set when the agent fences its own node (noQuorumAction SelfFence): the time by which the node is down. Once it has passed, the operator counts the node as fenced.")
     private String selfFenceDeadline;
-    @JsonPropertyDescription("CorosyncReachable, Quorate, Applied, and SelfFence when the node is set to fence itself.")
+    @JsonPropertyDescription("The watchdog that backs self-fencing, while the node is set to fence itself.")
+    private WatchdogStatus watchdog;
+    @JsonPropertyDescription("CorosyncReachable, Quorate, Applied, and SelfFence and Watchdog when the node is set to fence itself.")
     private List<Condition> conditions = new ArrayList<>();
 
     public String getNodeName() {
@@ -67,6 +69,14 @@ public class QuorumStatusStatus {
 
     public void setSelfFenceDeadline(String selfFenceDeadline) {
         this.selfFenceDeadline = selfFenceDeadline;
+    }
+
+    public WatchdogStatus getWatchdog() {
+        return watchdog;
+    }
+
+    public void setWatchdog(WatchdogStatus watchdog) {
+        this.watchdog = watchdog;
     }
 
     public Long getNodeId() {
@@ -226,6 +236,7 @@ public class QuorumStatusStatus {
                 && Objects.equals(applied, other.applied)
                 && Objects.equals(observedGeneration, other.observedGeneration)
                 && Objects.equals(selfFenceDeadline, other.selfFenceDeadline)
+                && Objects.equals(watchdog, other.watchdog)
                 && Objects.equals(conditions, other.conditions);
     }
 

@@ -11,6 +11,12 @@ public final class VoteQuorumApi {
 
     /** On a policy or a Node: stops every action on what it covers. */
     public static final String PAUSED_ANNOTATION = GROUP + "/paused";
+    /**
+     * On a Node: an RFC 3339 time at which an administrator or another fencer confirmed that the node
+     * is off. It lets the ladder's step 3 (out-of-service or forced deletion) run for a fencing that
+     * began no later than that time.
+     */
+    public static final String CONFIRMED_OFF_ANNOTATION = GROUP + "/confirmed-off";
     /** On a Node: the corosync node id, when the Node's name differs from the corosync node name. */
     public static final String NODE_ID_LABEL = GROUP + "/node-id";
     /** Taint key the operator puts on a node outside the quorate partition. */

@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FenceAnnotation(String cluster, FenceStage stage, String since, String reason, String healthySince,
-        boolean cordoned, List<String> taints, Integer evicted) {
+        boolean cordoned, List<String> taints, Integer evicted, String evidence) {
 
     public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,30 +42,32 @@ public record FenceAnnotation(String cluster, FenceStage stage, String since, St
 
     public static FenceAnnotation start(String cluster, FenceRecord record) {
         return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(), null, false,
-                List.of(), null);
+                List.of(), null, record.evidence().orElse(null));
     }
 
     public FenceRecord record() {
-        return new FenceRecord(stage, Instant.parse(since), reason, Optional.ofNullable(healthySince).map(Instant::parse));
+        return new FenceRecord(stage, Instant.parse(since), reason, Optional.ofNullable(healthySince).map(Instant::parse),
+                Optional.ofNullable(evidence));
     }
 
     public FenceAnnotation with(FenceRecord record) {
         return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(),
-                record.healthySince().map(Instant::toString).orElse(null), cordoned, taints, evicted);
+                record.healthySince().map(Instant::toString).orElse(null), cordoned, taints, evicted,
+                record.evidence().orElse(evidence));
     }
 
     FenceAnnotation withCordon() {
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, true, taints, evicted);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, true, taints, evicted, evidence);
     }
 
     FenceAnnotation withTaint(String taint) {
         List<String> more = new java.util.ArrayList<>(taints);
         more.add(taint);
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, more, evicted);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence);
     }
 
     FenceAnnotation withEvicted(int pods) {
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, taints, pods);
+        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, taints, pods, evidence);
     }
 
     public String json() {

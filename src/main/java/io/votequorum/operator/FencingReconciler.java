@@ -36,10 +36,13 @@ import io.votequorum.model.Member;
 import io.votequorum.model.MemberState;
 import io.votequorum.model.Partition;
 import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.Qdevice;
+import io.votequorum.model.QuorumFlag;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.model.VoteQuorumPolicyStatus;
+import io.votequorum.model.WatchdogStatus;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -95,6 +98,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     private KubernetesClient evictions;
     private PolicyEvents events;
     private FencedNodePods evicting;
+    /** Unparsable confirmations already reported, so each gets one Event, not one per reconcile. */
+    private final Set<String> invalidConfirmations = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public List<EventSource<?, VoteQuorumPolicy>> prepareEventSources(EventSourceContext<VoteQuorumPolicy> context) {
@@ -216,15 +221,13 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     ? FenceAnnotation.of(node.getMetadata().getAnnotations()).filter(a -> cluster.equals(a.cluster()))
                             .map(FenceAnnotation::record)
                     : Optional.ofNullable(dryRunRecords.get(name)).map(f -> new FenceRecord(f.stage(),
-                            Instant.parse(f.since()), f.reason(), Optional.empty()));
+                            Instant.parse(f.since()), f.reason(), Optional.empty(), Optional.ofNullable(f.evidence())));
             if (mapping.idOf(name).isEmpty() && record.isEmpty()) {
                 continue;
             }
-            Optional<Instant> heartbeat = Optional.ofNullable(leaseByName.get(name))
-                    .map(l -> l.getSpec().getRenewTime()).map(t -> t.toInstant());
             facts.add(new NodeFacts(name, mapping.idOf(name),
-                    "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record, heartbeat,
-                    selfFenceDeadline(reportByName.get(name))));
+                    "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record,
+                    selfFencing(reportByName.get(name)), confirmedOff(policy, node)));
         }
 
         PolicyVotes.Validation validation = PolicyVotes.validate(policy,
@@ -234,7 +237,9 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         FencePlan plan = FencePlan.decide(decisionReports, facts,
                 new FencingRules(KubeDuration.parse(fencing.getEvictAfter()), KubeDuration.parse(fencing.getFenceTimeout()),
                         KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
-                        paused || !valid || fencing.getMode() == FencingMode.Disabled), now);
+                        paused || !valid || fencing.getMode() == FencingMode.Disabled,
+                        KubeDuration.parse(fencing.getSelfFenceAfter()), KubeDuration.parse(fencing.getSafetyMargin())),
+                now);
 
         // The ladder first: a fence must not wait behind the Node conditions' writes.
         try {
@@ -261,6 +266,9 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
                 .filter(r -> changed(policy, "Fencing", r))
                 .ifPresent(r -> events.warning(policy, "NotFencing", r));
+        awaiting(plan).filter(a -> plan.refusal().isEmpty() && !paused && fencing.getMode() != FencingMode.Disabled)
+                .filter(a -> changed(policy, "Fencing", a))
+                .ifPresent(a -> events.warning(policy, "AwaitingConfirmation", a));
 
         // Votes go to the agents only from the quorate partition, and only from a valid policy.
         Optional<Condition> applied = Optional.empty();
@@ -390,9 +398,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         if (!Objects.equals(before, record.stage())) {
+            String why = record.stage() == FenceStage.Fenced ? record.evidence().orElse(decision.reason())
+                    : decision.reason();
             metrics.action(record.stage().name(), true);
-            events.warning(policy, "Fenced", node + " " + record.stage() + ": " + decision.reason());
-            LOG.infof("fencing %s: %s (%s)", node, record.stage(), decision.reason());
+            events.warning(policy, "Fenced", node + " " + record.stage() + ": " + why);
+            LOG.infof("fencing %s: %s (%s)", node, record.stage(), why);
         }
     }
 
@@ -410,6 +420,13 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         member ? "MemberOfQuoratePartition" : "OutsideQuoratePartition",
                         "corosync node " + node.corosyncId().get() + (member ? " is" : " is not")
                                 + " a member of the quorate partition (ring " + quorate.partition().ring() + ")");
+            } else if (plan.verdict() instanceof PartitionVerdict.NotExclusive shared) {
+                boolean member = shared.partition().members().contains(node.corosyncId().get());
+                // Outside a partition that cannot rule out another, a node may well be quorate itself.
+                actions.reportQuorum(current, member ? "True" : "Unknown",
+                        member ? "MemberOfQuoratePartition" : "QuoratePartitionNotExclusive",
+                        member ? "corosync node " + node.corosyncId().get() + " is a member of a quorate partition (ring "
+                                + shared.partition().ring() + ")" : shared.reason());
             } else {
                 actions.reportQuorum(current, "Unknown", "NoSettledQuorateView",
                         ((PartitionVerdict.NoQuorateView) plan.verdict()).reason());
@@ -421,22 +438,57 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         return decision.desired().map(r -> switch (r.stage()) {
             case Cordoned -> "cordon and taint " + decision.node();
             case Evicted -> "evict the pods of " + decision.node() + " and taint it NoExecute";
-            case Fenced -> "mark " + decision.node() + " out of service";
+            case Fenced -> "mark " + decision.node() + " out of service (" + r.evidence().orElse("") + ")";
         }).orElse("unfence " + decision.node()) + ": " + decision.reason();
     }
 
-    /** The deadline by which the node's own agent said the node is down (noQuorumAction SelfFence). */
-    static Optional<Instant> selfFenceDeadline(QuorumStatus report) {
-        if (report == null || report.getStatus().getSelfFenceDeadline() == null) {
+    /** Watchdog-backed self-fencing, as the node's agent last reported it armed; the longer selfFenceAfter wins. */
+    static Optional<NodeFacts.SelfFencing> selfFencing(QuorumStatus report) {
+        if (report == null || report.getStatus().getWatchdog() == null
+                || !report.getStatus().getWatchdog().backsSelfFencing()) {
+            return Optional.empty();
+        }
+        WatchdogStatus watchdog = report.getStatus().getWatchdog();
+        try {
+            Duration after = KubeDuration.parse(watchdog.selfFenceAfter());
+            if (report.getSpec() != null && report.getSpec().getSelfFenceAfter() != null) {
+                Duration spec = KubeDuration.parse(report.getSpec().getSelfFenceAfter());
+                after = spec.compareTo(after) > 0 ? spec : after;
+            }
+            return Optional.of(new NodeFacts.SelfFencing(watchdog.device(), after,
+                    Duration.ofSeconds(watchdog.timeoutSeconds())));
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("QuorumStatus %s: watchdog.selfFenceAfter '%s' is not a duration; the node does not count as "
+                    + "self-fenced", report.getMetadata().getName(), watchdog.selfFenceAfter());
+            return Optional.empty();
+        }
+    }
+
+    /** The time in the Node's confirmed-off annotation; a value that is not a time is reported and ignored. */
+    private Optional<Instant> confirmedOff(VoteQuorumPolicy policy, Node node) {
+        String value = annotation(node, VoteQuorumApi.CONFIRMED_OFF_ANNOTATION);
+        if (value == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Instant.parse(report.getStatus().getSelfFenceDeadline()));
+            return Optional.of(Instant.parse(value.trim()));
         } catch (DateTimeParseException e) {
-            LOG.warnf("QuorumStatus %s: selfFenceDeadline '%s' is not a time; waiting for fenceTimeout instead",
-                    report.getMetadata().getName(), report.getStatus().getSelfFenceDeadline());
+            String message = "Node " + node.getMetadata().getName() + ": " + VoteQuorumApi.CONFIRMED_OFF_ANNOTATION
+                    + "='" + value + "' is not an RFC 3339 time such as 2026-01-01T12:00:00Z; it confirms nothing. "
+                    + "Set it to the time the node was known to be off";
+            if (invalidConfirmations.add(node.getMetadata().getName() + "=" + value)) {
+                LOG.warn(message);
+                events.warning(policy, "InvalidConfirmation", message);
+            }
             return Optional.empty();
         }
+    }
+
+    /** What the nodes waiting for proof that they are off need, one sentence each. */
+    private static Optional<String> awaiting(FencePlan plan) {
+        List<String> waiting = plan.decisions().stream().filter(FencePlan.NodeDecision::active)
+                .flatMap(d -> d.awaiting().stream()).toList();
+        return waiting.isEmpty() ? Optional.empty() : Optional.of(String.join(" ", waiting));
     }
 
     static Report report(QuorumStatus q, Lease lease, Instant now) {
@@ -448,7 +500,23 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 Optional.ofNullable(s.getQuorate()), Optional.ofNullable(s.getRingId()),
                 s.getMembers().stream().filter(m -> m.state() == MemberState.Member).map(Member::nodeId)
                         .collect(Collectors.toSet()),
-                Optional.ofNullable(s.getTotalVotes()).orElse(0), Optional.ofNullable(s.getQuorum()).orElse(0), fresh);
+                Optional.ofNullable(s.getTotalVotes()).orElse(0), Optional.ofNullable(s.getQuorum()).orElse(0), fresh,
+                votes(s));
+    }
+
+    /** What a report says of the whole cluster's votes: every node it lists, the quorum device, the options. */
+    static Report.Votes votes(QuorumStatusStatus s) {
+        Map<Long, Integer> nodelist = new HashMap<>();
+        s.getMembers().forEach(m -> nodelist.merge(m.nodeId(), m.votes(), Math::max));
+        if (s.getNodeId() != null && s.getNodeVotes() != null) {
+            nodelist.merge(s.getNodeId(), s.getNodeVotes(), Math::max);
+        }
+        List<QuorumFlag> flags = s.getFlags() == null ? List.of() : s.getFlags();
+        Qdevice qdevice = s.getQdevice();
+        return new Report.Votes(nodelist, Optional.ofNullable(s.getExpectedVotes()).orElse(0),
+                qdevice == null ? 0 : qdevice.votes(),
+                (qdevice != null && qdevice.castVote()) || flags.contains(QuorumFlag.QdeviceCastVote),
+                flags.contains(QuorumFlag.AutoTieBreaker), flags.contains(QuorumFlag.TwoNode));
     }
 
     private static VoteQuorumPolicyStatus status(VoteQuorumPolicy policy, FencePlan plan, boolean paused,
@@ -456,19 +524,26 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         VoteQuorumPolicyStatus status = new VoteQuorumPolicyStatus();
         status.setObservedGeneration(policy.getMetadata().getGeneration());
         List<Condition> desired = new ArrayList<>(extra);
-        if (plan.verdict() instanceof PartitionVerdict.Quorate quorate) {
-            QuoratePartition p = quorate.partition();
+        Optional<QuoratePartition> seen = plan.verdict() instanceof PartitionVerdict.Quorate quorate
+                ? Optional.of(quorate.partition()) : plan.verdict() instanceof PartitionVerdict.NotExclusive shared
+                ? Optional.of(shared.partition()) : Optional.empty();
+        if (seen.isPresent()) {
+            QuoratePartition p = seen.get();
             status.setPartition(new Partition(p.ring(), p.members().stream().map(String::valueOf)
                     .collect(Collectors.toCollection(TreeSet::new)).stream().toList(), p.members().size(),
                     p.totalVotes(), p.quorum(), p.votesToSpare()));
-            desired.add(Conditions.of("Quorate", Conditions.Status.True, "SettledQuorateView", "ring " + p.ring()
+            desired.add(plan.verdict() instanceof PartitionVerdict.NotExclusive shared
+                    ? Conditions.of("Quorate", Conditions.Status.True, "QuorateNotExclusive", shared.reason(),
+                            policy.getMetadata().getGeneration())
+                    : Conditions.of("Quorate", Conditions.Status.True, "SettledQuorateView", "ring " + p.ring()
                     + " with " + p.members().size() + " members holds quorum", policy.getMetadata().getGeneration()));
         } else {
             desired.add(Conditions.of("Quorate", Conditions.Status.Unknown, "NoSettledQuorateView",
                     ((PartitionVerdict.NoQuorateView) plan.verdict()).reason(), policy.getMetadata().getGeneration()));
         }
         List<FencedNode> fenced = plan.fenced().stream().map(d -> new FencedNode(d.node(), d.desired().get().stage(),
-                d.desired().get().reason(), d.desired().get().since().toString())).toList();
+                d.desired().get().reason(), d.desired().get().since().toString(),
+                d.desired().get().evidence().orElse(null))).toList();
         status.setFencedNodes(fenced);
         status.setFencedCount(fenced.size());
         FencingMode mode = policy.getSpec().getFencing().getMode();
@@ -479,6 +554,10 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                         + "policy is not valid: " + invalid.get().getMessage(), policy.getMetadata().getGeneration())
                 : plan.refusal().isPresent() && !paused && mode != FencingMode.Disabled
                 ? Conditions.of("Fencing", Conditions.Status.False, "NotFencing", plan.refusal().get(),
+                        policy.getMetadata().getGeneration())
+                : awaiting(plan).isPresent() && !paused && mode != FencingMode.Disabled
+                ? Conditions.of("Fencing", Conditions.Status.True, "AwaitingConfirmation", awaiting(plan).get()
+                        + (mode == FencingMode.DryRun ? " (dry run: nothing is changed)" : ""),
                         policy.getMetadata().getGeneration())
                 : Conditions.of("Fencing", Conditions.Status.of(mode != FencingMode.Disabled && !paused), mode.name(),
                         fenced.isEmpty() ? "no node is fenced" : fenced.size() + " node(s) fenced"

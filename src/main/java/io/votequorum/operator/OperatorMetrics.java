@@ -39,7 +39,8 @@ final class OperatorMetrics {
         }
         gauge("votequorum_partition_votes_to_spare", "Votes the quorate partition can lose and stay quorate "
                 + "(-1: no settled quorate view)", cluster, null, null)
-                .set(plan.verdict() instanceof PartitionVerdict.Quorate q ? q.partition().votesToSpare() : -1);
+                .set(plan.verdict() instanceof PartitionVerdict.Quorate q ? q.partition().votesToSpare()
+                        : plan.verdict() instanceof PartitionVerdict.NotExclusive n ? n.partition().votesToSpare() : -1);
     }
 
     /** One action on a Node: cordon, evict, outOfService, deleteWorkloads, unfence; success or error. */

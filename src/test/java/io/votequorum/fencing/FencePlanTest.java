@@ -1,6 +1,7 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.FenceStage;
+import io.votequorum.model.RingId;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,9 +23,11 @@ class FencePlanTest {
     static final List<Report> NODE3_CUT = List.of(report(1, true, true, R2, 1L, 2L), report(2, true, true, R2, 1L, 2L),
             report(3, true, false, new io.votequorum.model.RingId(3, 0x14), 3L));
 
+    static final NodeFacts.SelfFencing WATCHDOG = new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(30),
+            Duration.ofSeconds(10));
+
     static NodeFacts node(long id, Optional<FenceRecord> record, Instant lastHeartbeat) {
-        return new NodeFacts("node" + id, Optional.of(id), false, record, Optional.ofNullable(lastHeartbeat),
-                Optional.empty());
+        return new NodeFacts("node" + id, Optional.of(id), false, record, Optional.empty(), Optional.empty());
     }
 
     static List<NodeFacts> three(Optional<FenceRecord> node3, Instant node3Heartbeat) {
@@ -46,28 +49,75 @@ class FencePlanTest {
     }
 
     @Test
-    void evictionWaitsForEvictAfterAndForceWaitsForConfirmation() {
+    void evictionWaitsForEvictAfterAndASilentNodeIsNeverForced() {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
-        // The cut node's agent still heartbeats (it reaches the API server): never confirmed by timeout.
-        FencePlan stillHeard = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0.plusSeconds(119)), RULES,
-                T0.plusSeconds(120));
-        assertThat(stageOf(stillHeard, "node3")).contains(FenceStage.Evicted);
-
         FencePlan early = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(9));
         assertThat(stageOf(early, "node3")).contains(FenceStage.Cordoned);
 
-        FencePlan silent = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(60));
-        assertThat(stageOf(silent, "node3")).contains(FenceStage.Fenced);
+        FencePlan evicted = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(10));
+        assertThat(stageOf(evicted, "node3")).contains(FenceStage.Evicted);
+        assertThat(evicted.decisions().get(2).awaiting()).as("fenceTimeout has not passed yet").isEmpty();
+
+        // An hour without a heartbeat proves nothing: an isolated node keeps running its pods.
+        FencePlan silent = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(3600));
+        assertThat(stageOf(silent, "node3")).contains(FenceStage.Evicted);
+        assertThat(silent.decisions().get(2).awaiting()).get().asString()
+                .contains("node3 is outside the quorate partition since " + T0, "not known to be off",
+                        "it has no watchdog-backed self-fencing",
+                        "kubectl annotate node node3 votequorum.io/confirmed-off=");
     }
 
     @Test
-    void aPassedSelfFenceDeadlineConfirmsFencing() {
+    void aWatchdogBackedNodeIsForcedOnlyOnceTheSafeTimeHasPassed() {
         FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
-        NodeFacts selfFenced = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted),
-                Optional.of(T0.plusSeconds(14)), Optional.of(T0.plusSeconds(15)));
-        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
-                selfFenced), RULES, T0.plusSeconds(16));
+        NodeFacts armed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.of(WATCHDOG),
+                Optional.empty());
+        List<NodeFacts> nodes = List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), armed);
+        // Safe at T0 + 30 s (selfFenceAfter) + 10 s (watchdog) + 10 s (margin).
+        FencePlan before = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(49));
+        assertThat(stageOf(before, "node3")).contains(FenceStage.Evicted);
+        FencePlan safe = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(50));
+        assertThat(stageOf(safe, "node3")).contains(FenceStage.Fenced);
+        assertThat(safe.decisions().get(2).desired().orElseThrow().evidence()).get().asString()
+                .contains("self-fenced", "/dev/watchdog", "timeout 10s", "30s", T0.plusSeconds(50).toString());
+
+        // A policy selfFenceAfter longer than the node's own pushes the safe time out.
+        FencingRules longer = new FencingRules(RULES.evictAfter(), RULES.fenceTimeout(), RULES.healthyDelay(), 1, false,
+                Duration.ofSeconds(60), Duration.ofSeconds(10));
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(79)), "node3"))
+                .contains(FenceStage.Evicted);
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(80)), "node3"))
+                .contains(FenceStage.Fenced);
+    }
+
+    @Test
+    void aConfirmationNoOlderThanTheFencingForcesAtOnce() {
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+                Optional.of(T0.plusSeconds(20)));
+        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
+                node(2, Optional.empty(), T0), confirmed), RULES, T0.plusSeconds(21));
         assertThat(stageOf(plan, "node3")).contains(FenceStage.Fenced);
+        assertThat(plan.decisions().get(2).desired().orElseThrow().evidence()).get().asString()
+                .contains("confirmed off at " + T0.plusSeconds(20), "votequorum.io/confirmed-off");
+
+        // A confirmation left over from an earlier fencing confirms nothing now.
+        NodeFacts leftover = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+                Optional.of(T0.minusSeconds(3600)));
+        FencePlan stale = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
+                node(2, Optional.empty(), T0), leftover), RULES, T0.plusSeconds(120));
+        assertThat(stageOf(stale, "node3")).contains(FenceStage.Evicted);
+        assertThat(stale.decisions().get(2).awaiting()).get().asString().contains("older than this fencing");
+    }
+
+    @Test
+    void aConfirmationNeverSkipsEviction() {
+        FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
+        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(cordoned), Optional.empty(),
+                Optional.of(T0.plusSeconds(1)));
+        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
+                node(2, Optional.empty(), T0), confirmed), RULES, T0.plusSeconds(2));
+        assertThat(stageOf(plan, "node3")).contains(FenceStage.Cordoned);
     }
 
     @Test
@@ -107,11 +157,28 @@ class FencePlanTest {
 
     @Test
     void aStormBeyondMaxFencedNodesFencesNoFurtherNodeAndSaysSo() {
+        RingId three = new RingId(1, 0x20);
+        List<Report> twoLost = java.util.stream.LongStream.rangeClosed(1, 5).mapToObj(id -> new Report("node" + id, id,
+                Optional.of(id <= 3), Optional.of(id <= 3 ? three : new RingId(id, 0x20)),
+                id <= 3 ? java.util.Set.of(1L, 2L, 3L) : java.util.Set.of(id), id <= 3 ? 3 : 1, 3, true,
+                Report.Votes.oneEach(java.util.Set.of(1L, 2L, 3L, 4L, 5L)))).toList();
+        List<NodeFacts> five = java.util.stream.LongStream.rangeClosed(1, 5)
+                .mapToObj(id -> node(id, Optional.empty(), T0)).toList();
+        FencePlan plan = FencePlan.decide(twoLost, five, RULES, T0);
+        assertThat(plan.fenced()).isEmpty();
+        assertThat(plan.refusal()).get().asString().contains("2 nodes are outside", "maxFencedNodes is 1");
+    }
+
+    @Test
+    void aPartitionThatCannotRuleOutAnotherFencesNothing() {
+        // Node 1 alone reports quorum in a cluster of three one-vote nodes: only with expected votes lowered.
         List<Report> onlyNode1 = List.of(report(1, true, true, R2, 1L), report(2, false, false, null),
                 report(3, false, false, null));
         FencePlan plan = FencePlan.decide(onlyNode1, three(Optional.empty(), T0), RULES, T0);
+        assertThat(plan.verdict()).isInstanceOf(PartitionVerdict.NotExclusive.class);
         assertThat(plan.fenced()).isEmpty();
-        assertThat(plan.refusal()).get().asString().contains("2 nodes are outside", "maxFencedNodes is 1");
+        assertThat(plan.refusal()).get().asString().contains("another partition may be quorate too",
+                "nothing is fenced", "Fencing needs a quorum device");
     }
 
     @Test
@@ -131,7 +198,7 @@ class FencePlanTest {
         assertThat(paused.fenced()).isEmpty();
         assertThat(paused.refusal()).contains("the policy is paused");
 
-        NodeFacts pausedNode = new NodeFacts("node3", Optional.of(3L), true, Optional.empty(), Optional.of(T0),
+        NodeFacts pausedNode = new NodeFacts("node3", Optional.of(3L), true, Optional.empty(), Optional.empty(),
                 Optional.empty());
         FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
                 pausedNode), RULES, T0);
@@ -142,7 +209,7 @@ class FencePlanTest {
     @Test
     void nodesThePlanCannotJudgeAreLeftInactive() {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
-        NodeFacts unmapped = new NodeFacts("other", Optional.empty(), false, Optional.of(cordoned), Optional.of(T0),
+        NodeFacts unmapped = new NodeFacts("other", Optional.empty(), false, Optional.of(cordoned), Optional.empty(),
                 Optional.empty());
         FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
                 node(3, Optional.empty(), T0), unmapped), RULES, T0.plusSeconds(100));
@@ -161,8 +228,8 @@ class FencePlanTest {
         // corosync's quorate members map to no Kubernetes node: all three Nodes are "outside".
         List<Report> elsewhere = List.of(report(1, true, true, new io.votequorum.model.RingId(1, 9), 1L));
         List<NodeFacts> nodes = List.of(
-                new NodeFacts("a", Optional.of(7L), false, Optional.empty(), Optional.of(T0), Optional.empty()),
-                new NodeFacts("b", Optional.of(8L), false, Optional.empty(), Optional.of(T0), Optional.empty()));
+                new NodeFacts("a", Optional.of(7L), false, Optional.empty(), Optional.empty(), Optional.empty()),
+                new NodeFacts("b", Optional.of(8L), false, Optional.empty(), Optional.empty(), Optional.empty()));
         FencePlan plan = FencePlan.decide(elsewhere, nodes, new FencingRules(Duration.ZERO, Duration.ZERO,
                 Duration.ZERO, 5, false), T0);
         assertThat(plan.fenced()).isEmpty();

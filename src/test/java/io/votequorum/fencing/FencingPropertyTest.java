@@ -14,17 +14,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * For any set of reports, from a seeded generator: the engine never fences a node that a fresh,
- * quorate report not contradicted by its own members lists as a member; it never fences when no
- * fresh quorate report exists; it never fences every node, nor more than maxFencedNodes.
+ * For any reports, from a seeded generator: the engine never fences a node that a fresh, quorate
+ * report not contradicted by its own members lists as a member; never fences when no fresh quorate
+ * report exists; never fences every node, nor more than maxFencedNodes. For real splits of clusters
+ * with two_node, uneven votes, lowered expected votes, quorum devices, auto_tie_breaker and agents that
+ * cannot reach the API server: it never fences a node that corosync could count in another quorate
+ * partition, and never takes step 3 without evidence, holding at that time, that the node is off.
  */
 class FencingPropertyTest {
 
-    private static final long SEED = Long.getLong("fencing.seed", 20261125L);
+    private static final long SEED = Long.getLong("fencing.seed", 20261126L);
     private static final int CASES = Integer.getInteger("fencing.cases", 5000);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -32,17 +37,29 @@ class FencingPropertyTest {
     void safetyRulesHoldForAnyReports() {
         Random random = new Random(SEED);
         int quorateCases = 0;
+        int notExclusive = 0;
+        int forced = 0;
+        int splits = 0;
         for (int i = 0; i < CASES; i++) {
             long caseSeed = random.nextLong();
             Scenario scenario = Scenario.generate(new Random(caseSeed));
             FencePlan plan = FencePlan.decide(scenario.reports, scenario.nodes, scenario.rules, scenario.now);
-            if (plan.verdict() instanceof PartitionVerdict.Quorate) {
-                quorateCases++;
-            }
+            quorateCases += plan.verdict() instanceof PartitionVerdict.Quorate ? 1 : 0;
+            notExclusive += plan.verdict() instanceof PartitionVerdict.NotExclusive ? 1 : 0;
+            splits += scenario.quorateGroups.isPresent() && scenario.quorateGroups.get().size() > 1 ? 1 : 0;
+            forced += (int) plan.decisions().stream().filter(FencingPropertyTest::forcedNow).count();
             check(scenario, plan, caseSeed);
         }
         // The generator must reach the interesting cases, not only the "no view" ones.
-        assertThat(quorateCases).as("cases with a settled quorate partition").isGreaterThan(CASES / 5);
+        assertThat(quorateCases).as("cases with an exclusive quorate partition").isGreaterThan(CASES / 10);
+        assertThat(notExclusive).as("cases whose quorate partition cannot rule out another").isGreaterThan(CASES / 50);
+        assertThat(splits).as("splits with two truly quorate partitions").isGreaterThan(CASES / 100);
+        assertThat(forced).as("step 3 taken on evidence").isGreaterThan(CASES / 200);
+    }
+
+    private static boolean forcedNow(FencePlan.NodeDecision d) {
+        return d.desired().map(r -> r.stage() == FenceStage.Fenced).orElse(false)
+                && d.current().map(r -> r.stage() != FenceStage.Fenced).orElse(true);
     }
 
     private static void check(Scenario s, FencePlan plan, long caseSeed) {
@@ -66,12 +83,24 @@ class FencingPropertyTest {
         int fencedBefore = 0;
         for (FencePlan.NodeDecision d : plan.decisions()) {
             NodeFacts node = byName.get(d.node());
+            long id = node.corosyncId().orElseThrow();
             boolean advanced = d.desired().isPresent() && (d.current().isEmpty()
                     || d.desired().get().stage().compareTo(d.current().get().stage()) > 0);
             if (advanced) {
-                assertThat(protectedIds).as("fenced a member of a fresh quorate view; %s", context)
-                        .doesNotContain(node.corosyncId().orElseThrow());
+                assertThat(protectedIds).as("fenced a member of a fresh quorate view; %s", context).doesNotContain(id);
                 assertThat(anyFreshQuorate).as("fenced with no fresh quorate report; %s", context).isTrue();
+                s.quorateGroups.ifPresent(quorate -> assertThat(quorate.stream().anyMatch(g -> g.contains(id)))
+                        .as("fenced node %d, which corosync counts in a quorate partition; %s", id, context).isFalse());
+            }
+            if (forcedNow(d)) {
+                FenceRecord record = d.desired().get();
+                boolean confirmed = node.confirmedOff().map(at -> !at.isBefore(record.since())).orElse(false);
+                boolean selfFenced = node.selfFencing().map(w -> !s.now.isBefore(record.since()
+                        .plus(w.after().compareTo(s.rules.selfFenceAfter()) >= 0 ? w.after() : s.rules.selfFenceAfter())
+                        .plus(w.timeout()).plus(s.rules.safetyMargin()))).orElse(false);
+                assertThat(confirmed || selfFenced).as("step 3 for %s without evidence that holds now; %s", d.node(),
+                        context).isTrue();
+                assertThat(record.evidence()).as("step 3 names its evidence; %s", context).isPresent();
             }
             if (!anyFreshQuorate) {
                 assertThat(d.changes()).as("changed something with no fresh quorate report; %s", context).isFalse();
@@ -86,58 +115,43 @@ class FencingPropertyTest {
         }
     }
 
-    /** Nodes, what they report, what the operator did before, and the time. */
-    record Scenario(List<Report> reports, List<NodeFacts> nodes, FencingRules rules, Instant now) {
+    /**
+     * Nodes, what they report, what the operator did before, and the time; for real splits also the
+     * groups corosync counts as quorate (empty for arbitrary reports, which have no truth behind them).
+     */
+    record Scenario(List<Report> reports, List<NodeFacts> nodes, FencingRules rules, Instant now,
+            Optional<List<Set<Long>>> quorateGroups, String cluster) {
 
         static Scenario generate(Random random) {
             int n = 2 + random.nextInt(6);
-            Instant now = T0.plusSeconds(random.nextInt(300));
-            List<Report> reports = random.nextBoolean() ? partitioned(random, n) : arbitrary(random, n);
+            Instant now = T0.plusSeconds(random.nextInt(600));
             List<NodeFacts> nodes = new ArrayList<>();
             for (long id = 1; id <= n; id++) {
                 Optional<FenceRecord> record = random.nextInt(5) == 0
                         ? Optional.of(new FenceRecord(FenceStage.values()[random.nextInt(3)],
                                 T0.plusSeconds(random.nextInt(200)), "earlier", random.nextBoolean()
-                                        ? Optional.of(T0.plusSeconds(random.nextInt(250))) : Optional.empty()))
+                                        ? Optional.of(T0.plusSeconds(random.nextInt(250))) : Optional.empty(),
+                                Optional.of("earlier evidence")))
                         : Optional.empty();
-                nodes.add(new NodeFacts("node" + id, Optional.of(id), random.nextInt(10) == 0, record,
-                        Optional.of(T0.plusSeconds(random.nextInt(300))), random.nextInt(4) == 0
-                                ? Optional.of(T0.plusSeconds(random.nextInt(300))) : Optional.empty()));
+                Optional<NodeFacts.SelfFencing> watchdog = random.nextInt(3) == 0
+                        ? Optional.of(new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(random.nextInt(60)),
+                                Duration.ofSeconds(1 + random.nextInt(20))))
+                        : Optional.empty();
+                Optional<Instant> confirmed = random.nextInt(6) == 0
+                        ? Optional.of(T0.plusSeconds(random.nextInt(300) - 50)) : Optional.empty();
+                nodes.add(new NodeFacts("node" + id, Optional.of(id), random.nextInt(10) == 0, record, watchdog,
+                        confirmed));
             }
             FencingRules rules = new FencingRules(Duration.ofSeconds(random.nextInt(30)),
                     Duration.ofSeconds(random.nextInt(120)), Duration.ofSeconds(random.nextInt(60)),
-                    1 + random.nextInt(3), random.nextInt(20) == 0);
-            return new Scenario(reports, nodes, rules, now);
-        }
-
-        /** A real split into groups, then some reports left stale from the membership before it. */
-        static List<Report> partitioned(Random random, int n) {
-            int groups = 1 + random.nextInt(3);
-            Map<Long, Integer> groupOf = new HashMap<>();
-            for (long id = 1; id <= n; id++) {
-                groupOf.put(id, random.nextInt(groups));
+                    1 + random.nextInt(3), random.nextInt(20) == 0, Duration.ofSeconds(random.nextInt(60)),
+                    Duration.ofSeconds(random.nextInt(15)));
+            if (random.nextInt(3) == 0) {
+                return new Scenario(arbitrary(random, n), nodes, rules, now, Optional.empty(), "arbitrary");
             }
-            RingId before = new RingId(1, 0x10);
-            Set<Long> everyone = new HashSet<>(groupOf.keySet());
-            List<Report> reports = new ArrayList<>();
-            for (long id = 1; id <= n; id++) {
-                int group = groupOf.get(id);
-                Set<Long> members = new HashSet<>();
-                groupOf.forEach((other, g) -> {
-                    if (g == group) {
-                        members.add(other);
-                    }
-                });
-                boolean stale = random.nextInt(4) == 0;
-                boolean quorate = members.size() * 2 > n || (n == 2 && random.nextBoolean());
-                RingId ring = new RingId(members.stream().min(Long::compare).orElseThrow(), 0x14 + group);
-                reports.add(stale
-                        ? new Report("node" + id, id, Optional.of(true), Optional.of(before), everyone, n, n / 2 + 1,
-                                random.nextInt(3) > 0)
-                        : new Report("node" + id, id, Optional.of(quorate), Optional.of(ring), members, members.size(),
-                                n / 2 + 1, random.nextInt(8) > 0));
-            }
-            return reports;
+            Split split = Split.generate(random, n);
+            return new Scenario(split.reports(random), nodes, rules, now, Optional.of(split.quorateGroups()),
+                    split.toString());
         }
 
         /** Anything at all: random rings, member lists, quorate flags and freshness. */
@@ -158,6 +172,124 @@ class FencingPropertyTest {
                         random.nextInt(4) > 0));
             }
             return reports;
+        }
+
+        @Override
+        public String toString() {
+            return cluster + ", rules " + rules + ", now " + now + ", nodes " + nodes + ", reports " + reports;
+        }
+    }
+
+    /**
+     * A corosync cluster split into groups, with corosync's own quorum arithmetic: votes per node, the
+     * expected votes in force (lowered by -e or last_man_standing before the split), two_node, a
+     * quorum device that votes for one group at most, and auto_tie_breaker.
+     */
+    record Split(Map<Long, Integer> votes, Map<Long, Integer> groupOf, int expected, boolean twoNode, int qdevice,
+            int qdeviceGroup, boolean tieBreaker) {
+
+        static Split generate(Random random, int n) {
+            boolean twoNode = n == 2 && random.nextBoolean();
+            Map<Long, Integer> votes = new TreeMap<>();
+            for (long id = 1; id <= n; id++) {
+                votes.put(id, twoNode || random.nextInt(3) > 0 ? 1 : 1 + random.nextInt(3));
+            }
+            int qdevice = !twoNode && random.nextInt(4) == 0 ? 1 + random.nextInt(n) : 0;
+            int total = votes.values().stream().mapToInt(Integer::intValue).sum() + qdevice;
+            int expected = random.nextInt(4) == 0 ? 1 + random.nextInt(total) : total;
+            int groups = 1 + random.nextInt(3);
+            Map<Long, Integer> groupOf = new TreeMap<>();
+            for (long id = 1; id <= n; id++) {
+                groupOf.put(id, random.nextInt(groups));
+            }
+            int qdeviceGroup = qdevice > 0 ? random.nextInt(groups + 1) - 1 : -1; // -1: the device votes for none
+            return new Split(votes, groupOf, expected, twoNode, qdevice, qdeviceGroup, !twoNode && random.nextInt(4) == 0);
+        }
+
+        int total() {
+            return votes.values().stream().mapToInt(Integer::intValue).sum() + qdevice;
+        }
+
+        Set<Long> members(int group) {
+            Set<Long> members = new TreeSet<>();
+            groupOf.forEach((id, g) -> {
+                if (g == group) {
+                    members.add(id);
+                }
+            });
+            return members;
+        }
+
+        int votesOf(int group) {
+            return members(group).stream().mapToInt(votes::get).sum() + (group == qdeviceGroup ? qdevice : 0);
+        }
+
+        int quorum() {
+            return twoNode ? 1 : expected / 2 + 1;
+        }
+
+        /** votequorum's answer for one group. */
+        boolean quorate(int group) {
+            Set<Long> members = members(group);
+            if (members.isEmpty()) {
+                return false;
+            }
+            int present = votesOf(group);
+            if (present >= quorum()) {
+                return true;
+            }
+            // auto_tie_breaker as votequorum has it: total_votes == expected_votes / 2 and the lowest node id.
+            return tieBreaker && present == expected / 2 && members.contains(1L);
+        }
+
+        List<Set<Long>> quorateGroups() {
+            List<Set<Long>> quorate = new ArrayList<>();
+            for (int g : new HashSet<>(groupOf.values())) {
+                if (quorate(g)) {
+                    quorate.add(members(g));
+                }
+            }
+            return quorate;
+        }
+
+        /**
+         * Each node reports its group's view; an agent that cannot reach the API server leaves its report
+         * from before the split (stale, or with its Lease not yet run out), or none at all.
+         */
+        List<Report> reports(Random random) {
+            Report.Votes before = votesSeen(-2);
+            RingId ringBefore = new RingId(1, 0x10);
+            List<Report> reports = new ArrayList<>();
+            for (long id : votes.keySet()) {
+                int group = groupOf.get(id);
+                Set<Long> members = members(group);
+                int reach = random.nextInt(8);
+                if (reach == 0) {
+                    continue; // never reported
+                }
+                if (reach <= 2) {
+                    reports.add(new Report("node" + id, id, Optional.of(true), Optional.of(ringBefore), votes.keySet(),
+                            total(), quorum(), reach == 2, before));
+                    continue;
+                }
+                RingId ring = new RingId(members.stream().min(Long::compare).orElseThrow(), 0x14 + group);
+                reports.add(new Report("node" + id, id, Optional.of(quorate(group)), Optional.of(ring), members,
+                        votesOf(group), quorum(), true, votesSeen(group)));
+            }
+            return reports;
+        }
+
+        /** What a node of the group reports of the whole cluster: every configured node, the device, the options. */
+        Report.Votes votesSeen(int group) {
+            boolean cast = group == -2 ? qdeviceGroup >= 0 : group == qdeviceGroup;
+            return new Report.Votes(votes, expected, qdevice, qdevice > 0 && cast, tieBreaker, twoNode);
+        }
+
+        @Override
+        public String toString() {
+            return "split votes " + votes + " groups " + groupOf + " expected " + expected + (twoNode ? " two_node" : "")
+                    + (qdevice > 0 ? " qdevice " + qdevice + " for group " + qdeviceGroup : "")
+                    + (tieBreaker ? " auto_tie_breaker" : "") + " quorate " + quorateGroups();
         }
     }
 }

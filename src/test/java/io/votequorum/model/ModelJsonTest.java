@@ -46,7 +46,7 @@ class ModelJsonTest {
         s.setObservedGeneration(3L);
         s.setConditions(Conditions.merge(List.of(),
                 List.of(Conditions.of("Quorate", True, "Quorate", "4 of 4 votes", 3L)),
-                Instant.parse("2026-01-01T10:00:00Z")));
+                Instant.parse("2026-01-01T10:00:00Z", null)));
         return qs;
     }
 
@@ -64,7 +64,7 @@ class ModelJsonTest {
         p.getStatus().setPartition(new Partition(new RingId(1, 0x30), List.of("node1", "node2"), 2, 3, 3, 0));
         p.getStatus().setFencedCount(1);
         p.getStatus().setFencedNodes(List.of(
-                new FencedNode("node3", FenceStage.Cordoned, "not a member of ring 1.30", "2026-01-01T10:00:00Z")));
+                new FencedNode("node3", FenceStage.Cordoned, "not a member of ring 1.30", "2026-01-01T10:00:00Z", null)));
         return p;
     }
 
