@@ -123,6 +123,8 @@ class CrdValidationIT {
                         "fenceTimeout must be a duration such as 60s"),
                 Arguments.of("selfFenceAfter not a duration", Map.of("fencing", Map.of("selfFenceAfter", "30")),
                         "selfFenceAfter must be a duration such as 30s"),
+                Arguments.of("safetyMargin not a duration", Map.of("fencing", Map.of("safetyMargin", "ten")),
+                        "safetyMargin must be a duration such as 10s"),
                 Arguments.of("unknown noQuorumAction", Map.of("fencing", Map.of("noQuorumAction", "Reboot")),
                         "Unsupported value: \"Reboot\""),
                 Arguments.of("unknown mode", Map.of("fencing", Map.of("mode", "Aggressive")),
@@ -172,6 +174,7 @@ class CrdValidationIT {
         assertThat(stored.getSpec().getFencing().getEvictAfter()).isEqualTo("10s");
         assertThat(stored.getSpec().getFencing().getNoQuorumAction()).isEqualTo(NoQuorumAction.None);
         assertThat(stored.getSpec().getFencing().getSelfFenceAfter()).isEqualTo("30s");
+        assertThat(stored.getSpec().getFencing().getSafetyMargin()).isEqualTo("10s");
         assertThat(stored.getSpec().getVotes()).hasSize(2);
     }
 

@@ -46,7 +46,7 @@ class ModelJsonTest {
         s.setObservedGeneration(3L);
         s.setConditions(Conditions.merge(List.of(),
                 List.of(Conditions.of("Quorate", True, "Quorate", "4 of 4 votes", 3L)),
-                Instant.parse("2026-01-01T10:00:00Z", null)));
+                Instant.parse("2026-01-01T10:00:00Z")));
         return qs;
     }
 

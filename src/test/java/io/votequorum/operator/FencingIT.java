@@ -24,6 +24,8 @@ import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
 import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.model.WatchdogState;
+import io.votequorum.model.WatchdogStatus;
 import io.votequorum.testenv.KubeApiServer;
 import io.votequorum.testenv.OperatorProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -66,6 +68,8 @@ class FencingIT {
     private static KubernetesClient client;
     private static OperatorProcess operator;
     private static final Set<String> heartbeating = ConcurrentHashMap.newKeySet();
+    /** Nodes per corosync cluster: a real agent lists the whole nodelist, dead nodes included. */
+    private static final Map<String, Integer> SIZES = new ConcurrentHashMap<>(Map.of("lab", 3));
     private static final ScheduledExecutorService agents = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeAll
@@ -127,14 +131,18 @@ class FencingIT {
         report.getStatus().setClusterName(cluster);
         report.getStatus().setQuorate(quorate);
         report.getStatus().setRingId(ring);
+        int size = SIZES.getOrDefault(cluster, members.length);
+        Set<Integer> in = java.util.Arrays.stream(members).boxed().collect(java.util.stream.Collectors.toSet());
         List<Member> list = new ArrayList<>();
-        for (int m : members) {
-            list.add(new Member(m, prefix + m, 1, MemberState.Member));
+        for (int m = 1; m <= size; m++) {
+            list.add(new Member(m, prefix + m, 1, in.contains(m) ? MemberState.Member : MemberState.Dead));
         }
         report.getStatus().setMembers(list);
         report.getStatus().setMemberCount(members.length);
+        report.getStatus().setNodeVotes(1);
+        report.getStatus().setExpectedVotes(size);
         report.getStatus().setTotalVotes(members.length);
-        report.getStatus().setQuorum(2);
+        report.getStatus().setQuorum(size / 2 + 1);
         client.resource(report).subresource("status").patch(new PatchContext.Builder()
                 .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-agent").withForce(true).build());
     }
@@ -183,6 +191,7 @@ class FencingIT {
 
     static void cluster(String name, String prefix, int size, FencingMode mode,
             java.util.function.Consumer<VoteQuorumPolicy> customize) {
+        SIZES.put(name, size);
         for (int i = 1; i <= size; i++) {
             client.resource(new NodeBuilder().withNewMetadata().withName(prefix + i).endMetadata().build()).create();
             heartbeating.add(prefix + i);
@@ -405,58 +414,115 @@ class FencingIT {
     }
 
     @Test
-    void aNodeThatFencedItselfIsConfirmedAtItsDeadlineThoughItStillHeartbeats() {
-        cluster("selff", "selff", 3, FencingMode.Enforce, p -> {
+    void aWatchdogBackedNodeIsForcedOnlyAfterItsSafeTimeAndOneWithoutAWorkingWatchdogNever() {
+        cluster("selff", "selff", 4, FencingMode.Enforce, p -> {
             p.getSpec().getFencing().setNoQuorumAction(NoQuorumAction.SelfFence);
-            p.getSpec().getFencing().setSelfFenceAfter("20s");
+            p.getSpec().getFencing().setSelfFenceAfter("3s");
+            p.getSpec().getFencing().setSafetyMargin("2s");
+            p.getSpec().getFencing().setFenceTimeout("4s");
+            p.getSpec().getFencing().setMaxFencedNodes(2);
+            p.getSpec().getFencing().setHealthyDelay("1s");
         });
         RingId all = new RingId(1, 0x70);
-        for (int i = 1; i <= 3; i++) {
-            report("selff", "selff", i, true, all, 1, 2, 3);
+        for (int i = 1; i <= 4; i++) {
+            report("selff", "selff", i, true, all, 1, 2, 3, 4);
         }
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            for (int i = 1; i <= 3; i++) {
+            for (int i = 1; i <= 4; i++) {
                 assertThat(client.resources(QuorumStatus.class).withName("selff" + i).get().getSpec()
-                        .getSelfFenceAfter()).as("selff%d armed", i).isEqualTo("20s");
+                        .getSelfFenceAfter()).as("selff%d armed", i).isEqualTo("3s");
             }
         });
+        // selff4's watchdog works; selff3's device could not be opened, so it never counts as self-fenced.
+        watchdog("selff4", new WatchdogStatus("/dev/watchdog", 2, WatchdogState.Armed, "3s", null, null));
+        watchdog("selff3", new WatchdogStatus("/dev/watchdog", null, WatchdogState.Unavailable, "3s", null,
+                "cannot open /dev/watchdog"));
+        await().atMost(STEP).until(() -> client.resources(QuorumStatus.class).withName("selff4").get().getStatus()
+                .getWatchdog() != null);
 
         RingId cut = new RingId(1, 0x74);
         report("selff", "selff", 1, true, cut, 1, 2);
         report("selff", "selff", 2, true, cut, 1, 2);
         report("selff", "selff", 3, false, new RingId(3, 0x74), 3);
-        await().atMost(STEP).untilAsserted(() ->
-                assertThat(taints("selff3")).contains("votequorum.io/inquorate:NoExecute"));
-        assertThat(taints("selff3")).as("fenceTimeout is 1h and no deadline was reported")
-                .doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
+        report("selff", "selff", 4, false, new RingId(4, 0x74), 4);
+        // Two of four is no strict majority: first make it one lost node, so the partition can fence.
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(condition("selff", "Fencing")
+                .getMessage()).contains("not a strict majority"));
+        assertThat(taints("selff3")).isEmpty();
+        assertThat(taints("selff4")).isEmpty();
 
-        Instant deadline = Instant.now().plusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
-        selfFenced("selff3", deadline);
-        Duration beforeDeadline = Duration.between(Instant.now(), deadline).minusMillis(500);
-        if (!beforeDeadline.isNegative() && !beforeDeadline.isZero()) {
-            await().during(beforeDeadline).atMost(STEP).until(() ->
-                    !taints("selff3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+        RingId three = new RingId(1, 0x78);
+        for (int i = 1; i <= 3; i++) {
+            report("selff", "selff", i, true, three, 1, 2, 3);
+        }
+        await().atMost(STEP).untilAsserted(() ->
+                assertThat(taints("selff4")).contains("votequorum.io/inquorate:NoExecute"));
+        Instant since = Instant.parse(policy("selff").getStatus().getFencedNodes().get(0).since());
+        // Safe at since + 3 s (selfFenceAfter) + 2 s (watchdog timeout) + 2 s (margin).
+        Instant safe = since.plusSeconds(7);
+        Duration beforeSafe = Duration.between(Instant.now(), safe).minusMillis(500);
+        if (!beforeSafe.isNegative() && !beforeSafe.isZero()) {
+            await().during(beforeSafe).atMost(STEP).until(() ->
+                    !taints("selff4").contains("node.kubernetes.io/out-of-service:NoExecute"));
         }
         await().atMost(STEP).untilAsserted(() -> {
-            assertThat(taints("selff3")).contains("node.kubernetes.io/out-of-service:NoExecute");
+            assertThat(taints("selff4")).contains("node.kubernetes.io/out-of-service:NoExecute");
             assertThat(policy("selff").getStatus().getFencedNodes()).singleElement()
-                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced));
+                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
+                    .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", "/dev/watchdog"));
         });
+        assertThat(FenceAnnotation.of(node("selff4").getMetadata().getAnnotations()).orElseThrow().evidence())
+                .contains("self-fenced");
+        assertThat(eventsOf("selff")).anyMatch(e -> e.startsWith("Fenced selff4 Fenced: self-fenced"));
+
         assertThat(taints("selff1")).isEmpty();
         assertThat(taints("selff2")).isEmpty();
+
+        // selff4 comes back; then selff3, whose watchdog is unavailable, is cut: evicted, never forced.
+        allTogether("selff", 0x80);
+        await().atMost(STEP).untilAsserted(() -> assertThat(taints("selff4")).isEmpty());
+        RingId without3 = new RingId(1, 0x84);
+        for (int i : new int[] {1, 2, 4}) {
+            report("selff", "selff", i, true, without3, 1, 2, 4);
+        }
+        report("selff", "selff", 3, false, new RingId(3, 0x84), 3);
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(taints("selff3")).contains("votequorum.io/inquorate:NoExecute");
+            assertThat(condition("selff", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
+            assertThat(condition("selff", "Fencing").getMessage()).contains("selff3", "not known to be off",
+                    "it has no watchdog-backed self-fencing", "kubectl annotate node selff3 votequorum.io/confirmed-off=");
+        });
+        Instant cut3 = Instant.parse(policy("selff").getStatus().getFencedNodes().get(0).since());
+        // Well past the safe time a working watchdog would have had.
+        Duration pastSafe = Duration.between(Instant.now(), cut3.plusSeconds(10));
+        if (!pastSafe.isNegative() && !pastSafe.isZero()) {
+            await().during(pastSafe).atMost(STEP).until(() ->
+                    !taints("selff3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+        }
+        assertThat(policy("selff").getStatus().getFencedNodes()).singleElement()
+                .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
+        assertThat(eventsOf("selff")).anyMatch(e -> e.startsWith("AwaitingConfirmation selff3 is outside"));
     }
 
-    /** What an agent reports at its point of no return: the time by which its node is down. */
-    static void selfFenced(String name, Instant deadline) {
-        QuorumStatus promise = new QuorumStatus();
-        promise.setMetadata(new ObjectMetaBuilder().withName(name).build());
-        promise.setSpec(null);
-        promise.getStatus().setMembers(null);
-        promise.getStatus().setFlags(null);
-        promise.getStatus().setConditions(null);
-        promise.getStatus().setSelfFenceDeadline(deadline.toString());
-        client.resource(promise).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-self-fence").withForce(true).build());
+    /** Every node of a cluster of four in one ring, reporting quorum. */
+    static void allTogether(String cluster, int seq) {
+        RingId ring = new RingId(1, seq);
+        for (int i = 1; i <= 4; i++) {
+            report(cluster, cluster, i, true, ring, 1, 2, 3, 4);
+        }
+    }
+
+    /** What an agent reports of its watchdog. */
+    static void watchdog(String name, WatchdogStatus watchdog) {
+        QuorumStatus report = new QuorumStatus();
+        report.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        report.setSpec(null);
+        report.getStatus().setMembers(null);
+        report.getStatus().setFlags(null);
+        report.getStatus().setConditions(null);
+        report.getStatus().setWatchdog(watchdog);
+        client.resource(report).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-watchdog").withForce(true).build());
     }
 
     static void expiredLease(String node) {
@@ -478,6 +544,17 @@ class FencingIT {
         db.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
                 .endCondition().build());
         client.resource(db).updateStatus();
+        // A StatefulSet's pod: forcing it off a node that still runs it would run db-0 twice.
+        var sts = client.resource(new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder().withNewMetadata()
+                .withName("db").withNamespace(APPS).endMetadata().withNewSpec().withServiceName("db")
+                .withNewSelector().addToMatchLabels("app", "db-sts").endSelector().withNewTemplate().withNewMetadata()
+                .addToLabels("app", "db-sts").endMetadata().withNewSpec().addNewContainer().withName("c")
+                .withImage("db").endContainer().endSpec().endTemplate().endSpec().build()).create();
+        client.resource(new PodBuilder().withNewMetadata().withName("db-0").withNamespace(APPS)
+                .addToLabels("app", "db-sts").addNewOwnerReference().withApiVersion("apps/v1").withKind("StatefulSet")
+                .withName("db").withUid(sts.getMetadata().getUid()).withController(true).endOwnerReference()
+                .endMetadata().withNewSpec().withNodeName("node3").addNewContainer().withName("c").withImage("db")
+                .endContainer().endSpec().build()).create();
         client.resource(new PodDisruptionBudgetBuilder().withNewMetadata().withName("db").withNamespace(APPS)
                 .endMetadata().withNewSpec().withNewMinAvailable(1).withSelector(new LabelSelectorBuilder()
                         .addToMatchLabels("app", "db").build()).endSpec().build()).create();
@@ -514,14 +591,36 @@ class FencingIT {
         assertThat(client.pods().inNamespace(APPS).withName("db").get().getMetadata().getDeletionTimestamp())
                 .as("the budget keeps db").isNull();
 
+        // fenceTimeout passes without proof that node 3 is off: the ladder stops after eviction and says so.
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(condition("lab", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
+            assertThat(condition("lab", "Fencing").getMessage()).contains("node3 is outside the quorate partition",
+                    "StatefulSet pods and volumes wait", "kubectl annotate node node3 votequorum.io/confirmed-off=");
+            assertThat(eventsOf("lab")).anyMatch(e -> e.startsWith("AwaitingConfirmation node3"));
+        });
+        assertThat(taints("node3")).contains("votequorum.io/inquorate:NoExecute")
+                .doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
+        Pod dbStill = client.pods().inNamespace(APPS).withName("db-0").get();
+        assertThat(dbStill).as("the StatefulSet's pod is not forced off a node that may still run it").isNotNull();
+        assertThat(dbStill.getSpec().getNodeName()).isEqualTo("node3");
+
         // The operator dies between the ladder's steps; its successor carries on from the Node's record.
         operator.kill();
         operator = startOperator();
+        await().during(Duration.ofSeconds(3)).atMost(STEP).until(() ->
+                !taints("node3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+
+        // An administrator confirms that node 3 is off: step 3 follows, naming the confirmation.
+        Instant confirmed = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        client.nodes().withName("node3").edit(n -> new NodeBuilder(n).editMetadata()
+                .addToAnnotations("votequorum.io/confirmed-off", confirmed.toString()).endMetadata().build());
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).contains("node.kubernetes.io/out-of-service:NoExecute");
             assertThat(policy().getStatus().getFencedNodes()).singleElement()
-                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced));
+                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
+                    .satisfies(f -> assertThat(f.evidence()).contains("confirmed off at " + confirmed));
         });
+        assertThat(eventsOf("lab")).anyMatch(e -> e.startsWith("Fenced node3 Fenced: confirmed off at " + confirmed));
         assertThat(taints("node1")).isEmpty();
         assertThat(taints("node2")).isEmpty();
         assertThat(quorumCondition("node3")).isEqualTo("False OutsideQuoratePartition");

@@ -56,4 +56,40 @@ class FencingReconcilerTest {
         assertThat(FencingReconciler.nextLook(fenced, List.of(lease("node1", NOW, 3600)), NOW))
                 .isEqualTo(FencingReconciler.RECHECK);
     }
+
+    @Test
+    void aReportsVotesCoverTheWholeNodelistTheQuorumDeviceAndTheOptions() {
+        io.votequorum.model.QuorumStatusStatus status = new io.votequorum.model.QuorumStatusStatus();
+        status.setNodeId(1L);
+        status.setNodeVotes(2);
+        status.setExpectedVotes(4);
+        status.setMembers(List.of(new io.votequorum.model.Member(1, "a", 1, io.votequorum.model.MemberState.Member),
+                new io.votequorum.model.Member(2, "b", 1, io.votequorum.model.MemberState.Dead)));
+        status.setFlags(List.of(io.votequorum.model.QuorumFlag.TwoNode, io.votequorum.model.QuorumFlag.AutoTieBreaker));
+        status.setQdevice(new io.votequorum.model.Qdevice("Lease", 1, true, true, false));
+        io.votequorum.fencing.Report.Votes votes = FencingReconciler.votes(status);
+        assertThat(votes.nodelist()).containsEntry(1L, 2).containsEntry(2L, 1);
+        assertThat(votes.expectedVotes()).isEqualTo(4);
+        assertThat(votes.qdeviceVotes()).isEqualTo(1);
+        assertThat(votes.qdeviceCastVote()).isTrue();
+        assertThat(votes.twoNode()).isTrue();
+        assertThat(votes.autoTieBreaker()).isTrue();
+    }
+
+    @Test
+    void onlyAnArmedWatchdogBacksSelfFencingWithTheLongerSelfFenceAfter() {
+        io.votequorum.model.QuorumStatus qs = new io.votequorum.model.QuorumStatus();
+        qs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("node3").build());
+        qs.getSpec().setSelfFenceAfter("45s");
+        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
+                io.votequorum.model.WatchdogState.Expiring, "30s", null, null));
+        assertThat(FencingReconciler.selfFencing(qs)).contains(new NodeFacts.SelfFencing("/dev/watchdog",
+                Duration.ofSeconds(45), Duration.ofSeconds(10)));
+        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", null,
+                io.votequorum.model.WatchdogState.Unavailable, "30s", null, "no such device"));
+        assertThat(FencingReconciler.selfFencing(qs)).isEmpty();
+        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
+                io.votequorum.model.WatchdogState.Disarmed, "30s", null, null));
+        assertThat(FencingReconciler.selfFencing(qs)).isEmpty();
+    }
 }
