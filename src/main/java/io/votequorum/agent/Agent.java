@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,6 +37,8 @@ import java.util.stream.Collectors;
 final class Agent implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Agent.class);
+    /** How long a clean stop waits for the API server to take the disarmed watchdog report. */
+    private static final Duration STOP_REPORT = Duration.ofSeconds(3);
 
     private final AgentConfig config;
     private final KubernetesClient client;
@@ -51,8 +54,14 @@ final class Agent implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final ExecutorService watchdogReports = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "watchdog-report");
+        t.setDaemon(true);
+        return t;
+    });
     private final SelfFenceAction selfFenceAction;
     private final Backoff applyBackoff;
+    private final Watchdog watchdog;
 
     // Guarded by this.
     private String nodeName;
@@ -75,13 +84,33 @@ final class Agent implements AutoCloseable {
         this.metrics = new AgentMetrics(registry);
         this.selfFenceAction = SelfFenceAction.of(config.selfFenceCommand());
         this.applyBackoff = new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6));
+        // The watchdog's report changes on its feeder thread, which must never wait for the agent's lock.
+        this.watchdog = new Watchdog(config.watchdogDevice(), config.watchdogTimeout(), new Watchdog.Monotonic(),
+                () -> watchdogReports.execute(this::onRetry), this::wakeCorosync);
         this.corosync = new CorosyncSession(config.coalesce(), new Backoff(config.retryMin(), config.retryMax()),
-                this::onView);
+                this::onView, watchdog);
     }
 
     void start() {
         config.nodeName().filter(n -> !n.isBlank()).ifPresent(this::name);
+        watchdog.start();
         corosync.start();
+    }
+
+    private void wakeCorosync() {
+        corosync.wake();
+    }
+
+    /** The selfFenceAfter of a status the API server took: the longest the operator may assume. */
+    private static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
+        if (status == null || status.getWatchdog() == null || status.getWatchdog().selfFenceAfter() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(KubeDuration.parse(status.getWatchdog().selfFenceAfter()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Whether corosync answers and the API server took the last writes: the readiness check. */
@@ -119,7 +148,8 @@ final class Agent implements AutoCloseable {
         }
         nodeName = name;
         LOG.infof("agent for Kubernetes node %s; heartbeat Lease %s/%s", name, config.namespace(), name);
-        publisher = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()), metrics);
+        publisher = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()), metrics,
+                written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
         heartbeat = new Heartbeat(client, name, config.namespace(), config.leaseDuration(), config.renewInterval(),
                 metrics);
         resumeFromTheApiServer();
@@ -225,9 +255,11 @@ final class Agent implements AutoCloseable {
             }
             if (!after.equals(selfFenceAfter)) {
                 LOG.infof(after.map(a -> "self-fencing armed: this node fences itself (" + selfFenceAction.describe()
-                        + ") after " + a.toMillis() + " ms without quorum").orElse("self-fencing off"));
+                        + ") after " + a.toMillis() + " ms without quorum, backed by the watchdog "
+                        + config.watchdogDevice()).orElse("self-fencing off"));
                 selfFenceAfter = after;
             }
+            watchdog.selfFenceAfter(after);
             recompute(Instant.now());
         }
     }
@@ -312,7 +344,8 @@ final class Agent implements AutoCloseable {
                 applier.execute(() -> carryOut(apply));
             }
         }
-        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, selfFence, reported, Instant.now());
+        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, selfFence, watchdog.report(), reported,
+                Instant.now());
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;
@@ -384,8 +417,31 @@ final class Agent implements AutoCloseable {
                 after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum(), callback);
     }
 
+    /**
+     * A clean stop disarms the watchdog (magic close) only while the node is quorate and the API
+     * server has taken the report saying so; otherwise the device keeps counting, as after a crash.
+     */
     @Override
     public void close() {
+        boolean disarm = false;
+        if (watchdog.beginStop()) {
+            QuorumStatusStatus farewell;
+            synchronized (this) {
+                recompute(Instant.now());
+                farewell = reported;
+            }
+            try {
+                disarm = publisher != null && farewell != null && publisher.awaitWritten(farewell, STOP_REPORT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!disarm) {
+                LOG.warnf("the API server has not taken the disarmed watchdog report; closing %s without the magic "
+                        + "close, so it resets this node unless an agent feeds it again in time", config.watchdogDevice());
+            }
+        }
+        watchdog.stop(disarm);
+        watchdogReports.shutdownNow();
         corosync.close();
         applier.shutdownNow();
         selfFencer.shutdownNow();

@@ -46,4 +46,15 @@ public interface AgentConfig {
     /** How long the self-fence action may take; the reported deadline is this long after it starts. */
     @WithDefault("5s")
     Duration selfFenceTimeout();
+
+    /**
+     * The watchdog that backs self-fencing, opened only while the spec asks for self-fencing. A path
+     * that is not a character device (a file or FIFO) stands in for one in tests.
+     */
+    @WithDefault("/dev/watchdog")
+    String watchdogDevice();
+
+    /** The watchdog timeout asked of the device (whole seconds); the driver may round it. */
+    @WithDefault("10s")
+    Duration watchdogTimeout();
 }

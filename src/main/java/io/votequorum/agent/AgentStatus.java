@@ -5,6 +5,7 @@ import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.model.AppliedVotes;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.WatchdogStatus;
 import io.votequorum.status.StatusReport;
 
 import java.time.Instant;
@@ -45,9 +46,12 @@ public final class AgentStatus {
         }
     }
 
-    /** The full status for this node. Pure: the same inputs give the same status. */
+    /**
+     * The full status for this node. Pure: the same inputs give the same status. {@code watchdog} is
+     * the watchdog's report, absent while self-fencing has never been on.
+     */
     public static QuorumStatusStatus compose(String nodeName, CorosyncView view, ApplyOutcome apply,
-            SelfFence selfFence, QuorumStatusStatus previous, Instant now) {
+            SelfFence selfFence, Optional<WatchdogStatus> watchdog, QuorumStatusStatus previous, Instant now) {
         QuorumStatusStatus status;
         List<Condition> desired = new ArrayList<>();
         if (view instanceof CorosyncView.Reachable reachable) {
@@ -75,6 +79,10 @@ public final class AgentStatus {
                 apply.observedGeneration()));
         selfFence.condition(apply.observedGeneration()).ifPresent(desired::add);
         selfFence.deadline().map(Conditions::timestamp).ifPresent(status::setSelfFenceDeadline);
+        watchdog.ifPresent(report -> {
+            status.setWatchdog(report);
+            desired.add(WatchdogFeed.condition(report, apply.observedGeneration()));
+        });
         apply.applied().ifPresent(status::setApplied);
         if (apply.applied().isEmpty() && previous != null) {
             status.setApplied(previous.getApplied());

@@ -94,7 +94,7 @@ public sealed interface SelfFence {
         }
         if (this instanceof Failed f) {
             return Optional.of(Conditions.of(CONDITION, Conditions.Status.False, "ActionFailed", f.message()
-                    + "; the node is not known to be down, so the operator waits for fenceTimeout", generation));
+                    + "; the node is not known to be down; its watchdog, if armed, still stops being fed", generation));
         }
         return Optional.empty();
     }

@@ -13,6 +13,7 @@ import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one writer of this node's QuorumStatus status. It holds only the newest status: a burst of
@@ -31,17 +32,21 @@ final class StatusPublisher implements AutoCloseable {
     private final String nodeName;
     private final Backoff backoff;
     private final AgentMetrics metrics;
+    private final Consumer<QuorumStatusStatus> onAcknowledged;
     private final Thread thread;
     private Pending latest;
     private QuorumStatusStatus written;
     private volatile boolean running = true;
     private volatile boolean apiReachable = true;
 
-    StatusPublisher(KubernetesClient client, String nodeName, Backoff backoff, AgentMetrics metrics) {
+    /** {@code onAcknowledged} hears each status the API server has taken; it must not block. */
+    StatusPublisher(KubernetesClient client, String nodeName, Backoff backoff, AgentMetrics metrics,
+            Consumer<QuorumStatusStatus> onAcknowledged) {
         this.client = client;
         this.nodeName = nodeName;
         this.backoff = backoff;
         this.metrics = metrics;
+        this.onAcknowledged = onAcknowledged;
         this.thread = new Thread(this::run, "status-writer");
         this.thread.setDaemon(true);
     }
@@ -62,6 +67,7 @@ final class StatusPublisher implements AutoCloseable {
     /** The status the API server acknowledged last, to start from after a restart. */
     synchronized void assumeWritten(QuorumStatusStatus status) {
         written = status;
+        onAcknowledged.accept(status);
     }
 
     boolean apiReachable() {
@@ -77,6 +83,7 @@ final class StatusPublisher implements AutoCloseable {
 
     private synchronized void acknowledge(Pending pending) {
         written = pending.status();
+        onAcknowledged.accept(written);
         notifyAll();
     }
 

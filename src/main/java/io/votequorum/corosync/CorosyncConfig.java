@@ -19,10 +19,18 @@ public record CorosyncConfig(
         long consensusMillis,
         QuorumOptions quorum) {
 
-    /** nodelist.node.N: a configured node, its name and its ringX_addr addresses in ring order. */
-    public record NodeEntry(long nodeId, Optional<String> name, List<String> addresses) {
+    /**
+     * nodelist.node.N: a configured node, its name, its ringX_addr addresses in ring order, and its
+     * quorum_votes (1 when the nodelist does not say).
+     */
+    public record NodeEntry(long nodeId, Optional<String> name, List<String> addresses, int votes) {
         public NodeEntry {
             addresses = List.copyOf(addresses);
+        }
+
+        /** A node with corosync's default of one vote. */
+        public NodeEntry(long nodeId, Optional<String> name, List<String> addresses) {
+            this(nodeId, name, addresses, 1);
         }
     }
 
@@ -56,7 +64,7 @@ public record CorosyncConfig(
                         .filter(e -> e.getKey().matches("ring\\d+_addr"))
                         .map(Map.Entry::getValue).toList();
                 nodes.add(new NodeEntry(Long.parseLong(fields.get("nodeid")), Optional.ofNullable(fields.get("name")),
-                        addresses));
+                        addresses, votes(fields.get("quorum_votes"))));
             }
         });
         nodes.sort(Comparator.comparingLong(NodeEntry::nodeId));
@@ -77,6 +85,18 @@ public record CorosyncConfig(
                 cmap.number("runtime.config.totem.token").orElse(cmap.number("totem.token").orElse(0)),
                 cmap.number("runtime.config.totem.consensus").orElse(cmap.number("totem.consensus").orElse(0)),
                 quorum);
+    }
+
+    /** quorum_votes as cmap holds it (a string or a number); corosync's default is one vote. */
+    private static int votes(String value) {
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** The configured name of a node id, if the nodelist names it. */

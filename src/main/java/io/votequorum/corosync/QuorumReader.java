@@ -73,6 +73,11 @@ public final class QuorumReader implements AutoCloseable {
         return event;
     }
 
+    /** Ends a waiting {@link #next} early and empty; safe from any thread. */
+    public void wake() {
+        votequorum.wake();
+    }
+
     /** Folds a callback into the view this reader keeps. */
     public void apply(QuorumEvent event) {
         if (event instanceof QuorumEvent.QuorumChanged q) {

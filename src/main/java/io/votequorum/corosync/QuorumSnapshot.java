@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.LongFunction;
 
 /**
@@ -34,7 +35,7 @@ public record QuorumSnapshot(
     /**
      * Puts a snapshot together from the latest callbacks. The quorum callback knows every node and its
      * state; the nodelist callback knows the ring and the members, and wins for membership when it is
-     * the newer of the two. {@code votesOf} is getinfo's node_votes for a node id; {@code local} is
+     * the newer of the two. A nodelist node neither mentions is DEAD with its configured votes. {@code votesOf} is getinfo's node_votes for a node id; {@code local} is
      * getinfo for this node, read after the callbacks.
      */
     public static QuorumSnapshot of(CorosyncConfig config, QuorumInfo local,
@@ -57,9 +58,12 @@ public record QuorumSnapshot(
         if (states.isEmpty()) {
             states.put(local.nodeId(), NodeState.MEMBER);
         }
-        List<Node> nodes = new ArrayList<>();
-        states.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> nodes.add(
-                new Node(e.getKey(), config.nameOf(e.getKey()), votesOf.apply(e.getKey()), e.getValue())));
+        Map<Long, Node> byId = new TreeMap<>();
+        states.forEach((id, state) -> byId.put(id, new Node(id, config.nameOf(id), votesOf.apply(id), state)));
+        // The whole nodelist counts for the operator's majority, also nodes votequorum never saw.
+        config.nodes().stream().filter(entry -> !byId.containsKey(entry.nodeId())).forEach(entry -> byId.put(
+                entry.nodeId(), new Node(entry.nodeId(), entry.name(), entry.votes(), NodeState.DEAD)));
+        List<Node> nodes = new ArrayList<>(byId.values());
         // getinfo is read now, the callbacks a moment ago: its flag is the present truth.
         return new QuorumSnapshot(config, local.quorate(), membership.map(QuorumEvent.MembershipChanged::ring), local,
                 nodes);

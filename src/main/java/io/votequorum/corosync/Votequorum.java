@@ -40,6 +40,8 @@ public final class Votequorum implements AutoCloseable {
 
     private final LibVotequorum lib = LibVotequorum.INSTANCE;
     private final BlockingQueue<QuorumEvent> events = new LinkedBlockingQueue<>();
+    /** Queued by {@link #wake}; compared by identity and never handed out. */
+    private static final QuorumEvent WAKE = new QuorumEvent.ExpectedVotesChanged(Instant.EPOCH, -1);
     private final long handle;
     private boolean closed;
     private boolean tracking;
@@ -136,14 +138,24 @@ public final class Votequorum implements AutoCloseable {
         }
     }
 
-    /** The next queued event, or empty when none arrives within the timeout. */
+    /** The next queued event, or empty when none arrives within the timeout or {@link #wake} is called. */
     public Optional<QuorumEvent> nextEvent(Duration timeout) throws InterruptedException {
-        return Optional.ofNullable(events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        QuorumEvent event = events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return event == WAKE ? Optional.empty() : Optional.ofNullable(event);
     }
 
     /** The next queued event, waiting as long as it takes. */
     public QuorumEvent takeEvent() throws InterruptedException {
-        return events.take();
+        QuorumEvent event;
+        do {
+            event = events.take();
+        } while (event == WAKE);
+        return event;
+    }
+
+    /** Ends a waiting {@link #nextEvent} early, with nothing: the reader has something else to do. */
+    public void wake() {
+        events.add(WAKE);
     }
 
     /**

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * The policy's ladder timings and limits, parsed.
  *
- * @param fenceTimeout   how long a node may wait after eviction, without proof that it is off, before the
+ * @param fenceTimeout   how long after the exclusion was first seen a node may wait, without proof that it is off, before the
  *                       plan warns that it waits for confirmation
  * @param selfFenceAfter the policy's selfFenceAfter; the safe time uses the longer of it and the node's own
  * @param safetyMargin   added to the safe time for clock skew and corosync's detection on the lost side

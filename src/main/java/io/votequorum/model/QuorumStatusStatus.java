@@ -48,7 +48,7 @@ public class QuorumStatusStatus {
     private AppliedVotes applied;
     @JsonPropertyDescription("metadata.generation of the spec the agent last acted on.")
     private Long observedGeneration;
-    @JsonPropertyDescription("Set when the agent fences its own node (noQuorumAction SelfFence): the time by which the node is down. Once it has passed, the operator counts the node as fenced.")
+    @JsonPropertyDescription("Set when the agent fences its own node (noQuorumAction SelfFence): the time by which its action should have taken the node down. For people: the operator counts the node as off only once its watchdog's safe time has passed, or on a confirmation.")
     private String selfFenceDeadline;
     @JsonPropertyDescription("The watchdog that backs self-fencing, while the node is set to fence itself.")
     private WatchdogStatus watchdog;

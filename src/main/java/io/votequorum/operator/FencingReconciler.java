@@ -33,6 +33,7 @@ import io.votequorum.model.FencingMode;
 import io.votequorum.model.FencingSpec;
 import io.votequorum.model.KubeDuration;
 import io.votequorum.model.Member;
+import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.MemberState;
 import io.votequorum.model.Partition;
 import io.votequorum.model.QuorumStatus;
@@ -227,7 +228,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
             facts.add(new NodeFacts(name, mapping.idOf(name),
                     "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record,
-                    selfFencing(reportByName.get(name)), confirmedOff(policy, node)));
+                    selfFencing(reportByName.get(name), fencing), confirmedOff(policy, node)));
         }
 
         PolicyVotes.Validation validation = PolicyVotes.validate(policy,
@@ -442,19 +443,24 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         }).orElse("unfence " + decision.node()) + ": " + decision.reason();
     }
 
-    /** Watchdog-backed self-fencing, as the node's agent last reported it armed; the longer selfFenceAfter wins. */
-    static Optional<NodeFacts.SelfFencing> selfFencing(QuorumStatus report) {
+    /**
+     * Watchdog-backed self-fencing, as the node's agent last reported it armed; the longer selfFenceAfter
+     * wins. Only while the policy asks for self-fencing, and only from a report of the current spec: an
+     * agent disarms as soon as it sees self-fencing turned off, before its report can say so.
+     */
+    static Optional<NodeFacts.SelfFencing> selfFencing(QuorumStatus report, FencingSpec policy) {
         if (report == null || report.getStatus().getWatchdog() == null
-                || !report.getStatus().getWatchdog().backsSelfFencing()) {
+                || !report.getStatus().getWatchdog().backsSelfFencing()
+                || policy.getNoQuorumAction() != NoQuorumAction.SelfFence
+                || report.getSpec() == null || report.getSpec().getSelfFenceAfter() == null
+                || !Objects.equals(report.getStatus().getObservedGeneration(), report.getMetadata().getGeneration())) {
             return Optional.empty();
         }
         WatchdogStatus watchdog = report.getStatus().getWatchdog();
         try {
             Duration after = KubeDuration.parse(watchdog.selfFenceAfter());
-            if (report.getSpec() != null && report.getSpec().getSelfFenceAfter() != null) {
-                Duration spec = KubeDuration.parse(report.getSpec().getSelfFenceAfter());
-                after = spec.compareTo(after) > 0 ? spec : after;
-            }
+            Duration spec = KubeDuration.parse(report.getSpec().getSelfFenceAfter());
+            after = spec.compareTo(after) > 0 ? spec : after;
             return Optional.of(new NodeFacts.SelfFencing(watchdog.device(), after,
                     Duration.ofSeconds(watchdog.timeoutSeconds())));
         } catch (IllegalArgumentException e) {

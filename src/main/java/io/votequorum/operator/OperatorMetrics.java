@@ -37,6 +37,9 @@ final class OperatorMetrics {
             gauge("votequorum_fenced_nodes", "Nodes on the fencing ladder, by stage", cluster, "stage", stage.name())
                     .set((int) plan.fenced().stream().filter(d -> d.desired().get().stage() == stage).count());
         }
+        gauge("votequorum_nodes_awaiting_confirmation", "Evicted nodes past fenceTimeout without proof that they are "
+                + "off (no watchdog safe time, no confirmation)", cluster, null, null)
+                .set((int) plan.decisions().stream().filter(d -> d.active() && d.awaiting().isPresent()).count());
         gauge("votequorum_partition_votes_to_spare", "Votes the quorate partition can lose and stay quorate "
                 + "(-1: no settled quorate view)", cluster, null, null)
                 .set(plan.verdict() instanceof PartitionVerdict.Quorate q ? q.partition().votesToSpare()

@@ -11,6 +11,8 @@ import io.votequorum.model.MemberState;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.RingId;
+import io.votequorum.model.WatchdogState;
+import io.votequorum.model.WatchdogStatus;
 import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.KubeApiServer;
@@ -379,6 +381,143 @@ class AgentIT {
         });
         setSelfFenceAfter(3, null);
         await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("missing"));
+    }
+
+    @Test
+    @Order(11)
+    void theWatchdogIsFedOnlyWhileCorosyncConfirmsQuorumAndOnlyACleanStopDisarmsIt() throws Exception {
+        allQuorateWithThreeMembers();
+        Path device = LOGS.toAbsolutePath().resolve("watchdog-node3");
+        Files.deleteIfExists(device);
+        Files.createFile(device);
+        String[] options = {"-Dvotequorum.agent.self-fence-command=touch," + LOGS.toAbsolutePath().resolve(
+                "node3-fenced-watchdog"), AgentProcess.WATCHDOG_OPTION + device,
+                "-Dvotequorum.agent.watchdog-timeout=2s"};
+        Duration after = Duration.ofSeconds(6);
+        agents[3].close();
+        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS, options);
+        setSelfFenceAfter(3, "6s");
+        await().atMost(CHANGE).untilAsserted(() -> {
+            WatchdogStatus w = status(3).getWatchdog();
+            assertThat(w).isNotNull();
+            assertThat(w.state()).isEqualTo(WatchdogState.Armed);
+            assertThat(w.device()).isEqualTo(device.toString());
+            assertThat(w.timeoutSeconds()).isEqualTo(2);
+            assertThat(w.selfFenceAfter()).isEqualTo("6s");
+            assertThat(w.backsSelfFencing()).isTrue();
+            assertThat(condition(status(3), WatchdogFeed.CONDITION)).isEqualTo("True");
+        });
+        keepsGrowing(device);
+
+        // corosync stopped on the node, the API server still reachable: no confirmations, so no feeding.
+        cluster.stopCorosync(3);
+        Instant stopped = Instant.now();
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
+                WatchdogStatus::state).isEqualTo(WatchdogState.Expired));
+        Instant feedsUntil = Instant.parse(status(3).getWatchdog().feedsUntil());
+        assertThat(condition(status(3), WatchdogFeed.CONDITION)).isEqualTo("False");
+        Instant lastFeed = stopsGrowing(device);
+        LOG_FIGURES.add("corosync stopped: last feed " + Duration.between(stopped, lastFeed).toMillis()
+                + " ms after stopCorosync returned; S = " + after.toMillis() + " ms; feedsUntil " + feedsUntil);
+        assertThat(lastFeed).as("never fed after feedsUntil").isBeforeOrEqualTo(feedsUntil);
+        assertThat(lastFeed).as("never fed later than S after the last confirmation").isBeforeOrEqualTo(
+                stopped.plus(after));
+
+        cluster.startCorosync(3);
+        allQuorateWithThreeMembers();
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
+                WatchdogStatus::state).isEqualTo(WatchdogState.Armed));
+        keepsGrowing(device);
+
+        // Cut off: the status cannot reach the API server, so the agent's log says when feeding stops.
+        // corosync keeps confirming quorum until it notices the cut (token and consensus timeouts).
+        cluster.cut(3);
+        Instant cut = Instant.now();
+        Instant lastFeedAfterCut = stopsGrowing(device);
+        Instant loggedFeedsUntil = await().atMost(CHANGE).until(() -> lastFeedsUntil(agents[3].log()),
+                java.util.Objects::nonNull);
+        LOG_FIGURES.add("cut: last feed " + Duration.between(cut, lastFeedAfterCut).toMillis()
+                + " ms after cut returned; feedsUntil " + Duration.between(cut, loggedFeedsUntil).toMillis()
+                + " ms after it; S = " + after.toMillis() + " ms");
+        assertThat(lastFeedAfterCut).as("never fed after feedsUntil").isBeforeOrEqualTo(loggedFeedsUntil);
+        cluster.heal(3);
+        allQuorateWithThreeMembers();
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
+                WatchdogStatus::state).isEqualTo(WatchdogState.Armed));
+        keepsGrowing(device);
+
+        // Killed: the device is closed without the magic close and nothing feeds it.
+        agents[3].kill();
+        stopsGrowing(device);
+        assertThat(lastByte(device)).as("no magic close after a kill").isNotEqualTo((byte) 'V');
+
+        // A clean stop while quorate: the last byte is the magic close, after the report says Disarmed.
+        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS, options);
+        await().atMost(CHANGE).until(() -> agents[3].log().contains("watchdog " + device + " armed"));
+        keepsGrowing(device);
+        ProcessHandle jvm = agents[3].jvm();
+        agents[3].close();
+        jvm.onExit().get(30, TimeUnit.SECONDS); // the wrapper ends first; the JVM finishes its shutdown after
+        assertThat(lastByte(device)).as("magic close on a clean stop").isEqualTo((byte) 'V');
+        assertThat(status(3).getWatchdog().state()).isEqualTo(WatchdogState.Disarmed);
+
+        // A device that cannot be opened: Unavailable, saying what is wrong.
+        Path missing = LOGS.toAbsolutePath().resolve("no-such-dir").resolve("watchdog");
+        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS, AgentProcess.WATCHDOG_OPTION + missing);
+        await().atMost(CHANGE).untilAsserted(() -> {
+            QuorumStatusStatus s = status(3);
+            assertThat(s.getWatchdog()).as("status.watchdog").isNotNull();
+            assertThat(s.getWatchdog().state()).isEqualTo(WatchdogState.Unavailable);
+            assertThat(s.getWatchdog().message()).contains("no watchdog device at " + missing);
+            assertThat(s.getWatchdog().backsSelfFencing()).isFalse();
+            assertThat(condition(s, WatchdogFeed.CONDITION)).isEqualTo("False");
+            assertThat(Conditions.find(s.getConditions(), WatchdogFeed.CONDITION).orElseThrow().getReason())
+                    .isEqualTo("Unavailable");
+        });
+        setSelfFenceAfter(3, null);
+        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
+                WatchdogStatus::state).isEqualTo(WatchdogState.Disarmed));
+        System.out.println("watchdog figures: " + LOG_FIGURES);
+    }
+
+    private static final List<String> LOG_FIGURES = new ArrayList<>();
+
+    /** The stand-in device grows: the agent feeds it. */
+    private static void keepsGrowing(Path device) throws IOException {
+        long before = Files.size(device);
+        await().atMost(CHANGE).until(() -> Files.size(device) > before + 2);
+    }
+
+    /** Waits until the stand-in device has not grown for a while, and says when it was last written. */
+    private static Instant stopsGrowing(Path device) throws IOException {
+        long[] last = {Files.size(device)};
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            long now = Files.size(device);
+            boolean still = now == last[0];
+            last[0] = now;
+            return still && Files.getLastModifiedTime(device).toInstant().isBefore(Instant.now().minusSeconds(3));
+        });
+        long size = Files.size(device);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> Files.size(device) == size);
+        return Files.getLastModifiedTime(device).toInstant();
+    }
+
+    /** The feedsUntil of the agent's last "Armed -> Expiring" log line, or null. */
+    private static Instant lastFeedsUntil(String log) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Armed -> Expiring: .*feeding stops at (\\S+)")
+                .matcher(log);
+        Instant found = null;
+        while (m.find()) {
+            found = Instant.parse(m.group(1));
+        }
+        return found;
+    }
+
+    private static byte lastByte(Path device) throws IOException {
+        byte[] bytes = Files.readAllBytes(device);
+        assertThat(bytes).isNotEmpty();
+        return bytes[bytes.length - 1];
     }
 
     private static String selfFenceReason(QuorumStatusStatus status) {

@@ -12,6 +12,8 @@ import io.votequorum.corosync.VotequorumFlag;
 import io.votequorum.model.AppliedVotes;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.WatchdogState;
+import io.votequorum.model.WatchdogStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -26,6 +28,7 @@ class AgentStatusTest {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final SelfFence OFF = new SelfFence.Disarmed();
+    static final Optional<WatchdogStatus> NONE = Optional.empty();
     static final CorosyncConfig CONFIG = new CorosyncConfig("edge", 1,
             List.of(new CorosyncConfig.NodeEntry(1, Optional.of("n1"), List.of()),
                     new CorosyncConfig.NodeEntry(2, Optional.of("n2"), List.of()),
@@ -51,7 +54,7 @@ class AgentStatusTest {
     @Test
     void aReachableQuorateNodeReportsEverythingWithConditions() {
         QuorumStatusStatus status = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(7L), OFF, null, T0);
+                ApplyOutcome.nothingRequested(7L), OFF, NONE, null, T0);
 
         assertThat(status.getNodeName()).isEqualTo("k1");
         assertThat(status.getQuorate()).isTrue();
@@ -66,8 +69,9 @@ class AgentStatusTest {
     @Test
     void nothingChangedGivesAnEqualStatusSoNothingIsWritten() {
         CorosyncView view = new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3));
-        QuorumStatusStatus first = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, null, T0);
-        QuorumStatusStatus again = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, first,
+        QuorumStatusStatus first = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, NONE, null,
+                T0);
+        QuorumStatusStatus again = AgentStatus.compose("k1", view, ApplyOutcome.nothingRequested(1L), OFF, NONE, first,
                 T0.plusSeconds(60));
         assertThat(again).isEqualTo(first);
     }
@@ -75,9 +79,9 @@ class AgentStatusTest {
     @Test
     void losingQuorumMovesTheTransitionTimeAndOnlyTheConditionsThatChanged() {
         QuorumStatusStatus quorate = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(1L), OFF, null, T0);
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, null, T0);
         QuorumStatusStatus lost = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(false, 8, 1)),
-                ApplyOutcome.nothingRequested(1L), OFF, quorate, T0.plusSeconds(30));
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, quorate, T0.plusSeconds(30));
 
         assertThat(lost.getQuorate()).isFalse();
         assertThat(lost.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:30Z");
@@ -89,9 +93,9 @@ class AgentStatusTest {
     @Test
     void anUnreachableCorosyncLeavesQuorumUnknownAndNoStaleMembership() {
         QuorumStatusStatus quorate = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                ApplyOutcome.nothingRequested(1L), OFF, null, T0);
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, null, T0);
         QuorumStatusStatus down = AgentStatus.compose("k1", new CorosyncView.Unreachable("cmap_initialize failed"),
-                ApplyOutcome.nothingRequested(1L), OFF, quorate, T0.plusSeconds(5));
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, quorate, T0.plusSeconds(5));
 
         assertThat(down.getQuorate()).isNull();
         assertThat(down.getMembers()).isEmpty();
@@ -107,11 +111,36 @@ class AgentStatusTest {
         ApplyOutcome applied = new ApplyOutcome(Conditions.Status.True, "Applied", "ok",
                 Optional.of(new AppliedVotes(2, null, 3L)), 3L);
         QuorumStatusStatus first = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
-                applied, OFF, null, T0);
+                applied, OFF, NONE, null, T0);
         QuorumStatusStatus waiting = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(false, 8, 1)),
-                new ApplyOutcome(Conditions.Status.False, "NotQuorate", "wait", Optional.empty(), 4L), OFF, first, T0);
+                new ApplyOutcome(Conditions.Status.False, "NotQuorate", "wait", Optional.empty(), 4L), OFF, NONE, first,
+                T0);
         assertThat(waiting.getApplied()).isEqualTo(new AppliedVotes(2, null, 3L));
         assertThat(waiting.getObservedGeneration()).isEqualTo(4L);
         assertThat(condition(waiting, "Applied", Condition::getReason)).isEqualTo("NotQuorate");
+    }
+
+    @Test
+    void theWatchdogReportGoesIntoTheStatusWithItsCondition() {
+        WatchdogStatus armed = new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Armed, "30s", null, "fed");
+        QuorumStatusStatus status = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
+                ApplyOutcome.nothingRequested(1L), OFF, Optional.of(armed), null, T0);
+        assertThat(status.getWatchdog()).isEqualTo(armed);
+        assertThat(condition(status, "Watchdog", Condition::getStatus)).isEqualTo("True");
+        assertThat(condition(status, "Watchdog", Condition::getReason)).isEqualTo("Armed");
+
+        WatchdogStatus expiring = new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Expiring, "30s",
+                "2026-01-01T00:00:40Z", "feeding stops");
+        QuorumStatusStatus lost = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(false, 8, 1)),
+                ApplyOutcome.nothingRequested(1L), OFF, Optional.of(expiring), status, T0.plusSeconds(10));
+        assertThat(lost.getWatchdog().feedsUntil()).isEqualTo("2026-01-01T00:00:40Z");
+        assertThat(condition(lost, "Watchdog", Condition::getStatus)).isEqualTo("False");
+        assertThat(condition(lost, "Watchdog", Condition::getReason)).isEqualTo("Expiring");
+        assertThat(condition(lost, "Watchdog", Condition::getLastTransitionTime)).isEqualTo("2026-01-01T00:00:10Z");
+
+        QuorumStatusStatus never = AgentStatus.compose("k1", new CorosyncView.Reachable(snapshot(true, 4, 1, 2, 3)),
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, null, T0);
+        assertThat(never.getWatchdog()).isNull();
+        assertThat(condition(never, "Watchdog", Condition::getType)).isEqualTo("missing");
     }
 }

@@ -80,26 +80,28 @@ class SelfFenceTest {
     void theStatusCarriesTheDeadlineAndTheConditionSaysWhatIsHappening() {
         CorosyncView lost = new CorosyncView.Reachable(snapshot(false, 8, 1));
         QuorumStatusStatus waiting = AgentStatus.compose("k1", lost, ApplyOutcome.nothingRequested(2L),
-                new SelfFence.WithoutQuorum(Duration.ofSeconds(30), T0), null, T0);
+                new SelfFence.WithoutQuorum(Duration.ofSeconds(30), T0), Optional.empty(), null, T0);
         assertThat(waiting.getSelfFenceDeadline()).isNull();
         assertThat(condition(waiting, SelfFence.CONDITION, c -> c.getReason())).isEqualTo("WithoutQuorum");
         assertThat(condition(waiting, SelfFence.CONDITION, c -> c.getMessage()))
                 .contains("fences itself at 2026-01-01T00:00:30Z unless quorum returns");
 
         QuorumStatusStatus fencing = AgentStatus.compose("k1", lost, ApplyOutcome.nothingRequested(2L),
-                new SelfFence.Fencing(T0.plusSeconds(35), "command /bin/true"), waiting, T0.plusSeconds(30));
+                new SelfFence.Fencing(T0.plusSeconds(35), "command /bin/true"), Optional.empty(), waiting,
+                T0.plusSeconds(30));
         assertThat(fencing.getSelfFenceDeadline()).isEqualTo("2026-01-01T00:00:35Z");
         assertThat(condition(fencing, SelfFence.CONDITION, c -> c.getStatus())).isEqualTo("True");
         assertThat(condition(fencing, SelfFence.CONDITION, c -> c.getMessage()))
                 .isEqualTo("fencing this node (command /bin/true); it is down by 2026-01-01T00:00:35Z");
 
         QuorumStatusStatus failed = AgentStatus.compose("k1", lost, ApplyOutcome.nothingRequested(2L),
-                new SelfFence.Failed("self-fence failed: exited with 1"), fencing, T0.plusSeconds(31));
+                new SelfFence.Failed("self-fence failed: exited with 1"), Optional.empty(), fencing,
+                T0.plusSeconds(31));
         assertThat(failed.getSelfFenceDeadline()).as("a failed action withdraws the deadline").isNull();
         assertThat(condition(failed, SelfFence.CONDITION, c -> c.getReason())).isEqualTo("ActionFailed");
 
         QuorumStatusStatus disarmed = AgentStatus.compose("k1", lost, ApplyOutcome.nothingRequested(2L),
-                new SelfFence.Disarmed(), null, T0);
+                new SelfFence.Disarmed(), Optional.empty(), null, T0);
         assertThat(condition(disarmed, SelfFence.CONDITION, c -> c.getType())).isEqualTo("missing");
     }
 }

@@ -63,9 +63,31 @@ class QuorumSnapshotTest {
     }
 
     @Test
-    void beforeAnyCallbackTheNodeSeesOnlyItself() {
+    void beforeAnyCallbackTheNodeSeesOnlyItselfAsAMember() {
         QuorumSnapshot snapshot = QuorumSnapshot.of(CONFIG, local(false), Optional.empty(), Optional.empty(), id -> 1);
         assertThat(snapshot.ring()).isEmpty();
-        assertThat(snapshot.nodes()).containsExactly(new QuorumSnapshot.Node(1, Optional.of("n1"), 1, NodeState.MEMBER));
+        assertThat(snapshot.members()).containsExactly(new QuorumSnapshot.Node(1, Optional.of("n1"), 1, NodeState.MEMBER));
+        assertThat(snapshot.nodes()).extracting(QuorumSnapshot.Node::state)
+                .containsExactly(NodeState.MEMBER, NodeState.DEAD, NodeState.DEAD);
+    }
+
+    @Test
+    void nodelistNodesVotequorumNeverSawAreDeadWithTheirConfiguredVotes() {
+        CorosyncConfig config = new CorosyncConfig("edge", 1,
+                List.of(new CorosyncConfig.NodeEntry(1, Optional.of("n1"), List.of("10.0.0.1")),
+                        new CorosyncConfig.NodeEntry(2, Optional.of("n2"), List.of("10.0.0.2"), 3),
+                        new CorosyncConfig.NodeEntry(4, Optional.of("n4"), List.of("10.0.0.4"), 2)),
+                1000, 1200, CONFIG.quorum());
+        QuorumSnapshot snapshot = QuorumSnapshot.of(config, local(true),
+                Optional.of(quorum(T0, true, new NodeStatus(1, NodeState.MEMBER), new NodeStatus(2, NodeState.DEAD))),
+                Optional.of(membership(T0, 0x20, 1L)), id -> id == 2 ? 0 : 1);
+
+        assertThat(snapshot.nodes()).containsExactly(
+                new QuorumSnapshot.Node(1, Optional.of("n1"), 1, NodeState.MEMBER),
+                new QuorumSnapshot.Node(2, Optional.of("n2"), 0, NodeState.DEAD),
+                new QuorumSnapshot.Node(4, Optional.of("n4"), 2, NodeState.DEAD));
+        assertThat(snapshot.members()).extracting(QuorumSnapshot.Node::nodeId).containsExactly(1L);
+        assertThat(new CorosyncConfig.NodeEntry(5, Optional.empty(), List.of()).votes()).as("corosync's default")
+                .isEqualTo(1);
     }
 }

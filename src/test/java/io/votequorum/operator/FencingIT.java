@@ -521,6 +521,9 @@ class FencingIT {
         report.getStatus().setFlags(null);
         report.getStatus().setConditions(null);
         report.getStatus().setWatchdog(watchdog);
+        // The report of the spec the agent sees now: the operator trusts a watchdog only from such a report.
+        report.getStatus().setObservedGeneration(client.resources(QuorumStatus.class).withName(name).get()
+                .getMetadata().getGeneration());
         client.resource(report).subresource("status").patch(new PatchContext.Builder()
                 .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-watchdog").withForce(true).build());
     }
@@ -597,9 +600,9 @@ class FencingIT {
             assertThat(condition("lab", "Fencing").getMessage()).contains("node3 is outside the quorate partition",
                     "StatefulSet pods and volumes wait", "kubectl annotate node node3 votequorum.io/confirmed-off=");
             assertThat(eventsOf("lab")).anyMatch(e -> e.startsWith("AwaitingConfirmation node3"));
+            assertThat(operator.metrics()).contains("votequorum_nodes_awaiting_confirmation{cluster=\"lab\"} 1.0");
         });
-        assertThat(taints("node3")).contains("votequorum.io/inquorate:NoExecute")
-                .doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
+        assertThat(taints("node3")).doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
         Pod dbStill = client.pods().inNamespace(APPS).withName("db-0").get();
         assertThat(dbStill).as("the StatefulSet's pod is not forced off a node that may still run it").isNotNull();
         assertThat(dbStill.getSpec().getNodeName()).isEqualTo("node3");

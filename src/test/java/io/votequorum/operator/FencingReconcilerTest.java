@@ -77,19 +77,31 @@ class FencingReconcilerTest {
     }
 
     @Test
-    void onlyAnArmedWatchdogBacksSelfFencingWithTheLongerSelfFenceAfter() {
+    void onlyAnArmedWatchdogOfTheCurrentSpecBacksSelfFencingWithTheLongerSelfFenceAfter() {
+        io.votequorum.model.FencingSpec policy = new io.votequorum.model.FencingSpec();
+        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.SelfFence);
         io.votequorum.model.QuorumStatus qs = new io.votequorum.model.QuorumStatus();
-        qs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("node3").build());
+        qs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("node3").withGeneration(4L)
+                .build());
         qs.getSpec().setSelfFenceAfter("45s");
+        qs.getStatus().setObservedGeneration(4L);
         qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
                 io.votequorum.model.WatchdogState.Expiring, "30s", null, null));
-        assertThat(FencingReconciler.selfFencing(qs)).contains(new NodeFacts.SelfFencing("/dev/watchdog",
+        assertThat(FencingReconciler.selfFencing(qs, policy)).contains(new NodeFacts.SelfFencing("/dev/watchdog",
                 Duration.ofSeconds(45), Duration.ofSeconds(10)));
+
+        qs.getStatus().setObservedGeneration(3L);
+        assertThat(FencingReconciler.selfFencing(qs, policy)).as("a report of an older spec").isEmpty();
+        qs.getStatus().setObservedGeneration(4L);
+        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.None);
+        assertThat(FencingReconciler.selfFencing(qs, policy)).as("self-fencing turned off").isEmpty();
+        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.SelfFence);
+
         qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", null,
                 io.votequorum.model.WatchdogState.Unavailable, "30s", null, "no such device"));
-        assertThat(FencingReconciler.selfFencing(qs)).isEmpty();
+        assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
         qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
                 io.votequorum.model.WatchdogState.Disarmed, "30s", null, null));
-        assertThat(FencingReconciler.selfFencing(qs)).isEmpty();
+        assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
     }
 }

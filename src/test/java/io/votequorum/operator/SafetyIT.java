@@ -171,8 +171,9 @@ class SafetyIT {
         cluster.cut(3);
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(client.nodes().withName("node3").get().getSpec().getUnschedulable()).isTrue();
-            assertThat(taints("node3")).contains("votequorum.io/inquorate:NoSchedule",
-                    "votequorum.io/inquorate:NoExecute");
+            assertThat(taints("node3")).contains("votequorum.io/inquorate:NoSchedule");
+            assertThat(policy("trio").getStatus().getFencedNodes()).singleElement()
+                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
         });
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(condition("trio", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");

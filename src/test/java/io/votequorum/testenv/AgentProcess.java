@@ -21,6 +21,9 @@ public final class AgentProcess implements AutoCloseable {
     /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
 
+    /** The agent's watchdog device setting; unless a test sets it, a path that does not exist. */
+    public static final String WATCHDOG_OPTION = "-Dvotequorum.agent.watchdog-device=";
+
     static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
     static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -56,6 +59,10 @@ public final class AgentProcess implements AutoCloseable {
         String extra = System.getProperty("agent.jvmExtra", "").trim();
         if (!extra.isEmpty()) {
             command.addAll(List.of(extra.split("\\s+")));
+        }
+        if (List.of(extraOptions).stream().noneMatch(o -> o.startsWith(WATCHDOG_OPTION))) {
+            // Never the host's /dev/watchdog: a test that turns self-fencing on must not reset the machine.
+            command.add(WATCHDOG_OPTION + logDir.toAbsolutePath().resolve("no-watchdog-node" + node));
         }
         command.addAll(List.of(extraOptions));
         command.addAll(List.of("-jar", JAR.toString(), "agent"));
