@@ -24,6 +24,9 @@ public final class AgentProcess implements AutoCloseable {
     /** The agent's watchdog device setting; unless a test sets it, a path that does not exist. */
     public static final String WATCHDOG_OPTION = "-Dvotequorum.agent.watchdog-device=";
 
+    /** The agent's self-fence action; unless a test sets it, one that fails, never the SysRq reboot. */
+    public static final String SELF_FENCE_OPTION = "-Dvotequorum.agent.self-fence-command=";
+
     static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
     static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -63,6 +66,10 @@ public final class AgentProcess implements AutoCloseable {
         if (List.of(extraOptions).stream().noneMatch(o -> o.startsWith(WATCHDOG_OPTION))) {
             // Never the host's /dev/watchdog: a test that turns self-fencing on must not reset the machine.
             command.add(WATCHDOG_OPTION + logDir.toAbsolutePath().resolve("no-watchdog-node" + node));
+        }
+        if (List.of(extraOptions).stream().noneMatch(o -> o.startsWith(SELF_FENCE_OPTION))) {
+            // Never the default reboot through /proc/sysrq-trigger: it would reset the test machine.
+            command.add(SELF_FENCE_OPTION + "/bin/false");
         }
         command.addAll(List.of(extraOptions));
         command.addAll(List.of("-jar", JAR.toString(), "agent"));
