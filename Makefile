@@ -1,6 +1,7 @@
 # votequorum-operator. `make help` lists the targets.
 MVN ?= mvn -B -ntp
 CRD_DIR := crds
+CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
@@ -15,7 +16,7 @@ build: ## Compile and package the jar (target/quarkus-app/quarkus-run.jar), no t
 k8s: ## Build kube-apiserver, etcd and kubectl from source once (cached under ~/.cache/votequorum-operator)
 	hack/build-k8s.sh
 
-test: k8s ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
+test: k8s helm ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
 	$(MVN) verify -Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 
 bench: k8s ## Run the benchmarks (not tests) and print their figures; they also land in target/benchmarks/
@@ -23,15 +24,17 @@ bench: k8s ## Run the benchmarks (not tests) and print their figures; they also 
 		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 	@cat target/benchmarks/*.txt
 
-crds: ## Regenerate crds/ from the Java model
+crds: ## Regenerate crds/ from the Java model and copy them into the chart
 	$(MVN) -q package -DskipTests
 	$(MVN) -q exec:java@crds
+	mkdir -p $(CHART_CRD_DIR)
+	cp $(CRD_DIR)/*.yaml $(CHART_CRD_DIR)/
 
 verify: crds ## Regenerate everything generated and fail if it differs from what is committed
-	@if ! git diff --quiet -- $(CRD_DIR); then \
-		git --no-pager diff --stat -- $(CRD_DIR); \
-		echo "error: $(CRD_DIR)/ is out of date with the model; run 'make crds' and commit the result" >&2; exit 1; fi
-	@untracked=$$(git ls-files --others --exclude-standard -- $(CRD_DIR)); \
+	@if ! git diff --quiet -- $(CRD_DIR) $(CHART_CRD_DIR); then \
+		git --no-pager diff --stat -- $(CRD_DIR) $(CHART_CRD_DIR); \
+		echo "error: $(CRD_DIR)/ or $(CHART_CRD_DIR)/ is out of date with the model; run 'make crds' and commit the result" >&2; exit 1; fi
+	@untracked=$$(git ls-files --others --exclude-standard -- $(CRD_DIR) $(CHART_CRD_DIR)); \
 	if [ -n "$$untracked" ]; then \
 		echo "error: generated files not committed: $$untracked" >&2; exit 1; fi
 	@echo "verify: generated files match the model"
@@ -44,3 +47,24 @@ demo: ## Put the whole system on this machine (corosync nodes, API server, agent
 
 clean: ## Remove build output
 	$(MVN) -q clean
+
+# The container image of all three roles, built from Debian packages without a registry (docs/image.md).
+.PHONY: image
+JAR := target/quarkus-app/quarkus-run.jar
+
+$(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
+	$(MVN) package -DskipTests
+	@touch $@
+
+image: $(JAR) ## Build the container image into target/image/ (OCI layout and archive, docker-archive)
+	hack/build-image.sh
+
+# The Helm chart in charts/votequorum-operator.
+.PHONY: helm chart
+
+helm: ## Build helm from source once (cached under ~/.cache/votequorum-operator)
+	hack/build-helm.sh
+
+chart: helm ## Lint the Helm chart (--strict) and render it with the default values
+	$$(hack/build-helm.sh --print-dir)/helm lint --strict charts/votequorum-operator
+	$$(hack/build-helm.sh --print-dir)/helm template votequorum charts/votequorum-operator >/dev/null

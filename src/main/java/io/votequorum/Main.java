@@ -31,6 +31,8 @@ public final class Main {
         System.setProperty(Role.PROPERTY, selection.role().name());
         if (selection.role() == Role.status) {
             quietForCommandLine();
+        } else if (selection.role() == Role.cleanup) {
+            System.setProperty("quarkus.http.host-enabled", "false"); // a one-shot job opens no port
         } else {
             exitCleanlyOnSignals();
         }

@@ -7,11 +7,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The three things the one artifact can be: the per-node agent, the operator, or the node-side CLI. */
+/**
+ * What the one artifact can be: the per-node agent, the operator, the node-side CLI, or the one-shot
+ * cleanup before uninstalling.
+ */
 public enum Role {
     agent("streams this node's quorum state into its QuorumStatus"),
     operator("reconciles QuorumStatus and VoteQuorumPolicy, fences and unfences nodes"),
-    status("prints this node's votequorum state, like corosync-quorumtool -s");
+    status("prints this node's votequorum state, like corosync-quorumtool -s"),
+    cleanup("removes from every Node what the operator added; run before uninstalling");
 
     /** Configuration key (system property) and environment variable that choose the role. */
     public static final String PROPERTY = "votequorum.role";

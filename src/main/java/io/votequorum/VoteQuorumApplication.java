@@ -2,6 +2,7 @@ package io.votequorum;
 
 import io.quarkus.runtime.QuarkusApplication;
 import io.votequorum.agent.AgentRole;
+import io.votequorum.operator.CleanupCommand;
 import io.votequorum.operator.OperatorRole;
 import io.votequorum.status.StatusCommand;
 import jakarta.inject.Inject;
@@ -25,6 +26,9 @@ public class VoteQuorumApplication implements QuarkusApplication {
     @Inject
     Provider<StatusCommand> status;
 
+    @Inject
+    Provider<CleanupCommand> cleanup;
+
     @Override
     public int run(String... args) throws Exception {
         List<String> roleArgs = List.of(args);
@@ -32,6 +36,7 @@ public class VoteQuorumApplication implements QuarkusApplication {
             case agent -> agent.get().run(roleArgs);
             case operator -> operator.get().run(roleArgs);
             case status -> status.get().run(roleArgs);
+            case cleanup -> cleanup.get().run(roleArgs);
         };
     }
 }

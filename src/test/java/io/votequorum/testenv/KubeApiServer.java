@@ -97,6 +97,43 @@ public final class KubeApiServer implements AutoCloseable {
         return kubeconfig().replace("https://127.0.0.1:", "https://" + host + ":");
     }
 
+    /**
+     * A kubeconfig that authenticates with a bearer token, such as a service account's from the
+     * TokenRequest API, addressed at {@code host} (127.0.0.1, or the bridge address for the nodes).
+     */
+    public String kubeconfigWithToken(String host, String token) {
+        Config admin = Config.fromKubeconfig(kubeconfig());
+        String server = admin.getMasterUrl().replace("https://127.0.0.1:", "https://" + host + ":")
+                .replaceAll("/+$", "");
+        String ca = admin.getCaCertData() != null ? admin.getCaCertData() : java.util.Base64.getEncoder()
+                .encodeToString(readCa(admin.getCaCertFile()));
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: test
+                  cluster:
+                    server: %s
+                    certificate-authority-data: %s
+                users:
+                - name: token
+                  user:
+                    token: %s
+                contexts:
+                - name: test
+                  context: {cluster: test, user: token}
+                current-context: test
+                """.formatted(server, ca, token);
+    }
+
+    private static byte[] readCa(String file) {
+        try {
+            return Files.readAllBytes(Path.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the API server's CA " + file, e);
+        }
+    }
+
     /** The API server's audit log: every request, one JSON document per line. */
     public Path auditLog() {
         return workDir.resolve("audit.log");
