@@ -260,8 +260,9 @@ class DeployIT {
                     .withKind("VoteQuorumPolicy").withName("lab").endInvolvedObject().build()).create();
             operator.leases().inNamespace(NAMESPACE).resource(new LeaseBuilder().withNewMetadata()
                     .withName("votequorum-operator").endMetadata().withNewSpec().withHolderIdentity("operator-0")
-                    .endSpec().build()).create();
+                    .withLeaseDurationSeconds(15).endSpec().build()).create();
             assertThat(operator.leases().inNamespace(NAMESPACE).list().getItems()).isNotEmpty();
+            admin.leases().inNamespace(NAMESPACE).withName("votequorum-operator").delete(); // for the operator run below
 
             refused("read Secrets", () -> operator.secrets().inNamespace(NAMESPACE).list());
             refused("read a Secret", () -> operator.secrets().inNamespace("kube-system").withName("any").get());
