@@ -8,7 +8,7 @@ CHART_CRD_DIR := charts/votequorum-operator/crds
 .PHONY: help build k8s test bench crds verify demo clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Compile and package the jar (target/quarkus-app/quarkus-run.jar), no tests
 	$(MVN) package -DskipTests

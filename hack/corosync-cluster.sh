@@ -15,6 +15,7 @@
 #
 # Settings (environment): VQ_CLUSTER_DIR (/tmp/vq-corosync), VQ_CLUSTER_NAME (vqtest),
 # VQ_TOKEN (1000 ms), VQ_TWO_NODE (1 for two_node), VQ_QUORUM_EXTRA (lines for the quorum section),
+# VQ_CONF_EXTRA (top-level sections, such as uidgid { uid: … gid: … }),
 # VQ_UP_TIMEOUT (60 s).
 set -euo pipefail
 
@@ -102,6 +103,7 @@ write_config() {
         [ "${VQ_TWO_NODE:-0}" = 1 ] && echo "    two_node: 1"
         [ -n "${VQ_QUORUM_EXTRA:-}" ] && printf '%s\n' "$VQ_QUORUM_EXTRA" | sed 's/^/    /'
         echo "}"
+        [ -n "${VQ_CONF_EXTRA:-}" ] && printf '%s\n' "$VQ_CONF_EXTRA"
         echo "logging {"
         echo "    to_logfile: yes"
         echo "    logfile: $dir/log/corosync.log"

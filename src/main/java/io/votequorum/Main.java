@@ -29,6 +29,12 @@ public final class Main {
             return;
         }
         System.setProperty(Role.PROPERTY, selection.role().name());
+        if (selection.role() != Role.operator) {
+            // The operator SDK's health check reports DOWN wherever its controllers do not run: only the
+            // operator role's readiness may depend on it.
+            System.setProperty("quarkus.smallrye-health.check.\"io.quarkiverse.operatorsdk.runtime.OperatorHealthCheck\""
+                    + ".enabled", "false");
+        }
         if (selection.role() == Role.status) {
             quietForCommandLine();
         } else if (selection.role() == Role.cleanup) {

@@ -382,4 +382,40 @@ class DeployIT {
                 .filteredOn(key -> !key.startsWith("node.kubernetes.io/")).isEmpty();
         assertThat(b.getStatus().getConditions()).noneMatch(c -> "CorosyncQuorum".equals(c.getType()));
     }
+
+    @Test
+    @Order(6)
+    void theHardenedAgentRunsAsItsOwnUserWhereCorosyncAllowsItAndSaysWhatToDoWhereNot() throws Exception {
+        String allow = "uidgid {\n    uid: 65532\n    gid: 65532\n}";
+        try (CorosyncCluster cluster = CorosyncCluster.builder().nodes(2).clusterName("hardened").confExtra(allow)
+                .start()) {
+            List<AgentProcess> agents = new ArrayList<>();
+            try {
+                for (int i = 1; i <= 2; i++) {
+                    Path kubeconfig = LOGS.resolve("hardened-node" + i + ".yaml");
+                    Files.writeString(kubeconfig, api.kubeconfigWithToken(CorosyncCluster.HOST_ADDRESS,
+                            tokenFor("votequorum-agent", "hardened-agent-node" + i, "node" + i)));
+                    // node1's agent runs as the user uidgid allows; node2's as one it does not.
+                    agents.add(AgentProcess.startAs(i == 1 ? 65532 : 65534, cluster, i, kubeconfig, NAMESPACE, LOGS));
+                }
+                await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+                    var one = admin.resources(QuorumStatus.class).withName("node1").get().getStatus();
+                    assertThat(one.getClusterName()).isEqualTo("hardened");
+                    assertThat(one.getQuorate()).isTrue();
+                    var two = admin.resources(QuorumStatus.class).withName("node2").get().getStatus();
+                    var reachable = io.votequorum.model.Conditions.find(two.getConditions(), "CorosyncReachable")
+                            .orElseThrow();
+                    assertThat(reachable.getStatus()).isEqualTo("False");
+                    assertThat(reachable.getMessage()).contains("uidgid");
+                    assertThat(two.getQuorate()).as("unknown, not false").isNull();
+                });
+                String uids = Files.readAllLines(Path.of("/proc", String.valueOf(agents.get(0).jvm().pid()), "status"))
+                        .stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+                assertThat(uids.split("\\s+")).as("real, effective, saved and file system uid").containsOnly("Uid:",
+                        "65532");
+            } finally {
+                agents.forEach(AgentProcess::close);
+            }
+        }
+    }
 }

@@ -50,9 +50,24 @@ public final class AgentProcess implements AutoCloseable {
     /** As {@link #start}, with NODE_NAME set to {@code nodeName}, or unset when it is null. */
     public static AgentProcess start(CorosyncCluster cluster, int node, String nodeName, Path kubeconfig,
             String namespace, Path logDir, String... extraOptions) throws IOException {
+        return launch(cluster, node, nodeName, null, kubeconfig, namespace, logDir, extraOptions);
+    }
+
+    /** As {@link #start}, as the given user and group id (the hardened mode), not as root. */
+    public static AgentProcess startAs(int uid, CorosyncCluster cluster, int node, Path kubeconfig, String namespace,
+            Path logDir, String... extraOptions) throws IOException {
+        return launch(cluster, node, cluster.nodeName(node), uid, kubeconfig, namespace, logDir, extraOptions);
+    }
+
+    private static AgentProcess launch(CorosyncCluster cluster, int node, String nodeName, Integer uid,
+            Path kubeconfig, String namespace, Path logDir, String... extraOptions) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("agent-node" + node + "-" + System.nanoTime() + ".log");
-        List<String> command = new ArrayList<>(List.of("env"));
+        List<String> command = new ArrayList<>();
+        if (uid != null) {
+            command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+        }
+        command.add("env");
         if (nodeName != null) {
             command.add("NODE_NAME=" + nodeName);
         }

@@ -196,6 +196,12 @@ public final class CorosyncCluster implements AutoCloseable {
             return this;
         }
 
+        /** Extra top-level sections for corosync.conf, such as a uidgid block. */
+        public Builder confExtra(String lines) {
+            env.put("VQ_CONF_EXTRA", lines);
+            return this;
+        }
+
         /** Starts the nodes and waits until all of them are quorate. */
         public CorosyncCluster start() {
             CorosyncCluster cluster = new CorosyncCluster(size, Map.copyOf(env));
