@@ -82,7 +82,7 @@ final class Agent implements AutoCloseable {
         this.config = config;
         this.client = client;
         this.metrics = new AgentMetrics(registry);
-        this.selfFenceAction = SelfFenceAction.of(config.selfFenceCommand());
+        this.selfFenceAction = SelfFenceAction.configured("votequorum.agent.self-fence-command");
         this.applyBackoff = new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6));
         // The watchdog's report changes on its feeder thread, which must never wait for the agent's lock.
         this.watchdog = new Watchdog(config.watchdogDevice(), config.watchdogTimeout(), new Watchdog.Monotonic(),
@@ -92,6 +92,7 @@ final class Agent implements AutoCloseable {
     }
 
     void start() {
+        LOG.infof("when a policy turns self-fencing on, this node fences itself by %s", selfFenceAction.describe());
         config.nodeName().filter(n -> !n.isBlank()).ifPresent(this::name);
         watchdog.start();
         corosync.start();

@@ -39,7 +39,8 @@ public interface AgentConfig {
 
     /**
      * How this node fences itself when a policy's noQuorumAction is SelfFence: a command that must
-     * exit 0 (comma-separated argv). Unset: an immediate reboot through /proc/sysrq-trigger.
+     * exit 0 (comma-separated argv). Unset: an immediate reboot through /proc/sysrq-trigger. The agent
+     * reads it as written, without expanding ${...} (see {@link SelfFenceAction#configured}).
      */
     Optional<List<String>> selfFenceCommand();
 

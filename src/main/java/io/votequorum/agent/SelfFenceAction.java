@@ -1,10 +1,14 @@
 package io.votequorum.agent;
 
+import io.smallrye.config.Expressions;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +29,40 @@ interface SelfFenceAction {
 
     static SelfFenceAction of(Optional<List<String>> command) {
         return command.filter(c -> !c.isEmpty()).<SelfFenceAction>map(Command::new).orElseGet(SysrqReboot::new);
+    }
+
+    /**
+     * The configured command exactly as written: the configuration would expand a shell's ${...} in
+     * it, and an expression it cannot resolve would silently leave no command, so the reboot.
+     */
+    static SelfFenceAction configured(String key) {
+        Optional<String> raw = Expressions.withoutExpansion(() -> ConfigProvider.getConfig()
+                .getOptionalValue(key, String.class));
+        if (raw.isPresent() && argv(raw.get()).isEmpty()) {
+            throw new IllegalArgumentException(key + " is set but names no command ('" + raw.get() + "'); give the "
+                    + "command and its arguments separated by commas, or unset it for the SysRq reboot");
+        }
+        return of(raw.map(SelfFenceAction::argv));
+    }
+
+    /** A comma-separated argv, as the configuration writes lists: {@code \,} is a comma inside an argument. */
+    static List<String> argv(String raw) {
+        List<String> args = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '\\' && i + 1 < raw.length() && raw.charAt(i + 1) == ',') {
+                current.append(',');
+                i++;
+            } else if (c == ',') {
+                args.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        args.add(current.toString());
+        return args.stream().map(String::trim).filter(a -> !a.isEmpty()).toList();
     }
 
     /** 'b' to /proc/sysrq-trigger: reboot at once, without syncing or unmounting, as sbd does. */
