@@ -210,7 +210,8 @@ class ImageIT {
         if (run(COMMAND, "sh", "-c", "command -v runc").exitCode() == 0) {
             return;
         }
-        Result install = run(Duration.ofMinutes(5), "apt-get", "install", "-y", "-qq", "--no-install-recommends", "runc");
+        Result install = run(Duration.ofMinutes(5), "sh", "-c", "apt-get install -y -qq --no-install-recommends runc "
+                + "|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends runc; }");
         assertThat(install.exitCode()).as("runc is needed to run the image: apt-get install runc\n%s", install.output())
                 .isZero();
     }
