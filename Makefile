@@ -68,3 +68,23 @@ helm: ## Build helm from source once (cached under ~/.cache/votequorum-operator)
 chart: helm ## Lint the Helm chart (--strict) and render it with the default values
 	$$(hack/build-helm.sh --print-dir)/helm lint --strict charts/votequorum-operator
 	$$(hack/build-helm.sh --print-dir)/helm template votequorum charts/votequorum-operator >/dev/null
+
+# Real Kubernetes nodes (hack/real-nodes.sh, docs/testing.md): a control plane on the host and nodes
+# of corosync, containerd and a kubelet in network namespaces.
+.PHONY: k8s-nodes nodes-up nodes-down nodes-status
+NODES ?= 3
+
+k8s-nodes: ## Build kube-controller-manager, kube-scheduler and kubelet too, once (cached with kube-apiserver)
+	hack/build-k8s.sh --nodes
+
+nodes-up: k8s-nodes ## Start a control plane and NODES (3) real nodes; imports target/image if built (make image)
+	hack/real-nodes.sh up $(NODES)
+
+nodes-down: ## Stop the real nodes and the control plane and remove everything they made
+	hack/real-nodes.sh down
+
+nodes-status: ## Show the real nodes as Kubernetes and corosync see them
+	hack/real-nodes.sh status
+
+# RealNodesIT runs in make test and needs the node binaries.
+test: k8s-nodes
