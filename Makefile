@@ -1,11 +1,12 @@
 # votequorum-operator. `make help` lists the targets.
 MVN ?= mvn -B -ntp
 CRD_DIR := crds
+KEEP ?= 0
 CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build k8s test bench crds verify demo clean
+.PHONY: help build k8s test bench crds verify demo demo-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,11 +40,11 @@ verify: crds ## Regenerate everything generated and fail if it differs from what
 		echo "error: generated files not committed: $$untracked" >&2; exit 1; fi
 	@echo "verify: generated files match the model"
 
-demo: ## Put the whole system on this machine (corosync nodes, API server, agents, operator)
-	@echo "make demo will start a 3-node corosync cluster in network namespaces, a kube-apiserver"
-	@echo "with etcd, one agent per node and the operator, then cut a node and show it fenced."
-	@echo "It is not available yet: the agent and operator are still being built."
-	@exit 1
+demo: ## The whole system on this machine: real nodes, the chart, an application, a cut and a heal (KEEP=1 keeps it)
+	KEEP=$(KEEP) hack/demo.sh
+
+demo-down: ## Remove what `make demo KEEP=1` left running
+	hack/demo.sh down
 
 clean: ## Remove build output
 	$(MVN) -q clean

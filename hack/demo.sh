@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# make demo: the whole system on this machine, as users run it. Three real nodes (corosync,
+# containerd and a kubelet each) and a control plane (hack/real-nodes.sh); votequorum-operator
+# installed from its Helm chart with the image built here; a small application; an Enforce policy
+# from deploy/examples with short demo timings and self-fencing. Then node 3 is cut off and healed,
+# and node 1 is given two votes.
+#
+#   hack/demo.sh          run it, then remove everything (also on Ctrl-C)
+#   KEEP=1 hack/demo.sh   run it and leave it running; `hack/demo.sh down` removes it
+#   hack/demo.sh down     remove what a kept demo left
+#
+# In the demo, a node's self-fence action powers the test node off: the agent's action leaves a
+# request in a directory the demo watches, and the demo stops everything in that node's namespace,
+# as a reset would. Its watchdog is a file that grows by one byte per feed.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+nodes_sh="$here/real-nodes.sh"
+state="${VQ_NODES_DIR:-/tmp/vq-real-nodes}"
+demo_dir="$state/demo"
+cluster="${VQ_CLUSTER_NAME:-vqreal}"
+namespace=votequorum-system
+keep="${KEEP:-0}"
+export PATH="$PATH:/usr/local/go/bin"
+
+bold() { printf '\n\033[1m%s  %s\033[0m\n' "$(date -u +%H:%M:%S)" "$*"; }
+say() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+k() { "$nodes_sh" kubectl "$@"; }
+
+if [ "${1:-}" = "down" ]; then
+    "$nodes_sh" down
+    exit 0
+fi
+[ "$(id -u)" = 0 ] || die "needs root: network namespaces, containerd and kubelets (run: sudo make demo)"
+
+cleanup() {
+    local code=$?
+    trap - EXIT INT TERM
+    if [ "$keep" = 1 ] && [ "$code" = 0 ]; then
+        return
+    fi
+    bold "Removing everything the demo made"
+    "$nodes_sh" down >/dev/null 2>&1 || "$nodes_sh" down
+    exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bold "Building what the demo needs (the first run takes several minutes; later runs reuse it)"
+say "the jar and the image (make image)"
+make -C "$repo" -s image
+say "the control plane and kubelet binaries (make k8s-nodes), and helm (make helm)"
+"$here/build-k8s.sh" --nodes
+"$here/build-helm.sh"
+helm="$("$here/build-helm.sh" --print-dir)/helm"
+version="$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$repo/pom.xml" | head -1)"
+[ -n "$version" ] || die "no project version in pom.xml"
+
+bold "Starting a control plane and three real nodes (corosync + containerd + kubelet each)"
+"$nodes_sh" down >/dev/null 2>&1 || true
+VQ_IMAGES="$repo/target/image/votequorum-operator.tar" "$nodes_sh" up 3
+export KUBECONFIG="$state/admin.kubeconfig"
+mkdir -p "$demo_dir/watchdog" "$demo_dir/power-off"
+touch "$demo_dir"/watchdog/node{1,2,3}
+k get nodes -o wide
+
+bold "Installing votequorum-operator from charts/votequorum-operator"
+for i in 1 2 3; do k label node "node$i" votequorum.io/corosync=true --overwrite >/dev/null; done
+k create namespace "$namespace" >/dev/null
+k label namespace "$namespace" pod-security.kubernetes.io/enforce=privileged >/dev/null
+"$helm" install votequorum "$repo/charts/votequorum-operator" -n "$namespace" \
+    --set image.repository=votequorum-operator --set image.tag="$version" --set image.pullPolicy=Never \
+    --set agent.leaseDuration=6s --set agent.renewInterval=1s >/dev/null
+# The demo's stand-ins for a watchdog device and a power switch, one file per node on the host.
+k -n "$namespace" patch daemonset votequorum-agent --type json -p "$(cat <<EOF
+[
+ {"op": "add", "path": "/spec/template/spec/volumes/-",
+  "value": {"name": "demo", "hostPath": {"path": "$demo_dir", "type": "Directory"}}},
+ {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+  "value": {"name": "demo", "mountPath": "/var/lib/vq-demo"}},
+ {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_DEVICE", "value": "/var/lib/vq-demo/watchdog/\$(NODE_NAME)"}},
+ {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_TIMEOUT", "value": "4s"}},
+ {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+  "value": {"name": "VOTEQUORUM_AGENT_SELF_FENCE_COMMAND", "value": "touch,/var/lib/vq-demo/power-off/\$(NODE_NAME)"}}
+]
+EOF
+)" >/dev/null
+k -n "$namespace" rollout status daemonset/votequorum-agent --timeout=180s
+k -n "$namespace" rollout status deployment/votequorum-operator --timeout=180s
+k -n "$namespace" get pods -o wide
+
+bold "A small application: a Deployment with a PodDisruptionBudget, and a StatefulSet that prefers node3"
+k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
+      containers:
+        - {name: web, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
+      containers:
+        - {name: db, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
+EOF
+k -n shop rollout status deployment/web --timeout=120s
+k -n shop rollout status statefulset/db --timeout=120s
+k -n shop get pods -o wide
+
+bold "The policy: deploy/examples/policy-enforce.yaml for cluster $cluster, with demo timings"
+sed -e "s/name: mycluster/name: $cluster/" -e "s/clusterName: mycluster/clusterName: $cluster/" \
+    -e "s/evictAfter: 10s/evictAfter: 3s/" -e "s/fenceTimeout: 60s/fenceTimeout: 30s/" \
+    -e "s/healthyDelay: 30s/healthyDelay: 5s/" -e "s/selfFenceAfter: 30s/selfFenceAfter: 5s/" \
+    -e "s/safetyMargin: 10s/safetyMargin: 5s/" "$repo/deploy/examples/policy-enforce.yaml" | k apply -f -
+wait_until() { # seconds, description, command...
+    local limit="$1" what="$2"; shift 2
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${limit}s waiting for $what"
+        sleep 1
+    done
+}
+armed() { [ "$(k get qs node3 -o jsonpath='{.status.watchdog.state}')" = Armed ]; }
+wait_until 90 "the policy to see a quorate cluster" sh -c \
+    "'$nodes_sh' kubectl get vqp '$cluster' -o jsonpath='{.status.conditions[?(@.type==\"Quorate\")].status}' | grep -q True"
+wait_until 90 "node3's watchdog to be armed" armed
+k get qs
+k get vqp
+say "node3's watchdog: $(k get qs node3 -o jsonpath='{.status.watchdog.message}')"
+
+bold "Cutting node3 off the network (corosync and kubelet lose everything)"
+cut_at=$(date +%s)
+"$nodes_sh" cut 3
+say "node3 is cut; what follows is watched every second (times since the cut)"
+last=""
+powered_off=0
+report() {
+    local members quorate3 node3 taints fenced db web
+    members="$("$nodes_sh" exec 1 corosync-quorumtool -l 2>/dev/null | grep -o 'node[0-9]*' | tr '\n' ' ')"
+    quorate3="$(k get qs node3 -o jsonpath='{.status.quorate}' 2>/dev/null)"
+    node3="$(k get node node3 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}/{.spec.unschedulable}' 2>/dev/null)"
+    taints="$(k get node node3 -o jsonpath='{range .spec.taints[*]}{.key}:{.effect} {end}' 2>/dev/null)"
+    fenced="$(k get vqp "$cluster" -o jsonpath='{range .status.fencedNodes[*]}{.nodeName}={.stage} {end}' 2>/dev/null)"
+    db="$(k -n shop get pods -l app=db -o jsonpath='{range .items[*]}{.metadata.name}@{.spec.nodeName}{.metadata.deletionTimestamp}:{.status.phase} {end}' 2>/dev/null)"
+    web="$(k -n shop get pods -l app=web -o jsonpath='{range .items[*]}{.spec.nodeName}{.metadata.deletionTimestamp}:{.status.phase} {end}' 2>/dev/null)"
+    local line="corosync members(node1)=[${members% }] | qs node3 quorate=${quorate3:-?} | node3 Ready/unschedulable=${node3} | taints=[${taints% }] | fenced=[${fenced% }] | db=[${db% }] | web=[${web% }]"
+    if [ "$line" != "$last" ]; then
+        printf '+%3ss  %s\n' "$(( $(date +%s) - cut_at ))" "$line"
+        last="$line"
+    fi
+}
+moved() { k -n shop get pods -l app=db -o jsonpath='{.items[0].spec.nodeName}{.items[0].status.phase}' | grep -Eq '^node[12]Running$'; }
+for _ in $(seq 1 240); do
+    report
+    if [ "$powered_off" = 0 ] && [ -e "$demo_dir/power-off/node3" ]; then
+        printf '+%3ss  node3 self-fences: its agent asked for power-off; everything in node3 stops\n' \
+            "$(( $(date +%s) - cut_at ))"
+        "$nodes_sh" stop-node 3 >/dev/null
+        powered_off=1
+    fi
+    if moved && k get node node3 -o jsonpath='{.spec.taints[*].key}' | grep -q out-of-service; then
+        report
+        break
+    fi
+    sleep 1
+done
+moved || die "db-0 did not start on a surviving node within 240 s"
+say "node3 is fenced: $(k get vqp "$cluster" -o jsonpath='{.status.fencedNodes[0].evidence}')"
+k -n shop get pods -o wide
+
+bold "Healing: node3 back on the network and powered on again"
+rm -f "$demo_dir/power-off/node3"
+"$nodes_sh" heal 3
+"$nodes_sh" start-node 3
+heal_at=$(date +%s)
+wait_until 180 "node3 to be unfenced" sh -c \
+    "[ -z \"\$('$nodes_sh' kubectl get node node3 -o jsonpath='{.spec.taints[*].key}' | grep -o votequorum.io/inquorate)\" ] \
+     && ! '$nodes_sh' kubectl get node node3 -o jsonpath='{.spec.taints[*].key}' | grep -q out-of-service \
+     && [ \"\$('$nodes_sh' kubectl get node node3 -o jsonpath='{.spec.unschedulable}')\" != true ]"
+say "node3 unfenced $(( $(date +%s) - heal_at )) s after the heal"
+k get nodes
+k get qs
+k get vqp
+
+bold "Votes from the policy: node1 gets two votes"
+k patch vqp "$cluster" --type merge -p '{"spec":{"votes":[{"nodeName":"node1","votes":2}]}}' >/dev/null
+wait_until 120 "corosync to give node1 two votes" sh -c \
+    "'$nodes_sh' exec 1 corosync-quorumtool -s | grep -Eq 'Total votes: +4'"
+"$nodes_sh" exec 1 corosync-quorumtool -s | sed -n '/Votequorum information/,$p'
+k get qs
+
+if [ "$keep" = 1 ]; then
+    bold "The demo keeps running"
+    cat <<EOF
+  export KUBECONFIG=$state/admin.kubeconfig
+  kubectl get qs; kubectl get vqp; kubectl -n shop get pods -o wide   (kubectl: $("$here/build-k8s.sh" --print-dir)/kubectl)
+  cut and heal a node:     hack/real-nodes.sh cut 2; hack/real-nodes.sh heal 2
+  power a node on again:   hack/real-nodes.sh start-node 3
+  corosync on a node:      hack/real-nodes.sh exec 1 corosync-quorumtool -s
+  remove everything:       make demo-down
+EOF
+else
+    bold "Done; removing everything"
+fi
