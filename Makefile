@@ -6,7 +6,7 @@ CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build k8s test bench crds verify demo demo-down clean
+.PHONY: help build doctor deps k8s test bench crds verify demo demo-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,7 +17,13 @@ build: ## Compile and package the jar (target/quarkus-app/quarkus-run.jar), no t
 k8s: ## Build kube-apiserver, etcd and kubectl from source once (cached under ~/.cache/votequorum-operator)
 	hack/build-k8s.sh
 
-test: k8s helm ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
+doctor: ## Say what make test and make demo need on this machine, and how each missing piece is got
+	@hack/doctor.sh
+
+deps: ## Install the missing Debian packages (as root) and check what cannot be installed
+	@hack/doctor.sh --install
+
+test: deps k8s helm ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
 	$(MVN) verify -Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 
 bench: k8s ## Run the benchmarks (not tests) and print their figures; they also land in target/benchmarks/
@@ -41,6 +47,7 @@ verify: crds ## Regenerate everything generated and fail if it differs from what
 	@echo "verify: generated files match the model"
 
 demo: ## The whole system on this machine: real nodes, the chart, an application, a cut and a heal (KEEP=1 keeps it)
+	@hack/doctor.sh --install
 	KEEP=$(KEEP) hack/demo.sh
 
 demo-down: ## Remove what `make demo KEEP=1` left running
