@@ -255,9 +255,10 @@ class SafetyIT {
             assertThat(lastFeed).as("feeding stopped within selfFenceAfter and the margin of the exclusion")
                     .isBefore(since.plusSeconds(3 + 2));
             assertThat(feeding.feedsAfter(forcedSeen.get())).as("no feed after step 3").isZero();
-            assertThat(policy("solo").getStatus().getFencedNodes()).singleElement()
-                    .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
-                    .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", watchdog3.toString()));
+            // The taint comes first; the policy's status is written at the end of the same reconcile.
+            await().atMost(STEP).untilAsserted(() -> assertThat(policy("solo").getStatus().getFencedNodes())
+                    .singleElement().satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
+                    .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", watchdog3.toString())));
             await("node3 powered itself off, its agent with it").atMost(STEP).until(() -> !agents.get(2).alive());
             assertThat(agents.get(2).log()).contains("fencing this node (command " + watchdogs.resolve("power-off.sh"))
                     .doesNotContain("sysrq");
