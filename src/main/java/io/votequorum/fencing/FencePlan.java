@@ -146,7 +146,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             return new NodeDecision(node.name(), node.record(), Optional.of(record.fencedOn(proof.get())), why, true);
         }
         Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout())) ? Optional.empty()
-                : Optional.of(awaiting(node, record, rules));
+                : Optional.of(awaiting(node, record, rules, now));
         return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true,
                 awaiting);
     }
@@ -156,7 +156,9 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
      * evidence: an isolated node keeps running its pods.
      */
     static Optional<String> evidenceOff(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
-        Optional<Instant> confirmed = node.confirmedOff().filter(at -> !at.isBefore(record.since()));
+        // A confirmation counts from the time it names, never before it, and only for this fencing.
+        Optional<Instant> confirmed = node.confirmedOff().filter(at -> !at.isBefore(record.since()))
+                .filter(at -> !now.isBefore(at));
         if (confirmed.isPresent()) {
             return Optional.of("confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation");
         }
@@ -179,10 +181,13 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 .plus(self.timeout()).plus(rules.safetyMargin()));
     }
 
-    private static String awaiting(NodeFacts node, FenceRecord record, FencingRules rules) {
+    private static String awaiting(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
         String stale = node.confirmedOff().filter(at -> at.isBefore(record.since()))
                 .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than this fencing and does "
-                        + "not count)").orElse("");
+                        + "not count)")
+                .or(() -> node.confirmedOff().filter(now::isBefore).map(at -> " (its " + CONFIRMED_OFF
+                        + " annotation names " + at + ", a time still to come; it counts from then)"))
+                .orElse("");
         String self = safeTime(node, record, rules).map(at -> "its watchdog makes it safe at " + at)
                 .orElse("it has no watchdog-backed self-fencing");
         return node.name() + " is outside the quorate partition since " + record.since() + " and its pods are evicted, "

@@ -108,6 +108,16 @@ class FencePlanTest {
                 node(2, Optional.empty(), T0), leftover), RULES, T0.plusSeconds(120));
         assertThat(stageOf(stale, "node3")).contains(FenceStage.Evicted);
         assertThat(stale.decisions().get(2).awaiting()).get().asString().contains("older than this fencing");
+
+        // A confirmation naming a time still to come counts only from then.
+        NodeFacts ahead = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+                Optional.of(T0.plusSeconds(300)));
+        List<NodeFacts> withAhead = List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), ahead);
+        FencePlan early = FencePlan.decide(NODE3_CUT, withAhead, RULES, T0.plusSeconds(299));
+        assertThat(stageOf(early, "node3")).contains(FenceStage.Evicted);
+        assertThat(early.decisions().get(2).awaiting()).get().asString().contains("a time still to come");
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, withAhead, RULES, T0.plusSeconds(300)), "node3"))
+                .contains(FenceStage.Fenced);
     }
 
     @Test

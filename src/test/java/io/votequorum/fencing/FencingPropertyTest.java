@@ -94,7 +94,8 @@ class FencingPropertyTest {
             }
             if (forcedNow(d)) {
                 FenceRecord record = d.desired().get();
-                boolean confirmed = node.confirmedOff().map(at -> !at.isBefore(record.since())).orElse(false);
+                boolean confirmed = node.confirmedOff().map(at -> !at.isBefore(record.since()) && !s.now.isBefore(at))
+                        .orElse(false);
                 boolean selfFenced = node.selfFencing().map(w -> !s.now.isBefore(record.since()
                         .plus(w.after().compareTo(s.rules.selfFenceAfter()) >= 0 ? w.after() : s.rules.selfFenceAfter())
                         .plus(w.timeout()).plus(s.rules.safetyMargin()))).orElse(false);
