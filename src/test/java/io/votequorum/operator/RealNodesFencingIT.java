@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,18 +61,9 @@ class RealNodesFencingIT {
         long started = System.nanoTime();
         nodes = RealNodes.start(3);
         client = nodes.client();
-        for (int i = 1; i <= 3; i++) {
-            nodes.kubectl("label", "node", nodes.nodeName(i), "votequorum.io/corosync=true", "--overwrite");
-        }
-        ok(nodes.kubectl("create", "namespace", SYSTEM));
-        ok(nodes.kubectl("label", "namespace", SYSTEM, "pod-security.kubernetes.io/enforce=privileged"));
         // Both operator replicas on node1, so that the cut of node 3 never takes the leader with it.
-        helm("install", "votequorum", REPO.resolve("charts/votequorum-operator").toString(), "-n", SYSTEM,
-                "--set", "image.repository=votequorum-operator", "--set", "image.tag=" + version(),
-                "--set", "image.pullPolicy=Never", "--set", "agent.leaseDuration=6s", "--set", "agent.renewInterval=1s",
+        nodes.installProduct(SYSTEM, "--set", "agent.leaseDuration=6s", "--set", "agent.renewInterval=1s",
                 "--set-string", "operator.nodeSelector.kubernetes\\.io/hostname=node1");
-        ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
-        ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "deployment/votequorum-operator", "--timeout=180s"));
 
         // Everything of the application on node 3 first: node1 and node2 cordoned while it starts.
         cordon(1, true);
@@ -345,26 +335,6 @@ class RealNodesFencingIT {
 
     private static void apply(String yaml) {
         client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
-    }
-
-    private static void helm(String... args) throws Exception {
-        Path helmDir = Path.of(System.getProperty("user.home"), ".cache/votequorum-operator/helm/3.22.0/bin");
-        List<String> command = new ArrayList<>(List.of(helmDir.resolve("helm").toString()));
-        command.addAll(List.of(args));
-        Path log = Files.createDirectories(REPO.resolve("target/real-nodes-it")).resolve("helm.log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("KUBECONFIG", nodes.kubeconfig().toString());
-        Process p = pb.start();
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("helm finished").isTrue();
-        assertThat(p.exitValue()).as("helm %s:\n%s", args[0], Files.readString(log)).isZero();
-    }
-
-    private static String version() throws Exception {
-        String pom = Files.readString(REPO.resolve("pom.xml"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  <version>(.*)</version>").matcher(pom);
-        assertThat(m.find()).isTrue();
-        return m.group(1);
     }
 
     private static void ok(RealNodes.Result result) {

@@ -176,6 +176,59 @@ public final class RealNodes implements AutoCloseable {
         return script(env, COMMAND, all.toArray(String[]::new));
     }
 
+    /**
+     * votequorum-operator installed as users install it: every node labelled as a corosync node, the
+     * namespace at the privileged Pod Security level, the chart from charts/ with the image built here
+     * ({@code make image}), and the agents and operators rolled out. {@code helmSets} are more
+     * {@code --set}/{@code --set-string} arguments.
+     */
+    public void installProduct(String namespace, String... helmSets) {
+        Path image = CorosyncCluster.REPO.resolve("target/image/votequorum-operator.tar");
+        if (!Files.exists(image)) {
+            throw new IllegalStateException(image + " is missing: run `make image`");
+        }
+        for (int i = 1; i <= size; i++) {
+            check(kubectl("label", "node", nodeName(i), "votequorum.io/corosync=true", "--overwrite"));
+        }
+        check(kubectl("create", "namespace", namespace));
+        check(kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=privileged"));
+        List<String> helm = new ArrayList<>(List.of(helm().toString(), "install", "votequorum",
+                CorosyncCluster.REPO.resolve("charts/votequorum-operator").toString(), "-n", namespace,
+                "--set", "image.repository=votequorum-operator", "--set", "image.tag=" + projectVersion(),
+                "--set", "image.pullPolicy=Never"));
+        helm.addAll(List.of(helmSets));
+        check(command(Map.of("KUBECONFIG", kubeconfig().toString()), COMMAND, helm));
+        check(kubectl("-n", namespace, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
+        check(kubectl("-n", namespace, "rollout", "status", "deployment/votequorum-operator", "--timeout=180s"));
+    }
+
+    /** The helm that `make helm` builds, where hack/build-helm.sh keeps it. */
+    static Path helm() {
+        Result dir = command(COMMAND, "bash", CorosyncCluster.REPO.resolve("hack/build-helm.sh").toString(),
+                "--print-dir");
+        Path helm = Path.of(dir.output().trim(), "helm");
+        if (dir.exitCode() != 0 || !Files.isExecutable(helm)) {
+            throw new IllegalStateException(helm + " is missing: run `make helm`");
+        }
+        return helm;
+    }
+
+    /** The project's version from pom.xml: the image's tag. */
+    static String projectVersion() {
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("(?m)^  <version>(.*)</version>")
+                .matcher(read(CorosyncCluster.REPO.resolve("pom.xml")));
+        if (!version.find()) {
+            throw new IllegalStateException("no project version in pom.xml");
+        }
+        return version.group(1);
+    }
+
+    private static void check(Result result) {
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("exit code " + result.exitCode() + ":\n" + result.output());
+        }
+    }
+
     /** `corosync-quorumtool -s` on node I, outside any container. */
     public String quorumtool(int node) {
         return exec(node, "corosync-quorumtool", "-s").output();
