@@ -230,11 +230,16 @@ wait_until 120 "corosync to give node1 two votes" sh -c \
 k get qs
 
 if [ "$keep" = 1 ]; then
-    bold "The demo keeps running"
+    # Nothing watches the demo's power switch from now on: a node that "fences itself" would keep
+    # running, so its stand-in watchdog must no longer count as proof that it is off.
+    k patch vqp "$cluster" --type merge -p '{"spec":{"fencing":{"noQuorumAction":"None"}}}' >/dev/null
+    bold "The demo keeps running (self-fencing is off: confirm a cut node off yourself)"
     cat <<EOF
   export KUBECONFIG=$state/admin.kubeconfig
   kubectl get qs; kubectl get vqp; kubectl -n shop get pods -o wide   (kubectl: $("$here/build-k8s.sh" --print-dir)/kubectl)
   cut and heal a node:     hack/real-nodes.sh cut 2; hack/real-nodes.sh heal 2
+  power it off, confirm:   hack/real-nodes.sh stop-node 2
+                           kubectl annotate node node2 votequorum.io/confirmed-off=\$(date -u +%Y-%m-%dT%H:%M:%SZ)
   power a node on again:   hack/real-nodes.sh start-node 3
   corosync on a node:      hack/real-nodes.sh exec 1 corosync-quorumtool -s
   remove everything:       make demo-down
