@@ -47,7 +47,6 @@ class RealNodesBaselineBenchmark {
 
     @BeforeAll
     static void start() {
-        assertThat(REPO.resolve("target/image/votequorum-operator.tar")).as("make image first").exists();
         nodes = RealNodes.start(3);
         client = nodes.client();
     }

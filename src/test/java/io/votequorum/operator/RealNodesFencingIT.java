@@ -57,7 +57,6 @@ class RealNodesFencingIT {
 
     @BeforeAll
     static void install() throws Exception {
-        assertThat(REPO.resolve("target/image/votequorum-operator.tar")).as("make image first").exists();
         long started = System.nanoTime();
         nodes = RealNodes.start(3);
         client = nodes.client();

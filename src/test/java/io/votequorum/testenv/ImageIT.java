@@ -59,7 +59,6 @@ class ImageIT {
     private static final String ENTRY_POINT = "/opt/votequorum-operator/bin/votequorum-operator";
     private static final String SECRETS = "/var/run/secrets/kubernetes.io/serviceaccount";
     private static final String HTTP_PORT = "9732";
-    private static final Duration BUILD = Duration.ofMinutes(15);
     private static final Duration COMMAND = Duration.ofSeconds(120);
     private static final Duration AGENT_UP = Duration.ofSeconds(120);
 
@@ -79,7 +78,7 @@ class ImageIT {
     @BeforeAll
     static void startAgentContainer() throws Exception {
         Files.createDirectories(WORK);
-        buildImageIfStale();
+        ProjectImage.buildIfStale();
         installRunc();
         removeContainer();
         deleteTree(BUNDLE);
@@ -187,23 +186,6 @@ class ImageIT {
         assertThat(printed.number("Quorum")).isEqualTo(reference.number("Quorum"));
     }
 
-    /** hack/build-image.sh, unless target/image is newer than the jar and what the image is built from. */
-    private static void buildImageIfStale() throws IOException {
-        Path index = IMAGE.resolve("index.json");
-        List<Path> inputs = List.of(REPO.resolve("target/quarkus-app/quarkus-run.jar"),
-                REPO.resolve("target/quarkus-app/app"), REPO.resolve("src/main/docker/votequorum-operator"),
-                REPO.resolve("hack/build-image.sh"));
-        boolean fresh = Files.exists(index);
-        for (Path input : inputs) {
-            fresh = fresh && Files.getLastModifiedTime(input).compareTo(Files.getLastModifiedTime(index)) <= 0;
-        }
-        if (fresh) {
-            return;
-        }
-        Path log = WORK.resolve("build-image.log");
-        Result build = run(BUILD, log, "bash", REPO.resolve("hack/build-image.sh").toString());
-        assertThat(build.exitCode()).as("hack/build-image.sh failed; see %s:\n%s", log, build.output()).isZero();
-    }
 
     /** runc is Debian's, installed as the corosync fixture installs corosync. */
     private static void installRunc() {

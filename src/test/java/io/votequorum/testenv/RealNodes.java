@@ -53,6 +53,7 @@ public final class RealNodes implements AutoCloseable {
 
     /** Removes whatever an earlier run left, starts the control plane and N nodes, and waits until all are Ready. */
     public static RealNodes start(int nodes) {
+        ProjectImage.buildIfStale(); // before up, which imports it into every node
         Map<String, String> env = new HashMap<>();
         env.put("VQ_K8S_BIN", KubeApiServer.Binaries.locate().dir().toString());
         env.put("VQ_NODES_DIR", STATE.toString());
@@ -179,13 +180,12 @@ public final class RealNodes implements AutoCloseable {
     /**
      * votequorum-operator installed as users install it: every node labelled as a corosync node, the
      * namespace at the privileged Pod Security level, the chart from charts/ with the image built here
-     * ({@code make image}), and the agents and operators rolled out. {@code helmSets} are more
+     * (which {@link #start} builds when stale), and the agents and operators rolled out. {@code helmSets} are more
      * {@code --set}/{@code --set-string} arguments.
      */
     public void installProduct(String namespace, String... helmSets) {
-        Path image = CorosyncCluster.REPO.resolve("target/image/votequorum-operator.tar");
-        if (!Files.exists(image)) {
-            throw new IllegalStateException(image + " is missing: run `make image`");
+        if (!Files.exists(ProjectImage.ARCHIVE)) {
+            throw new IllegalStateException(ProjectImage.ARCHIVE + " is missing: run `make image`");
         }
         for (int i = 1; i <= size; i++) {
             check(kubectl("label", "node", nodeName(i), "votequorum.io/corosync=true", "--overwrite"));

@@ -16,14 +16,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,7 +42,6 @@ class RealNodesIT {
     private static final String ENTRY_POINT = "/opt/votequorum-operator/bin/votequorum-operator";
     private static final Path REPO = CorosyncCluster.REPO;
     private static final Path IMAGE = REPO.resolve("target/image");
-    private static final Duration BUILD = Duration.ofMinutes(15);
     private static final Duration PODS_UP = Duration.ofSeconds(180);
     /** kube-controller-manager's node-monitor-grace-period is 50 s by default; NotReady follows within seconds. */
     private static final Duration NOT_READY = Duration.ofSeconds(120);
@@ -55,7 +52,6 @@ class RealNodesIT {
 
     @BeforeAll
     static void startNodes() throws Exception {
-        buildImageIfStale();
         long started = System.nanoTime();
         nodes = RealNodes.start(NODES);
         client = nodes.client();
@@ -198,30 +194,6 @@ class RealNodesIT {
     private static String projectImage() throws IOException {
         JsonNode index = new ObjectMapper().readTree(IMAGE.resolve("oci/index.json").toFile());
         return "votequorum-operator:" + index.at("/manifests/0/annotations/org.opencontainers.image.ref.name").asText();
-    }
-
-    /** hack/build-image.sh, unless target/image is newer than the jar and what the image is built from. */
-    private static void buildImageIfStale() throws Exception {
-        Path archive = IMAGE.resolve("votequorum-operator.tar");
-        List<Path> inputs = List.of(REPO.resolve("target/quarkus-app/quarkus-run.jar"),
-                REPO.resolve("target/quarkus-app/app"), REPO.resolve("src/main/docker/votequorum-operator"),
-                REPO.resolve("hack/build-image.sh"));
-        boolean fresh = Files.exists(archive) && Files.exists(IMAGE.resolve("oci/index.json"));
-        for (Path input : inputs) {
-            fresh = fresh && Files.getLastModifiedTime(input).compareTo(Files.getLastModifiedTime(archive)) <= 0;
-        }
-        if (fresh) {
-            return;
-        }
-        Path log = Files.createDirectories(REPO.resolve("target/real-nodes-it")).resolve("build-image.log");
-        Process build = new ProcessBuilder("bash", REPO.resolve("hack/build-image.sh").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        if (!build.waitFor(BUILD.toSeconds(), TimeUnit.SECONDS)) {
-            build.destroyForcibly();
-            throw new AssertionError("hack/build-image.sh did not finish in " + BUILD + "; see " + log);
-        }
-        assertThat(build.exitValue()).as("hack/build-image.sh failed; see %s:\n%s", log, Files.readString(log)).isZero();
     }
 
     private static double seconds(long since) {
