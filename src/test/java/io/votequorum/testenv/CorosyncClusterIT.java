@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,8 +13,6 @@ import static org.awaitility.Awaitility.await;
 class CorosyncClusterIT {
 
     private static final Duration MEMBERSHIP_CHANGE = Duration.ofSeconds(30);
-    /** A one-sided split settles slower: knet marks the link down, then totem re-forms around node 3. */
-    private static final Duration ISOLATION = Duration.ofSeconds(90);
 
     @Test
     void cutAndHealANodeOfThree() throws Exception {
@@ -50,24 +47,39 @@ class CorosyncClusterIT {
         assertThat(run("pgrep", "-a", "corosync")).isEmpty();
     }
 
+    /**
+     * Isolation is checked where corosync sees it, in knet's link state: how totem then settles a one-sided
+     * split (which node is left out, and whether membership keeps re-forming) varies from run to run.
+     */
     @Test
-    void isolateSplitsTwoNodesOnly() {
+    void isolateDropsTrafficBetweenTwoNodesOnly() {
         try (CorosyncCluster cluster = CorosyncCluster.builder().nodes(3).start()) {
             cluster.isolate(1, 2);
 
-            // 1 and 2 cannot see each other; 3 still sees both, so some partition keeps quorum.
-            await().atMost(ISOLATION).untilAsserted(() ->
-                    assertThat(List.of(cluster.quorumtool(1), cluster.quorumtool(2)))
-                            .anySatisfy(s -> assertThat(s).containsPattern("Nodes:\\s+[12]\\b")));
+            await().atMost(MEMBERSHIP_CHANGE).untilAsserted(() -> {
+                assertThat(links(cluster, 1)).doesNotContainPattern(reachable(2)).containsPattern(reachable(3));
+                assertThat(links(cluster, 2)).doesNotContainPattern(reachable(1)).containsPattern(reachable(3));
+                assertThat(links(cluster, 3)).containsPattern(reachable(1)).containsPattern(reachable(2));
+            });
 
             cluster.heal(1);
 
             await().atMost(MEMBERSHIP_CHANGE).untilAsserted(() -> {
+                assertThat(links(cluster, 1)).containsPattern(reachable(2)).containsPattern(reachable(3));
                 for (int node = 1; node <= 3; node++) {
                     assertThat(cluster.quorumtool(node)).containsPattern("Nodes:\\s+3");
                 }
             });
         }
+    }
+
+    /** knet's view of node I's links: one "nodeid: J reachable" line per peer it can reach. */
+    private static String links(CorosyncCluster cluster, int node) {
+        return cluster.exec(node, "corosync-cfgtool", "-n").output();
+    }
+
+    private static String reachable(int peer) {
+        return "nodeid:\\s+" + peer + " reachable";
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
