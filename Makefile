@@ -6,7 +6,7 @@ CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build doctor deps k8s test bench crds verify demo demo-down clean
+.PHONY: help build doctor deps k8s test e2e bench crds verify demo demo-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,8 +23,12 @@ doctor: ## Say what make test and make demo need on this machine, and how each m
 deps: ## Install the missing Debian packages (as root) and check what cannot be installed
 	@hack/doctor.sh --install
 
-test: deps k8s helm ## Run the unit tests and the integration tests (real kube-apiserver, real corosync)
+test: deps k8s helm ## Run the unit tests, the integration tests and the end-to-end tier (real corosync, real nodes)
 	$(MVN) verify -Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
+
+e2e: deps k8s k8s-nodes helm ## Run only the end-to-end tier: the failure matrix on real nodes, installed from the chart
+	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*E2E' \
+		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 
 bench: k8s ## Run the benchmarks (not tests) and print their figures; they also land in target/benchmarks/
 	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*Benchmark' \

@@ -1,0 +1,681 @@
+package io.votequorum.e2e;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.testenv.PowerSwitch;
+import io.votequorum.testenv.RealNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The failure matrix, end to end: four real nodes (corosync, containerd and a kubelet each) and a full
+ * control plane, votequorum-operator installed from its chart with the image built here, an
+ * application (a Deployment with a PodDisruptionBudget and a StatefulSet), and an Enforce policy from
+ * deploy/examples with short timings and self-fencing, whose watchdog and power switch are
+ * {@link PowerSwitch}. Each scenario names the nodes it may fence; a watcher checks every half second
+ * that no other node is touched, and each scenario ends with every node clean. Figures are printed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailureMatrixE2E {
+
+    private static final Path REPO = Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
+    private static final String SYSTEM = "votequorum-system";
+    private static final String APP = "shop";
+    private static final String CLUSTER = "vqreal";
+    private static final int NODES = 4;
+    private static final Duration WATCHDOG_TIMEOUT = Duration.ofSeconds(10);
+    private static final String FENCING_RECORD = "votequorum.io/fencing";
+    private static final Set<String> OUR_TAINTS = Set.of("votequorum.io/inquorate", "node.kubernetes.io/out-of-service");
+
+    private static RealNodes nodes;
+    private static KubernetesClient client;
+    private static PowerSwitch power;
+    private static FenceWatch fenceWatch;
+    private static final List<String> figures = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeAll
+    static void install() throws Exception {
+        long started = System.nanoTime();
+        nodes = RealNodes.start(NODES);
+        client = nodes.client();
+        Path hardware = Files.createDirectories(RealNodes.STATE.resolve("e2e-hardware"));
+        power = new PowerSwitch(nodes, hardware, WATCHDOG_TIMEOUT);
+        // Both operator replicas on node1, which no scenario takes away.
+        nodes.installProduct(SYSTEM, "--set", "agent.leaseDuration=6s", "--set", "agent.renewInterval=1s",
+                "--set-string", "operator.nodeSelector.kubernetes\\.io/hostname=node1");
+        ok(nodes.kubectl("-n", SYSTEM, "patch", "daemonset", "votequorum-agent", "--type", "json", "-p", """
+                [
+                 {"op": "add", "path": "/spec/template/spec/volumes/-",
+                  "value": {"name": "hardware", "hostPath": {"path": "%s", "type": "Directory"}}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+                  "value": {"name": "hardware", "mountPath": "/var/lib/vq-hardware"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_DEVICE", "value": "/var/lib/vq-hardware/watchdog/$(NODE_NAME)"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_TIMEOUT", "value": "%ds"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_SELF_FENCE_COMMAND", "value": "touch,/var/lib/vq-hardware/power-off/$(NODE_NAME)"}}
+                ]""".formatted(hardware, WATCHDOG_TIMEOUT.toSeconds())));
+        ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
+
+        apply("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: shop}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      terminationGracePeriodSeconds: 1
+                      topologySpreadConstraints:
+                        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
+                      affinity:
+                        nodeAffinity:
+                          preferredDuringSchedulingIgnoredDuringExecution:
+                            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
+                      containers:
+                        - {name: web, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
+                ---
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata: {name: web, namespace: shop}
+                spec:
+                  minAvailable: 1
+                  selector: {matchLabels: {app: web}}
+                ---
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: db, namespace: shop}
+                spec:
+                  serviceName: db
+                  replicas: 1
+                  selector: {matchLabels: {app: db}}
+                  template:
+                    metadata: {labels: {app: db}}
+                    spec:
+                      terminationGracePeriodSeconds: 1
+                      affinity:
+                        nodeAffinity:
+                          preferredDuringSchedulingIgnoredDuringExecution:
+                            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
+                      containers:
+                        - {name: db, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
+                """);
+        ok(nodes.kubectl("-n", APP, "rollout", "status", "deployment/web", "--timeout=120s"));
+        ok(nodes.kubectl("-n", APP, "rollout", "status", "statefulset/db", "--timeout=120s"));
+        applyPolicy("SelfFence", "");
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(condition("Quorate")).isEqualTo("True");
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(power.armed(i)).as("node%d's watchdog fed", i).isTrue();
+            }
+        });
+        fenceWatch = new FenceWatch();
+        System.out.printf("FailureMatrixE2E: 4 nodes, chart, application and policy ready in %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    @AfterAll
+    static void down() {
+        figures.forEach(f -> System.out.println("FailureMatrixE2E figure: " + f));
+        if (power != null) {
+            power.log().forEach(l -> System.out.println("FailureMatrixE2E power: " + l));
+            power.close();
+        }
+        if (fenceWatch != null) {
+            fenceWatch.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    /** 11. Malformed policies and QuorumStatus objects are refused at admission, naming the field. */
+    @Test
+    @Order(1)
+    void badInputIsRefusedAtAdmissionAndChangesNothing() {
+        String corosyncBefore = votesOf(1);
+        String reportBefore = nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output();
+        List<String[]> bad = List.of(
+                new String[] {"spec.fencing.mode", """
+                        apiVersion: votequorum.io/v1alpha1
+                        kind: VoteQuorumPolicy
+                        metadata: {name: bad-mode}
+                        spec: {clusterName: other, fencing: {mode: Always}}"""},
+                new String[] {"evictAfter", """
+                        apiVersion: votequorum.io/v1alpha1
+                        kind: VoteQuorumPolicy
+                        metadata: {name: bad-duration}
+                        spec: {clusterName: other, fencing: {evictAfter: soon}}"""},
+                new String[] {"expectedVotes", """
+                        apiVersion: votequorum.io/v1alpha1
+                        kind: VoteQuorumPolicy
+                        metadata: {name: bad-expected}
+                        spec: {clusterName: other, expectedVotes: 0}"""},
+                new String[] {"spec.clusterName", """
+                        apiVersion: votequorum.io/v1alpha1
+                        kind: VoteQuorumPolicy
+                        metadata: {name: no-cluster}
+                        spec: {fencing: {mode: DryRun}}"""},
+                new String[] {"spec.votes", null, "{\"spec\": {\"votes\": -1}}"},
+                new String[] {"spec.selfFenceAfter", null, "{\"spec\": {\"selfFenceAfter\": \"later\"}}"});
+        for (String[] input : bad) {
+            RealNodes.Result result = input[1] != null
+                    ? nodes.kubectl("create", "-f", write(input[1]).toString())
+                    : nodes.kubectl("patch", "qs", "node1", "--type", "merge", "-p", input[2]);
+            assertThat(result.exitCode()).as("a bad %s: %s", input[0], result.output()).isNotZero();
+            assertThat(result.output()).as("the refusal names the field").contains(input[0]);
+            figures.add("refused (" + input[0] + "): " + result.output().lines().filter(l -> !l.isBlank())
+                    .reduce((a, b) -> b).orElse(""));
+        }
+        assertThat(client.resources(VoteQuorumPolicy.class).list().getItems()).extracting(p -> p.getMetadata().getName())
+                .containsExactly(CLUSTER);
+        assertThat(votesOf(1)).as("corosync unchanged").isEqualTo(corosyncBefore);
+        assertThat(nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output()).isEqualTo(reportBefore);
+        assertAllClean();
+    }
+
+    /** 6. The agent's pod killed on a quorate node: corosync still lists the node, so nothing is fenced. */
+    @Test
+    @Order(2)
+    void anAgentPodKilledOnAQuorateNodeFencesNothing() {
+        fenceWatch.allow();
+        Pod agent = agentOn(2);
+        ok(nodes.kubectl("-n", SYSTEM, "delete", "pod", agent.getMetadata().getName(), "--wait=false"));
+        Instant deleted = Instant.now();
+        // Longer than the agent's Lease (6 s) and the policy's evictAfter (3 s): its report goes stale.
+        sleep(Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            Pod next = agentOn(2);
+            assertThat(next.getMetadata().getUid()).isNotEqualTo(agent.getMetadata().getUid());
+            assertThat(ready(next)).isTrue();
+        });
+        figures.add(String.format("agent on node2 deleted: replaced and Ready after %.1f s; nothing fenced", since(deleted)));
+        assertThat(power.poweredOff(2)).as("node2 kept running").isEmpty();
+        assertAllClean();
+    }
+
+    /**
+     * 10. A node's kubelet stopped while corosync keeps it quorate: the operator does not fence it.
+     * Kubernetes marks it NotReady and taints it unreachable; its pods would go after their 300 s toleration.
+     */
+    @Test
+    @Order(3)
+    void aStoppedKubeletIsNotFencedWhileCorosyncCountsTheNode() {
+        fenceWatch.allow();
+        Instant stopped = Instant.now();
+        nodes.stopKubelet(2);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> !nodes.ready(2));
+        double notReady = since(stopped);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> taints(2).stream().anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey())));
+        double unreachable = since(stopped);
+        sleep(Duration.ofSeconds(10));
+        assertThat(nodes.quorate(2)).as("corosync still counts node2").isTrue();
+        assertThat(fenced(2)).as("node2 not fenced").isEmpty();
+        nodes.startKubelet(2);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> nodes.ready(2));
+        figures.add(String.format("kubelet of node2 stopped: NotReady after %.1f s, unreachable taint after %.1f s "
+                + "(Kubernetes); not fenced; Ready again %.1f s after the stop", notReady, unreachable, since(stopped)));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> taints(2).stream().noneMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey())));
+        assertAllClean();
+    }
+
+    /** 2. Split 2/2 of 4 nodes: neither half is quorate, nothing is fenced, and the policy says why. */
+    @Test
+    @Order(4)
+    void aSplitInTwoHalvesFencesNothing() {
+        // Nobody watches over a half without quorum here: with self-fencing on, all four would power off.
+        applyPolicy("None", "");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(power.armed(i)).as("node%d's watchdog closed", i).isFalse();
+            }
+        });
+        fenceWatch.allow();
+        Instant split = Instant.now();
+        for (int a : new int[] {1, 2}) {
+            for (int b : new int[] {3, 4}) {
+                nodes.isolate(a, b);
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(quorumStatus(i).getStatus().getQuorate()).as("node%d quorate", i).isFalse();
+            }
+            assertThat(condition("Quorate")).isEqualTo("Unknown");
+        });
+        double seen = since(split);
+        sleep(Duration.ofSeconds(15));
+        String reason = conditionField("Quorate", "reason");
+        String message = conditionField("Quorate", "message");
+        assertThat(reason).isEqualTo("NoSettledQuorateView");
+        assertThat(message).as("the Quorate condition explains").isNotBlank();
+        figures.add(String.format("2/2 split: every node inquorate and the policy's Quorate Unknown after %.1f s (%s: %s); "
+                + "nothing fenced for 15 s", seen, reason, message));
+        nodes.heal(1);
+        nodes.heal(2);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(quorumStatus(i).getStatus().getQuorate()).as("node%d quorate", i).isTrue();
+            }
+        });
+        applyPolicy("SelfFence", "");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(condition("Quorate")).isEqualTo("True");
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(power.armed(i)).as("node%d's watchdog fed", i).isTrue();
+            }
+        });
+        assertAllClean();
+    }
+
+    /**
+     * 3. A graceful leave: corosync stopped cleanly on node 4. The others lose it, so it is fenced as
+     * the policy says; its agent can no longer confirm quorum, so its watchdog runs out and powers it
+     * off. Powered on again, it rejoins and is unfenced.
+     */
+    @Test
+    @Order(5)
+    void aGracefulLeaveIsFencedPerPolicyAndComesBackCleanly() {
+        fenceWatch.allow(4);
+        Instant left = Instant.now();
+        nodes.stopCorosync(4);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cordoned(4));
+        double cordoned = since(left);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                .until(() -> hasTaint(4, "node.kubernetes.io/out-of-service"));
+        double outOfService = since(left);
+        assertThat(power.poweredOff(4)).as("node4 off before the out-of-service taint").isPresent();
+        double off = Duration.between(left, power.poweredOff(4).orElseThrow()).toMillis() / 1000.0;
+        Instant back = Instant.now();
+        power.powerOn(4);
+        awaitClean(4);
+        figures.add(String.format("graceful leave of node4: cordoned +%.1f s, powered off (watchdog) +%.1f s, "
+                + "out-of-service +%.1f s; back and unfenced %.1f s after power-on", cordoned, off, outOfService,
+                since(back)));
+        assertAllClean();
+    }
+
+    /**
+     * 1. Cut 1 of 4: only that node is fenced along the ladder, the application recovers on the others,
+     * and the StatefulSet's pod never runs twice: its old copy's processes on the host are gone before
+     * any process of its new copy exists. After the heal, the node is unfenced.
+     */
+    @Test
+    @Order(6)
+    void aCutNodeIsFencedAlongTheLadderAndItsStatefulSetPodNeverRunsTwice() throws Exception {
+        Pod db = pod("db-0");
+        if (!on(db, 3)) {
+            // An earlier scenario moved it: back onto node3, so that the cut takes it.
+            cordonAllBut(3, true);
+            client.pods().inNamespace(APP).withName("db-0").delete();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                Pod p = client.pods().inNamespace(APP).withName("db-0").get();
+                return p != null && on(p, 3) && ready(p);
+            });
+            cordonAllBut(3, false);
+            db = pod("db-0");
+        }
+        String oldUid = db.getMetadata().getUid();
+        assertThat(processesOf(oldUid)).as("db-0's processes on node3").isNotEmpty();
+        fenceWatch.allow(3);
+        Instant cut = Instant.now();
+        nodes.cut(3);
+        Instant cordoned = null;
+        Instant noExecute = null;
+        Instant outOfService = null;
+        Instant oldGone = null;
+        Instant newRunning = null;
+        Instant newReady = null;
+        String newNode = null;
+        boolean twice = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline && newReady == null) {
+            boolean oldAlive = !processesOf(oldUid).isEmpty();
+            if (!oldAlive && oldGone == null) {
+                oldGone = Instant.now();
+            }
+            Pod current = client.pods().inNamespace(APP).withName("db-0").get();
+            if (current != null && !oldUid.equals(current.getMetadata().getUid())) {
+                boolean newAlive = !processesOf(current.getMetadata().getUid()).isEmpty();
+                if (newAlive && newRunning == null) {
+                    newRunning = Instant.now();
+                    newNode = current.getSpec().getNodeName();
+                }
+                twice |= newAlive && oldAlive;
+                if (ready(current) && !on(current, 3)) {
+                    newReady = Instant.now();
+                }
+            }
+            if (cordoned == null && cordoned(3)) {
+                cordoned = Instant.now();
+            }
+            if (noExecute == null && hasTaint(3, "votequorum.io/inquorate", "NoExecute")) {
+                noExecute = Instant.now();
+            }
+            if (outOfService == null && hasTaint(3, "node.kubernetes.io/out-of-service")) {
+                outOfService = Instant.now();
+            }
+            Thread.sleep(200);
+        }
+        assertThat(twice).as("db-0 ran twice").isFalse();
+        assertThat(newReady).as("db-0 Ready on a surviving node within 180 s").isNotNull();
+        assertThat(oldGone).isNotNull().isBeforeOrEqualTo(newRunning);
+        assertThat(cordoned).isNotNull();
+        assertThat(noExecute).isNotNull();
+        assertThat(outOfService).isNotNull();
+        assertThat(power.poweredOff(3)).as("node3 powered itself off").isPresent();
+        assertThat(power.poweredOff(3).orElseThrow()).isBefore(outOfService);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(client.pods().inNamespace(APP).withLabel("app", "web").list().getItems())
+                        .filteredOn(p -> ready(p) && !on(p, 3) && p.getMetadata().getDeletionTimestamp() == null)
+                        .hasSize(2));
+        double webBack = since(cut);
+        figures.add(String.format("cut of node3: cordoned +%.1f s, NoExecute +%.1f s, powered off +%.1f s, "
+                + "out-of-service +%.1f s, old db-0 gone +%.1f s, new db-0 running on %s +%.1f s and Ready +%.1f s, "
+                + "web back to 2 Ready +%.1f s", secs(cut, cordoned), secs(cut, noExecute),
+                secs(cut, power.poweredOff(3).orElseThrow()), secs(cut, outOfService), secs(cut, oldGone), newNode,
+                secs(cut, newRunning), secs(cut, newReady), webBack));
+
+        Instant healed = Instant.now();
+        nodes.heal(3);
+        power.powerOn(3);
+        awaitClean(3);
+        figures.add(String.format("heal of node3: powered on, rejoined and unfenced %.1f s after the heal", since(healed)));
+        assertAllClean();
+    }
+
+    /**
+     * 9. A policy change: node1's votes reach corosync; an unsafe expected-votes value is refused with
+     * a reason, and corosync keeps what it had.
+     */
+    @Test
+    @Order(7)
+    void votesFromThePolicyReachCorosyncAndAnUnsafeChangeIsRefused() {
+        fenceWatch.allow();
+        applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 2}\n");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            for (int i = 1; i <= NODES; i++) {
+                assertThat(nodes.quorumtool(i)).as("node%d", i).containsPattern("Total votes:\\s+5");
+            }
+            assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output()).containsPattern("1\\s+2 node1");
+        });
+        String before = votesOf(1);
+        applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 2}\n  expectedVotes: 2\n");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> "False".equals(condition("Valid")));
+        String why = conditionField("Valid", "message");
+        assertThat(why).contains("expectedVotes 2");
+        sleep(Duration.ofSeconds(5));
+        assertThat(votesOf(1)).as("corosync unchanged").isEqualTo(before);
+        figures.add("unsafe expectedVotes refused: " + why);
+        applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 1}\n");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(condition("Valid")).isEqualTo("True");
+            assertThat(nodes.quorumtool(1)).containsPattern("Total votes:\\s+4");
+        });
+        assertAllClean();
+    }
+
+    // --- the policy and the application
+
+    /** deploy/examples/policy-enforce.yaml for this cluster, with test timings and {@code extraSpec} lines. */
+    private static void applyPolicy(String noQuorumAction, String extraSpec) {
+        String policy = read(REPO.resolve("deploy/examples/policy-enforce.yaml"))
+                .replace("name: mycluster", "name: " + CLUSTER).replace("clusterName: mycluster", "clusterName: " + CLUSTER)
+                .replace("evictAfter: 10s", "evictAfter: 3s").replace("fenceTimeout: 60s", "fenceTimeout: 30s")
+                .replace("healthyDelay: 30s", "healthyDelay: 5s").replace("selfFenceAfter: 30s", "selfFenceAfter: 5s")
+                .replace("safetyMargin: 10s", "safetyMargin: 5s")
+                .replace("noQuorumAction: SelfFence", "noQuorumAction: " + noQuorumAction)
+                .replace("spec:\n", "spec:\n" + extraSpec);
+        ok(nodes.kubectl("apply", "--server-side", "--force-conflicts", "-f", write(policy).toString()));
+    }
+
+    private static String condition(String type) {
+        return conditionField(type, "status");
+    }
+
+    private static String conditionField(String type, String field) {
+        return nodes.kubectl("get", "vqp", CLUSTER, "-o",
+                "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}").output().trim();
+    }
+
+    private static QuorumStatus quorumStatus(int node) {
+        return client.resources(QuorumStatus.class).withName(nodes.nodeName(node)).get();
+    }
+
+    /** corosync's votes as node I sees them: the Votequorum information of `corosync-quorumtool -s`. */
+    private static String votesOf(int node) {
+        return nodes.quorumtool(node).lines().filter(l -> l.matches("(Expected votes|Total votes|Quorum):.*"))
+                .reduce("", (a, b) -> a + b.replaceAll("\\s+", " ") + "; ");
+    }
+
+    private static Pod agentOn(int node) {
+        return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/component", "agent").list().getItems()
+                .stream().filter(p -> on(p, node) && p.getMetadata().getDeletionTimestamp() == null).findFirst()
+                .orElseThrow(() -> new AssertionError("no agent pod on node" + node));
+    }
+
+    private static Pod pod(String name) {
+        return client.pods().inNamespace(APP).withName(name).get();
+    }
+
+    private static void cordonAllBut(int node, boolean on) {
+        for (int i = 1; i <= NODES; i++) {
+            if (i != node) {
+                client.nodes().withName(nodes.nodeName(i)).edit(n -> {
+                    n.getSpec().setUnschedulable(on ? true : null);
+                    return n;
+                });
+            }
+        }
+    }
+
+    /** The processes on this machine in the pod's cgroups: what runs, whatever the API server says. */
+    private static List<Long> processesOf(String podUid) {
+        String marker = "pod" + podUid;
+        List<Long> found = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
+                try {
+                    if (Files.readString(p.resolve("cgroup")).contains(marker)) {
+                        found.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended while being read
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    // --- fencing, as the Nodes show it
+
+    /** What of the operator's fencing node I carries: its record, its cordon, its taints. */
+    private static List<String> fenced(int node) {
+        Node n = nodes.node(node);
+        List<String> found = new ArrayList<>();
+        if (n.getMetadata().getAnnotations() != null && n.getMetadata().getAnnotations().containsKey(FENCING_RECORD)) {
+            found.add("record");
+        }
+        if (Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
+            found.add("cordon");
+        }
+        taints(node).stream().filter(t -> OUR_TAINTS.contains(t.getKey())).forEach(t -> found.add(t.getKey() + ":" + t.getEffect()));
+        return found;
+    }
+
+    private static boolean cordoned(int node) {
+        return Boolean.TRUE.equals(nodes.node(node).getSpec().getUnschedulable());
+    }
+
+    private static List<Taint> taints(int node) {
+        return Optional.ofNullable(nodes.node(node).getSpec().getTaints()).orElse(List.of());
+    }
+
+    private static boolean hasTaint(int node, String key) {
+        return taints(node).stream().anyMatch(t -> key.equals(t.getKey()));
+    }
+
+    private static boolean hasTaint(int node, String key, String effect) {
+        return taints(node).stream().anyMatch(t -> key.equals(t.getKey()) && effect.equals(t.getEffect()));
+    }
+
+    /** Node I back: Ready, quorate in corosync and in its QuorumStatus, and nothing of the fencing left. */
+    private static void awaitClean(int node) {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(nodes.ready(node)).as("node%d Ready", node).isTrue();
+            assertThat(quorumStatus(node).getStatus().getQuorate()).as("node%d quorate", node).isTrue();
+            assertThat(fenced(node)).as("node%d's fencing", node).isEmpty();
+        });
+    }
+
+    /** Every node clean and quorate, the policy Quorate, and the watcher saw nothing fenced that was not allowed. */
+    private static void assertAllClean() {
+        for (int i = 1; i <= NODES; i++) {
+            awaitClean(i);
+        }
+        assertThat(fenceWatch.violations()).as("nodes fenced that the scenario did not allow").isEmpty();
+        assertThat(power.log()).as("nodes powered off").allMatch(l -> !l.contains("could not"));
+    }
+
+    /** Samples every Node twice a second and records any fencing of a node the current scenario does not allow. */
+    private static final class FenceWatch implements AutoCloseable {
+        private volatile Set<Integer> allowed = Set.of();
+        private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        FenceWatch() {
+            thread = new Thread(() -> {
+                while (running) {
+                    Set<Integer> now = allowed;
+                    for (int i = 1; i <= NODES; i++) {
+                        if (now.contains(i)) {
+                            continue;
+                        }
+                        try {
+                            List<String> f = fenced(i);
+                            if (!f.isEmpty()) {
+                                violations.add(Instant.now() + " node" + i + ": " + f);
+                            }
+                        } catch (RuntimeException e) {
+                            // the API server did not answer this time
+                        }
+                    }
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "fence-watch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void allow(Integer... nodes) {
+            allowed = Set.of(nodes);
+        }
+
+        List<String> violations() {
+            return List.copyOf(violations);
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
+
+    // --- small things
+
+    private static void apply(String yaml) {
+        client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+    }
+
+    private static Path write(String yaml) {
+        try {
+            Path file = Files.createTempFile(RealNodes.STATE, "e2e", ".yaml");
+            Files.writeString(file, yaml);
+            return file;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean on(Pod pod, int node) {
+        return nodes.nodeName(node).equals(pod.getSpec().getNodeName());
+    }
+
+    private static boolean ready(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static void ok(RealNodes.Result result) {
+        assertThat(result.exitCode()).as(result.output()).isZero();
+    }
+
+    private static double since(Instant at) {
+        return secs(at, Instant.now());
+    }
+
+    private static double secs(Instant from, Instant to) {
+        return to == null ? -1 : Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
