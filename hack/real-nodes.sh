@@ -12,6 +12,8 @@
 #   real-nodes.sh heal I            put node I back, and drop any isolate rules involving it
 #   real-nodes.sh isolate I J       drop traffic between nodes I and J only (nftables)
 #   real-nodes.sh stop-corosync I   stop corosync on node I        (start-corosync I starts it again)
+#   real-nodes.sh kill-corosync I   kill corosync on node I (SIGKILL: a crash, no leave message)
+#   real-nodes.sh restart-apiserver stop kube-apiserver and start it again; returns once it is ready
 #   real-nodes.sh stop-kubelet I    stop the kubelet on node I     (start-kubelet I starts it again)
 #   real-nodes.sh stop-node I       stop everything on node I: kubelet, containerd, its pods, corosync
 #   real-nodes.sh start-node I      start node I's corosync, containerd and kubelet again
@@ -53,7 +55,7 @@ up_timeout="${VQ_UP_TIMEOUT:-120}"
 
 log() { printf '%s real-nodes: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { echo "real-nodes: $*" >&2; exit 1; }
-usage() { sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 2; }
+usage() { sed -n '2,33s/^# \{0,1\}//p' "$0"; exit 2; }
 need_root() { [ "$(id -u)" = 0 ] || die "needs root (network namespaces, bridges, mounts, cgroups)"; }
 
 ns() { echo "vqkn$1"; }
@@ -116,6 +118,29 @@ wait_for() {
         [ "$(date +%s)" -lt "$deadline" ] || die "$what not within $timeout s"
         sleep 0.3
     done
+}
+
+start_apiserver() {
+    log "starting kube-apiserver"
+    spawn "$cp_dir/kube-apiserver.pid" "$cp_dir/kube-apiserver.log" "$bin/kube-apiserver" \
+        --etcd-servers "http://127.0.0.1:$etcd_port" \
+        --bind-address 0.0.0.0 --secure-port "$api_port" --advertise-address "$host_address" \
+        --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+        --client-ca-file "$pki/ca.crt" \
+        --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+        --service-account-issuer https://kubernetes.default.svc.cluster.local \
+        --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+        --service-cluster-ip-range "$service_range" \
+        --kubelet-preferred-address-types InternalIP \
+        --kubelet-certificate-authority "$pki/ca.crt" \
+        --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
+        --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+        --allow-privileged=true \
+        --audit-policy-file "$cp_dir/audit-policy.yaml" --audit-log-path "$cp_dir/audit.log" --audit-log-format json \
+        --profiling=false
+    wait_for "kube-apiserver ready" 120 curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+        "https://127.0.0.1:$api_port/readyz"
+
 }
 
 # --- certificates -------------------------------------------------------------------------------
@@ -200,25 +225,7 @@ EOF
         --quota-backend-bytes 1073741824 --unsafe-no-fsync
     wait_for "etcd healthy" 60 curl -sf "http://127.0.0.1:$etcd_port/health"
 
-    log "starting kube-apiserver"
-    spawn "$cp_dir/kube-apiserver.pid" "$cp_dir/kube-apiserver.log" "$bin/kube-apiserver" \
-        --etcd-servers "http://127.0.0.1:$etcd_port" \
-        --bind-address 0.0.0.0 --secure-port "$api_port" --advertise-address "$host_address" \
-        --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
-        --client-ca-file "$pki/ca.crt" \
-        --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
-        --service-account-issuer https://kubernetes.default.svc.cluster.local \
-        --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-        --service-cluster-ip-range "$service_range" \
-        --kubelet-preferred-address-types InternalIP \
-        --kubelet-certificate-authority "$pki/ca.crt" \
-        --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
-        --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
-        --allow-privileged=true \
-        --audit-policy-file "$cp_dir/audit-policy.yaml" --audit-log-path "$cp_dir/audit.log" --audit-log-format json \
-        --profiling=false
-    wait_for "kube-apiserver ready" 120 curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
-        "https://127.0.0.1:$api_port/readyz"
+    start_apiserver
 
     log "starting kube-controller-manager and kube-scheduler"
     spawn "$cp_dir/kube-controller-manager.pid" "$cp_dir/kube-controller-manager.log" "$bin/kube-controller-manager" \
@@ -799,6 +806,9 @@ case "${1:-}" in
     heal) [ $# -eq 2 ] || usage; cmd_heal "$2" ;;
     isolate) [ $# -eq 3 ] || usage; cmd_isolate "$2" "$3" ;;
     stop-corosync) [ $# -eq 2 ] || usage; valid_node "$2"; stop_pidfile "$(node_dir "$2")/corosync.pid" ;;
+    kill-corosync) [ $# -eq 2 ] || usage; valid_node "$2"; kill -KILL "$(cat "$(node_dir "$2")/corosync.pid")"
+        rm -f "$(node_dir "$2")/corosync.pid" ;;
+    restart-apiserver) stop_pidfile "$cp_dir/kube-apiserver.pid"; start_apiserver ;;
     start-corosync) [ $# -eq 2 ] || usage; cmd_start_corosync "$2" ;;
     stop-kubelet) [ $# -eq 2 ] || usage; valid_node "$2"; stop_pidfile "$(node_dir "$2")/kubelet.pid" ;;
     start-kubelet) [ $# -eq 2 ] || usage; cmd_start_kubelet "$2" ;;

@@ -198,14 +198,14 @@ class RealNodesFencingIT {
                 .as("node3's web pods evicted within 90 s").allMatch(p -> p.getMetadata().getDeletionTimestamp() != null);
 
         // The audit log: one of node3's pods evicted at once, the other refused (429) and later accepted.
-        List<Eviction> evictions = evictions();
+        List<RealNodes.Eviction> evictions = evictions();
         evictions.forEach(e -> System.out.printf("RealNodesFencingIT: eviction of %s at +%.1f s: %d%n", e.pod(),
                 since(e.at()), e.code()));
-        List<Eviction> accepted = evictions.stream().filter(e -> e.code() == 201 || e.code() == 200).toList();
-        assertThat(accepted).extracting(Eviction::pod).containsExactlyInAnyOrderElementsOf(onLost);
-        Eviction first = accepted.get(0);
-        Eviction held = accepted.get(1);
-        List<Eviction> refused = evictions.stream().filter(e -> e.code() == 429 && e.pod().equals(held.pod())).toList();
+        List<RealNodes.Eviction> accepted = evictions.stream().filter(RealNodes.Eviction::accepted).toList();
+        assertThat(accepted).extracting(RealNodes.Eviction::pod).containsExactlyInAnyOrderElementsOf(onLost);
+        RealNodes.Eviction first = accepted.get(0);
+        RealNodes.Eviction held = accepted.get(1);
+        List<RealNodes.Eviction> refused = evictions.stream().filter(e -> e.code() == 429 && e.pod().equals(held.pod())).toList();
         assertThat(refused).as("refusals of %s", held.pod()).isNotEmpty();
         assertThat(refused.get(0).at()).isBefore(held.at());
         assertThat(evictions.stream().filter(e -> e.pod().equals(first.pod()) && e.code() == 429))
@@ -276,25 +276,8 @@ class RealNodesFencingIT {
                 .map(t -> t.getKey() + ":" + t.getEffect()).toList());
     }
 
-    record Eviction(String pod, int code, Instant at) {
-    }
-
-    private static List<Eviction> evictions() throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<Eviction> found = new ArrayList<>();
-        for (String line : Files.readAllLines(nodes.auditLog(), StandardCharsets.UTF_8)) {
-            if (!line.contains("\"eviction\"")) {
-                continue;
-            }
-            JsonNode e = json.readTree(line);
-            if ("ResponseComplete".equals(e.path("stage").asText()) && "eviction".equals(e.at("/objectRef/subresource").asText())
-                    && APP.equals(e.at("/objectRef/namespace").asText())
-                    && e.at("/objectRef/name").asText().startsWith("web-")) {
-                found.add(new Eviction(e.at("/objectRef/name").asText(), e.at("/responseStatus/code").asInt(),
-                        Instant.parse(e.path("stageTimestamp").asText())));
-            }
-        }
-        return found;
+    private static List<RealNodes.Eviction> evictions() {
+        return nodes.evictions(APP).stream().filter(e -> e.pod().startsWith("web-")).toList();
     }
 
     private static List<Pod> web() {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -93,6 +94,57 @@ public final class RealNodes implements AutoCloseable {
         return STATE.resolve("cp/audit.log");
     }
 
+    /** An eviction request the API server answered, from its audit log. */
+    public record Eviction(String namespace, String pod, int code, Instant at) {
+        public boolean accepted() {
+            return code == 200 || code == 201;
+        }
+    }
+
+    /** Every eviction request in {@code namespace} the API server has answered, oldest first. */
+    public List<Eviction> evictions(String namespace) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<Eviction> found = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(auditLog(), StandardCharsets.UTF_8)) {
+                if (!line.contains("\"eviction\"")) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode e = json.readTree(line);
+                if ("ResponseComplete".equals(e.path("stage").asText())
+                        && "eviction".equals(e.at("/objectRef/subresource").asText())
+                        && namespace.equals(e.at("/objectRef/namespace").asText())) {
+                    found.add(new Eviction(namespace, e.at("/objectRef/name").asText(),
+                            e.at("/responseStatus/code").asInt(), Instant.parse(e.path("stageTimestamp").asText())));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + auditLog(), e);
+        }
+        return found;
+    }
+
+    /**
+     * Copies every node's logs (corosync, containerd, kubelet, and its pods' logs) and the control
+     * plane's into {@code target}, for a look after the run; the state directory goes with {@link #close}.
+     */
+    public void saveLogs(Path target) {
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (int i = 1; i <= size; i++) {
+            for (String dir : List.of("log", "pods-logs")) {
+                Path from = STATE.resolve("node" + i).resolve(dir);
+                if (Files.isDirectory(from)) {
+                    command(COMMAND, "cp", "-r", from.toString(), target.resolve("node" + i + "-" + dir).toString());
+                }
+            }
+        }
+        command(COMMAND, "sh", "-c", "cp " + STATE.resolve("cp") + "/*.log " + target + "/");
+    }
+
     /** The logs of node I: kubelet.log, containerd.log, corosync.log. */
     public Path logDir(int node) {
         return STATE.resolve("node" + node + "/log");
@@ -139,6 +191,16 @@ public final class RealNodes implements AutoCloseable {
 
     public void stopCorosync(int node) {
         run("stop-corosync", String.valueOf(node));
+    }
+
+    /** Kills corosync on node I with SIGKILL: a crash, so it sends no leave message. */
+    public void killCorosync(int node) {
+        run("kill-corosync", String.valueOf(node));
+    }
+
+    /** Stops kube-apiserver and starts it again; returns once it is ready. */
+    public void restartApiServer() {
+        run("restart-apiserver");
     }
 
     public void startCorosync(int node) {
