@@ -80,6 +80,47 @@ class RolesIT {
     }
 
     @Test
+    void anOperatorThatLosesTheLeaderLeaseExitsWithAnErrorAndOneThatStopsExitsCleanly() throws Exception {
+        Path output = Files.createTempFile("role-leader", ".log");
+        Process process = launch(output, "operator");
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Files.readString(output))
+                    .contains("New leader with identity"));
+            // Another holder takes the Lease, as a replica would once this one stopped renewing it.
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                api.client().leases().inNamespace("votequorum-system").withName("votequorum-operator").edit(l -> {
+                    l.getSpec().setHolderIdentity("another-replica");
+                    l.getSpec().setLeaseDurationSeconds(300);
+                    l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+                    return l;
+                });
+                return true;
+            });
+
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited after losing the Lease").isTrue();
+            assertThat(process.exitValue()).isEqualTo(1);
+            assertThat(Files.readString(output)).contains("lost the leader Lease votequorum-operator while running");
+        } finally {
+            process.destroyForcibly();
+            api.client().leases().inNamespace("votequorum-system").withName("votequorum-operator").delete();
+        }
+
+        // Stopped while leading: the Lease given up on the way out is no loss.
+        Path second = Files.createTempFile("role-leader", ".log");
+        Process next = launch(second, "operator");
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Files.readString(second))
+                    .contains("New leader with identity"));
+            next.destroy(); // SIGTERM
+            assertThat(next.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(next.exitValue()).as(Files.readString(second)).isZero();
+            assertThat(Files.readString(second)).contains("gave up the leader Lease on stopping");
+        } finally {
+            next.destroyForcibly();
+        }
+    }
+
+    @Test
     void roleCanComeFromConfigurationInsteadOfTheFirstArgument() throws Exception {
         Path output = Files.createTempFile("role-config", ".log");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

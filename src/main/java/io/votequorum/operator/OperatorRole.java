@@ -23,6 +23,7 @@ public class OperatorRole {
             operator.start();
         }
         Quarkus.waitForExit();
+        LeaderElection.stopping();
         LOG.info("operator stopped");
         return 0;
     }
