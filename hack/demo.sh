@@ -94,55 +94,7 @@ k -n "$namespace" rollout status deployment/votequorum-operator --timeout=180s
 k -n "$namespace" get pods -o wide
 
 bold "A small application: a Deployment with a PodDisruptionBudget, and a StatefulSet that prefers node3"
-k apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
-      affinity:
-        nodeAffinity:
-          preferredDuringSchedulingIgnoredDuringExecution:
-            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
-      containers:
-        - {name: web, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: shop}
-spec:
-  minAvailable: 1
-  selector: {matchLabels: {app: web}}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db, namespace: shop}
-spec:
-  serviceName: db
-  replicas: 1
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      affinity:
-        nodeAffinity:
-          preferredDuringSchedulingIgnoredDuringExecution:
-            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
-      containers:
-        - {name: db, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
-EOF
+k apply -f "$here/demo-app.yaml" >/dev/null
 k -n shop rollout status deployment/web --timeout=120s
 k -n shop rollout status statefulset/db --timeout=120s
 k -n shop get pods -o wide

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,55 +83,7 @@ class FailureMatrixE2E {
                 ]""".formatted(hardware, WATCHDOG_TIMEOUT.toSeconds())));
         ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
 
-        apply("""
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: shop}
-                ---
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: web, namespace: shop}
-                spec:
-                  replicas: 2
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
-                    spec:
-                      terminationGracePeriodSeconds: 1
-                      topologySpreadConstraints:
-                        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
-                      affinity:
-                        nodeAffinity:
-                          preferredDuringSchedulingIgnoredDuringExecution:
-                            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
-                      containers:
-                        - {name: web, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
-                ---
-                apiVersion: policy/v1
-                kind: PodDisruptionBudget
-                metadata: {name: web, namespace: shop}
-                spec:
-                  minAvailable: 1
-                  selector: {matchLabels: {app: web}}
-                ---
-                apiVersion: apps/v1
-                kind: StatefulSet
-                metadata: {name: db, namespace: shop}
-                spec:
-                  serviceName: db
-                  replicas: 1
-                  selector: {matchLabels: {app: db}}
-                  template:
-                    metadata: {labels: {app: db}}
-                    spec:
-                      terminationGracePeriodSeconds: 1
-                      affinity:
-                        nodeAffinity:
-                          preferredDuringSchedulingIgnoredDuringExecution:
-                            - {weight: 100, preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node3]}]}}
-                      containers:
-                        - {name: db, image: vq.local/busybox:1, imagePullPolicy: Never, command: [sleep, "86400"]}
-                """);
+        ok(nodes.kubectl("apply", "-f", REPO.resolve("hack/demo-app.yaml").toString()));
         ok(nodes.kubectl("-n", APP, "rollout", "status", "deployment/web", "--timeout=120s"));
         ok(nodes.kubectl("-n", APP, "rollout", "status", "statefulset/db", "--timeout=120s"));
         applyPolicy("SelfFence", "");
@@ -794,10 +745,6 @@ class FailureMatrixE2E {
     }
 
     // --- small things
-
-    private static void apply(String yaml) {
-        client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
-    }
 
     private static Path write(String yaml) {
         try {
