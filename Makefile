@@ -2,6 +2,7 @@
 MVN ?= mvn -B -ntp
 CRD_DIR := crds
 KEEP ?= 0
+BENCH ?= *Benchmark
 CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
@@ -30,8 +31,8 @@ e2e: deps k8s k8s-nodes helm ## Run only the end-to-end tier: the failure matrix
 	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*E2E' \
 		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 
-bench: k8s ## Run the benchmarks (not tests) and print their figures; they also land in target/benchmarks/
-	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*Benchmark' \
+bench: deps k8s k8s-nodes helm ## Run the benchmarks (not tests; BENCH=TimeToFenceBenchmark for one) and print their figures, also in target/benchmarks/
+	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='$(BENCH)' \
 		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
 	@cat target/benchmarks/*.txt
 

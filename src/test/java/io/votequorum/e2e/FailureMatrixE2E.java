@@ -45,7 +45,7 @@ class FailureMatrixE2E {
 
     private static final Path REPO = Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
     private static final String SYSTEM = "votequorum-system";
-    private static final String APP = "shop";
+    private static final String APP = Shop.NAMESPACE;
     private static final String CLUSTER = "vqreal";
     private static final int NODES = 4;
     private static final Duration WATCHDOG_TIMEOUT = Duration.ofSeconds(10);
@@ -55,6 +55,7 @@ class FailureMatrixE2E {
     private static RealNodes nodes;
     private static KubernetesClient client;
     private static PowerSwitch power;
+    private static Shop shop;
     private static FenceWatch fenceWatch;
     private static final List<String> figures = Collections.synchronizedList(new ArrayList<>());
 
@@ -68,24 +69,9 @@ class FailureMatrixE2E {
         // Both operator replicas on node1, which no scenario takes away.
         nodes.installProduct(SYSTEM, "--set", "agent.leaseDuration=6s", "--set", "agent.renewInterval=1s",
                 "--set-string", "operator.nodeSelector.kubernetes\\.io/hostname=node1");
-        ok(nodes.kubectl("-n", SYSTEM, "patch", "daemonset", "votequorum-agent", "--type", "json", "-p", """
-                [
-                 {"op": "add", "path": "/spec/template/spec/volumes/-",
-                  "value": {"name": "hardware", "hostPath": {"path": "%s", "type": "Directory"}}},
-                 {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
-                  "value": {"name": "hardware", "mountPath": "/var/lib/vq-hardware"}},
-                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
-                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_DEVICE", "value": "/var/lib/vq-hardware/watchdog/$(NODE_NAME)"}},
-                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
-                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_TIMEOUT", "value": "%ds"}},
-                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
-                  "value": {"name": "VOTEQUORUM_AGENT_SELF_FENCE_COMMAND", "value": "touch,/var/lib/vq-hardware/power-off/$(NODE_NAME)"}}
-                ]""".formatted(hardware, WATCHDOG_TIMEOUT.toSeconds())));
-        ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
-
-        ok(nodes.kubectl("apply", "-f", REPO.resolve("hack/demo-app.yaml").toString()));
-        ok(nodes.kubectl("-n", APP, "rollout", "status", "deployment/web", "--timeout=120s"));
-        ok(nodes.kubectl("-n", APP, "rollout", "status", "statefulset/db", "--timeout=120s"));
+        power.wireAgents(SYSTEM);
+        shop = new Shop(nodes);
+        shop.deploy(REPO);
         applyPolicy("SelfFence", "");
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             assertThat(condition("Quorate")).isEqualTo("True");
@@ -172,7 +158,7 @@ class FailureMatrixE2E {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             Pod next = agentOn(2);
             assertThat(next.getMetadata().getUid()).isNotEqualTo(agent.getMetadata().getUid());
-            assertThat(ready(next)).isTrue();
+            assertThat(Shop.ready(next)).isTrue();
         });
         figures.add(String.format("agent on node2 deleted: replaced and Ready after %.1f s; nothing fenced", since(deleted)));
         assertThat(power.poweredOff(2)).as("node2 kept running").isEmpty();
@@ -206,7 +192,10 @@ class FailureMatrixE2E {
         assertAllClean();
     }
 
-    /** 2. Split 2/2 of 4 nodes: neither half is quorate, nothing is fenced, and the policy says why. */
+    /**
+     * 2. Split 2/2 of 4 nodes: neither half is quorate, nothing is fenced, and the policy says why.
+     * 9 (in part). Votes changed in the policy meanwhile reach corosync only once it is quorate again.
+     */
     @Test
     @Order(4)
     void aSplitInTwoHalvesFencesNothing() {
@@ -233,6 +222,16 @@ class FailureMatrixE2E {
         assertThat(message).as("the Quorate condition explains").isNotBlank();
         figures.add(String.format("2/2 split: every node inquorate and the policy's Quorate Unknown after %.1f s (%s: %s); "
                 + "nothing fenced for 15 s", seen, reason, message));
+
+        // 9. A vote change made while no partition is quorate waits for quorum.
+        String votesBefore = votesOf(1);
+        applyPolicy("None", "  votes:\n    - {nodeName: node1, votes: 2}\n");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> "NotQuorate".equals(conditionField("Applied", "reason")));
+        String waiting = conditionField("Applied", "message");
+        sleep(Duration.ofSeconds(5));
+        assertThat(votesOf(1)).as("corosync unchanged while inquorate").isEqualTo(votesBefore);
+        Instant healed = Instant.now();
         nodes.heal(1);
         nodes.heal(2);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -240,6 +239,15 @@ class FailureMatrixE2E {
                 assertThat(quorumStatus(i).getStatus().getQuorate()).as("node%d quorate", i).isTrue();
             }
         });
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output()).containsPattern("1\\s+2 node1");
+            assertThat(condition("Applied")).isEqualTo("True");
+        });
+        figures.add(String.format("votes changed during the split: held (Applied=False, %s), applied %.1f s after the heal",
+                waiting, since(healed)));
+        applyPolicy("None", "  votes:\n    - {nodeName: node1, votes: 1}\n");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(nodes.quorumtool(1)).containsPattern("Total votes:\\s+4"));
         selfFencing(true);
         assertAllClean();
     }
@@ -279,9 +287,9 @@ class FailureMatrixE2E {
     @Test
     @Order(6)
     void aCutNodeIsFencedAlongTheLadderAndItsStatefulSetPodNeverRunsTwice() throws Exception {
-        Pod db = gatherOn(3);
+        Pod db = shop.gatherOn(3);
         String oldUid = db.getMetadata().getUid();
-        assertThat(processesOf(oldUid)).as("db-0's processes on node3").isNotEmpty();
+        assertThat(Shop.processesOf(oldUid)).as("db-0's processes on node3").isNotEmpty();
         fenceWatch.allow(3);
         Instant cut = Instant.now();
         nodes.cut(3);
@@ -295,19 +303,19 @@ class FailureMatrixE2E {
         boolean twice = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (System.nanoTime() < deadline && newReady == null) {
-            boolean oldAlive = !processesOf(oldUid).isEmpty();
+            boolean oldAlive = !Shop.processesOf(oldUid).isEmpty();
             if (!oldAlive && oldGone == null) {
                 oldGone = Instant.now();
             }
-            Pod current = client.pods().inNamespace(APP).withName("db-0").get();
+            Pod current = shop.pod("db-0");
             if (current != null && !oldUid.equals(current.getMetadata().getUid())) {
-                boolean newAlive = !processesOf(current.getMetadata().getUid()).isEmpty();
+                boolean newAlive = !Shop.processesOf(current.getMetadata().getUid()).isEmpty();
                 if (newAlive && newRunning == null) {
                     newRunning = Instant.now();
                     newNode = current.getSpec().getNodeName();
                 }
                 twice |= newAlive && oldAlive;
-                if (ready(current) && !on(current, 3)) {
+                if (Shop.ready(current) && !shop.on(current, 3)) {
                     newReady = Instant.now();
                 }
             }
@@ -331,8 +339,8 @@ class FailureMatrixE2E {
         assertThat(power.poweredOff(3)).as("node3 powered itself off").isPresent();
         assertThat(power.poweredOff(3).orElseThrow()).isBefore(outOfService);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(client.pods().inNamespace(APP).withLabel("app", "web").list().getItems())
-                        .filteredOn(p -> ready(p) && !on(p, 3) && p.getMetadata().getDeletionTimestamp() == null)
+                assertThat(shop.web())
+                        .filteredOn(p -> Shop.ready(p) && !shop.on(p, 3) && p.getMetadata().getDeletionTimestamp() == null)
                         .hasSize(2));
         double webBack = since(cut);
         figures.add(String.format("cut of node3: cordoned +%.1f s, NoExecute +%.1f s, powered off +%.1f s, "
@@ -384,11 +392,11 @@ class FailureMatrixE2E {
     @Test
     @Order(8)
     void aFlappingLinkCausesNoEvictionStorm() throws Exception {
-        gatherOn(3);
+        shop.gatherOn(3);
         selfFencing(false);
         fenceWatch.allow(3);
         Instant start = Instant.now();
-        List<String> onNode3 = client.pods().inNamespace(APP).list().getItems().stream().filter(p -> on(p, 3))
+        List<String> onNode3 = client.pods().inNamespace(APP).list().getItems().stream().filter(p -> shop.on(p, 3))
                 .map(p -> p.getMetadata().getName()).toList();
         boolean cordonedOnce = false;
         for (int flap = 0; flap < 20; flap++) {
@@ -429,7 +437,7 @@ class FailureMatrixE2E {
         double cordoned = since(cut);
         String leader = leader();
         Pod leaderPod = client.pods().inNamespace(SYSTEM).withName(leader).get();
-        List<Long> jvm = processesOf(leaderPod.getMetadata().getUid()).stream()
+        List<Long> jvm = Shop.processesOf(leaderPod.getMetadata().getUid()).stream()
                 .filter(pid -> cmdline(pid).contains("java")).toList();
         assertThat(jvm).as("the leader's JVM").isNotEmpty();
         // The JVM killed and the pod gone at once, as when its node fails: it cannot come back as leader.
@@ -569,75 +577,8 @@ class FailureMatrixE2E {
 
     private static Pod agentOn(int node) {
         return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/component", "agent").list().getItems()
-                .stream().filter(p -> on(p, node) && p.getMetadata().getDeletionTimestamp() == null).findFirst()
+                .stream().filter(p -> shop.on(p, node) && p.getMetadata().getDeletionTimestamp() == null).findFirst()
                 .orElseThrow(() -> new AssertionError("no agent pod on node" + node));
-    }
-
-    private static Pod pod(String name) {
-        return client.pods().inNamespace(APP).withName(name).get();
-    }
-
-    private static void cordonAllBut(int node, boolean on) {
-        for (int i = 1; i <= NODES; i++) {
-            if (i != node) {
-                client.nodes().withName(nodes.nodeName(i)).edit(n -> {
-                    n.getSpec().setUnschedulable(on ? true : null);
-                    return n;
-                });
-            }
-        }
-    }
-
-    /**
-     * db-0 and one web pod on node I (an earlier scenario may have moved them): the others cordoned
-     * while they are started again there. Returns db-0.
-     */
-    private static Pod gatherOn(int node) {
-        boolean dbThere = on(pod("db-0"), node);
-        List<Pod> web = client.pods().inNamespace(APP).withLabel("app", "web").list().getItems();
-        boolean webThere = web.stream().anyMatch(p -> on(p, node));
-        if (dbThere && webThere) {
-            return pod("db-0");
-        }
-        cordonAllBut(node, true);
-        try {
-            if (!dbThere) {
-                client.pods().inNamespace(APP).withName("db-0").delete();
-            }
-            if (!webThere) {
-                client.pods().inNamespace(APP).withName(web.get(0).getMetadata().getName()).delete();
-            }
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                Pod db = client.pods().inNamespace(APP).withName("db-0").get();
-                assertThat(db).isNotNull();
-                assertThat(on(db, node) && ready(db)).as("db-0 Ready on node%d", node).isTrue();
-                assertThat(client.pods().inNamespace(APP).withLabel("app", "web").list().getItems())
-                        .as("a web pod Ready on node%d", node).anyMatch(p -> on(p, node) && ready(p));
-            });
-        } finally {
-            cordonAllBut(node, false);
-        }
-        return pod("db-0");
-    }
-
-    /** The processes on this machine in the pod's cgroups: what runs, whatever the API server says. */
-    private static List<Long> processesOf(String podUid) {
-        String marker = "pod" + podUid;
-        List<Long> found = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
-                try {
-                    if (Files.readString(p.resolve("cgroup")).contains(marker)) {
-                        found.add(Long.parseLong(p.getFileName().toString()));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // the process ended while being read
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return found;
     }
 
     // --- fencing, as the Nodes show it
@@ -762,15 +703,6 @@ class FailureMatrixE2E {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean on(Pod pod, int node) {
-        return nodes.nodeName(node).equals(pod.getSpec().getNodeName());
-    }
-
-    private static boolean ready(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
-                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     private static void ok(RealNodes.Result result) {

@@ -65,6 +65,33 @@ public final class PowerSwitch implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * Gives the agent DaemonSet in {@code namespace} this hardware: the directory mounted, the stand-in
+     * watchdog device with this switch's timeout, and a self-fence command that asks for power-off.
+     */
+    public void wireAgents(String namespace) {
+        check(nodes.kubectl("-n", namespace, "patch", "daemonset", "votequorum-agent", "--type", "json", "-p", """
+                [
+                 {"op": "add", "path": "/spec/template/spec/volumes/-",
+                  "value": {"name": "hardware", "hostPath": {"path": "%s", "type": "Directory"}}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-",
+                  "value": {"name": "hardware", "mountPath": "/var/lib/vq-hardware"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_DEVICE", "value": "/var/lib/vq-hardware/watchdog/$(NODE_NAME)"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_TIMEOUT", "value": "%ds"}},
+                 {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
+                  "value": {"name": "VOTEQUORUM_AGENT_SELF_FENCE_COMMAND", "value": "touch,/var/lib/vq-hardware/power-off/$(NODE_NAME)"}}
+                ]""".formatted(dir, watchdogTimeout.toSeconds())));
+        check(nodes.kubectl("-n", namespace, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
+    }
+
+    private static void check(RealNodes.Result result) {
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException(result.output());
+        }
+    }
+
     /** When node I was powered off, if it is off now. */
     public Optional<Instant> poweredOff(int node) {
         return Optional.ofNullable(poweredOff.get(node));
