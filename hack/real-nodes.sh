@@ -806,8 +806,12 @@ case "${1:-}" in
     heal) [ $# -eq 2 ] || usage; cmd_heal "$2" ;;
     isolate) [ $# -eq 3 ] || usage; cmd_isolate "$2" "$3" ;;
     stop-corosync) [ $# -eq 2 ] || usage; valid_node "$2"; stop_pidfile "$(node_dir "$2")/corosync.pid" ;;
-    kill-corosync) [ $# -eq 2 ] || usage; valid_node "$2"; kill -KILL "$(cat "$(node_dir "$2")/corosync.pid")"
-        rm -f "$(node_dir "$2")/corosync.pid" ;;
+    kill-corosync) [ $# -eq 2 ] || usage; valid_node "$2"
+        pidfile="$(node_dir "$2")/corosync.pid"
+        [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null \
+            || die "corosync is not running on node $2; start it with: $0 start-corosync $2"
+        kill -KILL "$(cat "$pidfile")"
+        rm -f "$pidfile" ;;
     restart-apiserver) stop_pidfile "$cp_dir/kube-apiserver.pid"; start_apiserver ;;
     start-corosync) [ $# -eq 2 ] || usage; cmd_start_corosync "$2" ;;
     stop-kubelet) [ $# -eq 2 ] || usage; valid_node "$2"; stop_pidfile "$(node_dir "$2")/kubelet.pid" ;;
