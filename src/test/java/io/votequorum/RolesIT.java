@@ -1,5 +1,8 @@
 package io.votequorum;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.testenv.BrokenCorosyncLibraries;
 import io.votequorum.testenv.KubeApiServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,12 +11,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -115,6 +124,43 @@ class RolesIT {
             assertThat(Files.readString(second)).doesNotContain("lost the leader Lease");
         } finally {
             next.destroyForcibly();
+        }
+    }
+
+    @Test
+    void anAgentWithoutCorosyncsLibrariesRunsOnSaysWhichToInstallAndIsNotReady() throws Exception {
+        Path output = Files.createTempFile("role-agent-nolib", ".log");
+        ProcessBuilder pb = withCluster(new ProcessBuilder(BrokenCorosyncLibraries.around(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dquarkus.http.port=0", "-jar",
+                JAR.toString(), "agent"))));
+        pb.environment().put("NODE_NAME", "nolib");
+        Process process = pb.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                Condition reachable = api.client().resources(QuorumStatus.class).withName("nolib").get().getStatus()
+                        .getConditions().stream().filter(c -> "CorosyncReachable".equals(c.getType())).findFirst()
+                        .orElseThrow();
+                assertThat(reachable.getStatus()).isEqualTo("False");
+                assertThat(reachable.getReason()).isEqualTo("CorosyncLibraryMissing");
+                assertThat(reachable.getMessage()).contains("cannot be loaded: install corosync's client library");
+            });
+            // It keeps trying, and every try says the same: no class-initialisation error on the second.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Files.readString(output))
+                    .contains("corosync unreachable: lib"));
+            Thread.sleep(5_000);
+            assertThat(process.isAlive()).as(Files.readString(output)).isTrue();
+            assertThat(Files.readString(output)).doesNotContain("ExceptionInInitializerError", "NoClassDefFoundError");
+            Matcher port = Pattern.compile("Listening on: http://[^:]+:(\\d+)").matcher(Files.readString(output));
+            assertThat(port.find()).isTrue();
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port.group(1) + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+        } finally {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+            process.destroyForcibly();
+            api.client().resources(QuorumStatus.class).withName("nolib").delete();
         }
     }
 

@@ -14,7 +14,6 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.VoteQuorumApi;
-import io.votequorum.status.StatusReport;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

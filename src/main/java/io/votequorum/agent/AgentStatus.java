@@ -6,7 +6,6 @@ import io.votequorum.model.AppliedVotes;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.WatchdogStatus;
-import io.votequorum.status.StatusReport;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +31,11 @@ public final class AgentStatus {
         record Reachable(QuorumSnapshot snapshot) implements CorosyncView {
         }
 
-        record Unreachable(String reason) implements CorosyncView {
+        /** REASON says why; LIBRARY_MISSING when corosync's client library cannot be loaded on this node. */
+        record Unreachable(String reason, boolean libraryMissing) implements CorosyncView {
+            public Unreachable(String reason) {
+                this(reason, false);
+            }
         }
     }
 
@@ -63,7 +66,9 @@ public final class AgentStatus {
                     status.getTotalVotes() + " votes present, quorum " + status.getQuorum() + ", "
                             + status.getMemberCount() + " members", null));
         } else {
-            String reason = ((CorosyncView.Unreachable) view).reason();
+            CorosyncView.Unreachable unreachable = (CorosyncView.Unreachable) view;
+            String reason = unreachable.reason();
+            String code = unreachable.libraryMissing() ? "CorosyncLibraryMissing" : "CorosyncUnreachable";
             // Only identity survives: a stale membership must never read as a fresh one.
             status = new QuorumStatusStatus();
             status.setNodeName(nodeName);
@@ -71,8 +76,8 @@ public final class AgentStatus {
                 status.setNodeId(previous.getNodeId());
                 status.setClusterName(previous.getClusterName());
             }
-            desired.add(Conditions.of(COROSYNC_REACHABLE, Conditions.Status.False, "CorosyncUnreachable", reason, null));
-            desired.add(Conditions.of(QUORATE, Conditions.Status.Unknown, "CorosyncUnreachable",
+            desired.add(Conditions.of(COROSYNC_REACHABLE, Conditions.Status.False, code, reason, null));
+            desired.add(Conditions.of(QUORATE, Conditions.Status.Unknown, code,
                     "quorum is unknown while corosync cannot be reached", null));
         }
         desired.add(Conditions.of(APPLIED, apply.status(), apply.reason(), apply.message(),

@@ -133,7 +133,8 @@ final class CorosyncSession implements AutoCloseable {
                     lastFailure = e.getMessage();
                 }
                 confirmations.unreachable();
-                deliver(new CorosyncView.Unreachable(e.getMessage()), Instant.now());
+                deliver(new CorosyncView.Unreachable(e.getMessage(), e instanceof CorosyncLibraryException),
+                        Instant.now());
                 pause(backoff.next());
             } catch (InterruptedException e) {
                 return;

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
 /** A read-only connection to corosync's configuration and runtime map (libcmap). */
 public final class Cmap implements AutoCloseable {
 
-    private final LibCmap lib = LibCmap.INSTANCE;
+    private final LibCmap lib = NativeLibraries.cmap();
     private final long handle;
     private boolean closed;
 

@@ -7,10 +7,8 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 
-/** The raw C API of libcmap (corosync/cmap.h), the part the binding reads. Only {@link Cmap} uses it. */
+/** The raw C API of libcmap (corosync/cmap.h), the part the binding reads, loaded by {@link NativeLibraries}. Only {@link Cmap} uses it. */
 interface LibCmap extends Library {
-
-    LibCmap INSTANCE = NativeLibraries.load(LibCmap.class, "libcmap.so.4", "libcmap4", "corosynclib");
 
     /** CMAP_KEYNAME_MAXLEN, plus the terminating NUL. */
     int KEYNAME_BUFFER = 256 + 1;

@@ -7,11 +7,8 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 
-/** The raw C API of libvotequorum (corosync/votequorum.h). Only {@link Votequorum} uses it. */
+/** The raw C API of libvotequorum (corosync/votequorum.h), loaded by {@link NativeLibraries}. Only {@link Votequorum} uses it. */
 interface LibVotequorum extends Library {
-
-    LibVotequorum INSTANCE = NativeLibraries.load(LibVotequorum.class, "libvotequorum.so.8", "libvotequorum8",
-            "corosynclib");
 
     int VOTEQUORUM_QDEVICE_MAX_NAME_LEN = 255;
 

@@ -35,10 +35,14 @@ public final class Votequorum implements AutoCloseable {
     /** The node id getinfo takes for "this node", which also carries the quorum device's fields. */
     public static final long QDEVICE_NODE_ID = 0;
 
-    /** The most votes, and expected votes, whose quorum (half plus one) fits corosync's 8-bit quorum. */
-    public static final int MAX_TOTAL_VOTES = io.votequorum.model.VoteQuorumApi.MAX_TOTAL_VOTES;
+    /**
+     * The most votes, and expected votes, whose quorum (half plus one) fits corosync's 8-bit quorum:
+     * past it the quorum figure wraps, and a few votes would count as quorate. The one place the
+     * limit is written; the API's validation rules are built from it.
+     */
+    public static final int MAX_TOTAL_VOTES = 509;
 
-    private final LibVotequorum lib = LibVotequorum.INSTANCE;
+    private final LibVotequorum lib = NativeLibraries.votequorum();
     private final BlockingQueue<QuorumEvent> events = new LinkedBlockingQueue<>();
     /** Queued by {@link #wake}; compared by identity and never handed out. */
     private static final QuorumEvent WAKE = new QuorumEvent.ExpectedVotesChanged(Instant.EPOCH, -1);

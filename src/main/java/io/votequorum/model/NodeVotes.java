@@ -25,7 +25,7 @@ public class NodeVotes {
     @Required
     @JsonPropertyDescription("Votes each selected node carries. 0 takes the node's vote away.")
     @ValidationRule(value = "self >= 0", message = "votes must be 0 or more; 0 takes the node's vote away")
-    @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
+    @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer votes;
 
     public NodeVotes() {

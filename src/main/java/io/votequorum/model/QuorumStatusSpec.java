@@ -14,12 +14,12 @@ public class QuorumStatusSpec {
 
     @JsonPropertyDescription("Votes this node should carry (corosync setvotes). Unset leaves corosync's value alone.")
     @ValidationRule(value = "self >= 0", message = "votes must be 0 or more")
-    @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
+    @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer votes;
 
     @JsonPropertyDescription("Expected votes for the cluster (corosync setexpected). Unset leaves corosync's value alone.")
     @ValidationRule(value = "self >= 1", message = "expectedVotes must be at least 1")
-    @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
+    @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer expectedVotes;
 
     @JsonPropertyDescription("Set from a policy whose noQuorumAction is SelfFence: how long this node may be without quorum before its agent fences it. Unset: the agent never fences its node.")

@@ -1,5 +1,7 @@
 package io.votequorum.model;
 
+import io.votequorum.corosync.Votequorum;
+
 /** Names that make up the votequorum.io API: group, version, and the keys it puts on other objects. */
 public final class VoteQuorumApi {
     public static final String GROUP = "votequorum.io";
@@ -22,13 +24,12 @@ public final class VoteQuorumApi {
     /** Taint key the operator puts on a node outside the quorate partition. */
     public static final String INQUORATE_TAINT = GROUP + "/inquorate";
 
-    /**
-     * corosync keeps quorum (half the votes plus one) in 8 bits: past 509 votes in all it wraps, and a
-     * few votes would count as quorate. Votes and expected votes stay at or below that.
-     */
-    public static final int MAX_TOTAL_VOTES = 509;
-    public static final String VOTES_LIMIT_MESSAGE = "votes and expectedVotes must be at most 509: corosync keeps "
-            + "quorum in 8 bits and computes it wrongly for more votes in all";
+    /** The most votes and expected votes: corosync's limit ({@link Votequorum#MAX_TOTAL_VOTES}). */
+    public static final int MAX_TOTAL_VOTES = Votequorum.MAX_TOTAL_VOTES;
+    /** The CEL rule on every votes and expectedVotes field. */
+    public static final String VOTES_LIMIT_RULE = "self <= " + MAX_TOTAL_VOTES;
+    public static final String VOTES_LIMIT_MESSAGE = "votes and expectedVotes must be at most " + MAX_TOTAL_VOTES
+            + ": corosync keeps quorum in 8 bits and computes it wrongly for more votes in all";
 
     private VoteQuorumApi() {
     }

@@ -27,7 +27,7 @@ public class VoteQuorumPolicySpec {
 
     @JsonPropertyDescription("Expected votes for the cluster. Unset leaves corosync's value alone.")
     @ValidationRule(value = "self >= 1", message = "expectedVotes must be at least 1")
-    @ValidationRule(value = "self <= 509", message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
+    @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer expectedVotes;
 
     @JsonPropertyDescription("Allow layouts that could let a minority, or two halves, be quorate. For deliberate maintenance only.")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.votequorum.agent.StatusReport;
 import io.votequorum.corosync.CorosyncException;
 import io.votequorum.corosync.CorosyncLibraryException;
 import io.votequorum.corosync.QuorumEvent;

@@ -104,6 +104,20 @@ class AgentStatusTest {
         assertThat(condition(down, "CorosyncReachable", Condition::getStatus)).isEqualTo("False");
         assertThat(condition(down, "CorosyncReachable", Condition::getMessage)).isEqualTo("cmap_initialize failed");
         assertThat(condition(down, "Quorate", Condition::getStatus)).isEqualTo("Unknown");
+        assertThat(condition(down, "CorosyncReachable", Condition::getReason)).isEqualTo("CorosyncUnreachable");
+    }
+
+    @Test
+    void aMissingCorosyncLibraryIsNamedInTheReason() {
+        QuorumStatusStatus down = AgentStatus.compose("k1", new CorosyncView.Unreachable(
+                "libcmap.so.4 cannot be loaded: install corosync's client library (libcmap4 on Debian and Ubuntu, "
+                        + "corosynclib on Fedora and RHEL) on this node.", true),
+                ApplyOutcome.nothingRequested(1L), OFF, NONE, null, T0);
+
+        assertThat(condition(down, "CorosyncReachable", Condition::getStatus)).isEqualTo("False");
+        assertThat(condition(down, "CorosyncReachable", Condition::getReason)).isEqualTo("CorosyncLibraryMissing");
+        assertThat(condition(down, "CorosyncReachable", Condition::getMessage)).contains("libcmap4");
+        assertThat(condition(down, "Quorate", Condition::getStatus)).isEqualTo("Unknown");
     }
 
     @Test

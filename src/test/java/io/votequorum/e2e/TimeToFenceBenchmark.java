@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -206,7 +207,7 @@ class TimeToFenceBenchmark {
     // --- one cut
 
     /** Cuts node3 and records what follows until DONE holds or LIMIT passes. */
-    private static Timeline cut(Duration limit, java.util.function.Predicate<Timeline> done) {
+    private static Timeline cut(Duration limit, Predicate<Timeline> done) {
         Pod db = shop.pod("db-0");
         String oldDb = db.getMetadata().getUid();
         List<String> webOnLost = shop.web().stream().filter(p -> shop.on(p, LOST)).map(p -> p.getMetadata().getName())

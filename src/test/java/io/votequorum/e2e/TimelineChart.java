@@ -14,6 +14,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.geom.Ellipse2D;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +108,7 @@ final class TimelineChart {
             new Color(140, 40, 160), new Color(0, 140, 140), new Color(110, 110, 110)};
         for (int s = 0; s < data.getSeriesCount(); s++) {
             renderer.setSeriesPaint(s, palette[s % palette.length]);
-            renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-5, -5, 10, 10));
+            renderer.setSeriesShape(s, new Ellipse2D.Double(-5, -5, 10, 10));
         }
         plot.setRenderer(renderer);
         plot.setBackgroundPaint(Color.WHITE);

@@ -2,6 +2,7 @@ package io.votequorum.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.votequorum.testenv.BrokenCorosyncLibraries;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.JsonLines;
 import io.votequorum.testenv.QuorumToolOutput;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -165,6 +167,17 @@ class StatusCliIT {
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor()).isEqualTo(1);
         assertThat(output).contains("CS_ERR_LIBRARY", "corosync is not running on this node");
+    }
+
+    @Test
+    void aCorosyncLibraryThatCannotBeLoadedGetsAnInstallHintNotAStackTrace() throws Exception {
+        Process process = new ProcessBuilder(BrokenCorosyncLibraries.around(List.of(JAVA, "-jar", JAR, "status")))
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).contains("cannot be loaded: install corosync's client library")
+                .doesNotContain("ExceptionInInitializerError", "NoClassDefFoundError", "\tat ");
     }
 
     @Test

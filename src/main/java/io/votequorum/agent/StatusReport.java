@@ -1,4 +1,4 @@
-package io.votequorum.status;
+package io.votequorum.agent;
 
 import io.votequorum.corosync.NodeState;
 import io.votequorum.corosync.QuorumInfo;
