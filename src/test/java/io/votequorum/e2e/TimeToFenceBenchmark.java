@@ -291,16 +291,17 @@ class TimeToFenceBenchmark {
                 if (lost && pod.getMetadata().getDeletionTimestamp() != null) {
                     t.mark(APPLICATION, (web ? "web" : "db-0") + " pod on node3 deleting");
                 }
-                if (!lost && Shop.ready(pod) && pod.getMetadata().getCreationTimestamp() != null
-                        && Instant.parse(pod.getMetadata().getCreationTimestamp()).isAfter(t.zero().minusSeconds(1))) {
-                    t.mark(APPLICATION, web ? "web pod Ready elsewhere" : "db-0 Ready elsewhere");
+                if (lost || !Shop.ready(pod)) {
+                    return;
                 }
-                if (!web && !lost && Shop.ready(pod) && !oldDb.equals(pod.getMetadata().getUid())) {
+                if (!web && !oldDb.equals(pod.getMetadata().getUid())) {
                     t.mark(APPLICATION, "db-0 Ready elsewhere");
                 }
-                long readyWeb = shop.web().stream().filter(p -> Shop.ready(p) && !shop.on(p, LOST)
-                        && p.getMetadata().getDeletionTimestamp() == null).count();
-                if (web && readyWeb == 2) {
+                if (web && Instant.parse(pod.getMetadata().getCreationTimestamp()).isAfter(t.zero().minusSeconds(1))) {
+                    t.mark(APPLICATION, "web pod Ready elsewhere");
+                }
+                if (web && shop.web().stream().filter(p -> Shop.ready(p) && !shop.on(p, LOST)
+                        && p.getMetadata().getDeletionTimestamp() == null).count() == 2) {
                     t.mark(APPLICATION, "web back to 2 Ready");
                 }
             }
