@@ -1,39 +1,51 @@
 package io.votequorum.agent;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.votequorum.agent.AgentLoop.Input;
 import io.votequorum.agent.AgentStatus.ApplyOutcome;
 import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.CorosyncException;
+import io.votequorum.corosync.QuorumReader;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.corosync.Votequorum;
 import io.votequorum.model.KubeDuration;
 import io.votequorum.model.QuorumStatus;
-import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.VoteQuorumApi;
+import io.votequorum.model.WatchdogStatus;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * The agent on one node: corosync's view in, this node's QuorumStatus status and heartbeat Lease
- * out, and the spec's votes applied to corosync. Every input recomputes the whole status.
+ * The agent on one node, wired: corosync's view in, this node's QuorumStatus status and heartbeat
+ * Lease out, and the spec's votes applied to corosync. {@link AgentLoop} owns the state on its one
+ * thread; this class is what the loop asks of the world. Threads: the loop; corosync's session
+ * (every call into corosync); the watchdog's feeder; the status writer and the heartbeat; one for
+ * API reads (the node's name, its label, the status to resume from); one for the self-fence action;
+ * and the timers, which only queue inputs.
  */
-final class Agent implements AutoCloseable {
+final class Agent implements AgentLoop.Outside, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Agent.class);
     /** How long a clean stop waits for the API server to take the disarmed watchdog report. */
@@ -42,57 +54,41 @@ final class Agent implements AutoCloseable {
     private final AgentConfig config;
     private final KubernetesClient client;
     private final AgentMetrics metrics;
-    private final CorosyncSession corosync;
-    private final ScheduledExecutorService applier = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vote-applier");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ScheduledExecutorService selfFencer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "self-fence");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ExecutorService watchdogReports = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "watchdog-report");
-        t.setDaemon(true);
-        return t;
-    });
     private final SelfFenceAction selfFenceAction;
-    private final Backoff applyBackoff;
     private final Watchdog watchdog;
+    private final CorosyncSession corosync;
+    private final AgentLoop loop;
+    private final Thread loopThread;
+    private final ScheduledExecutorService timers = daemon(Executors::newSingleThreadScheduledExecutor, "agent-timers");
+    private final ExecutorService kubernetes = daemon(Executors::newSingleThreadExecutor, "agent-api-reads");
+    private final ExecutorService fencer = daemon(Executors::newSingleThreadExecutor, "self-fence");
 
-    // Guarded by this.
-    private String nodeName;
-    private CorosyncView view = new CorosyncView.Unreachable("connecting to corosync");
-    private VotePlan.Desired desired = new VotePlan.Desired(Optional.empty(), Optional.empty(), null);
-    private ApplyOutcome outcome = ApplyOutcome.nothingRequested(null);
-    private QuorumStatusStatus reported;
-    private boolean applying;
-    private Instant applyNotBefore = Instant.MIN;
-    private StatusPublisher publisher;
-    private Heartbeat heartbeat;
-    private SharedIndexInformer<QuorumStatus> specInformer;
-    private Optional<Duration> selfFenceAfter = Optional.empty();
-    private SelfFence selfFence = new SelfFence.Disarmed();
-    private ScheduledFuture<?> selfFenceTimer;
+    // Set once, on the API-reads thread, before the loop hears the node's name.
+    private volatile StatusPublisher publisher;
+    private volatile Heartbeat heartbeat;
+    private volatile SharedIndexInformer<QuorumStatus> specInformer;
 
     Agent(AgentConfig config, KubernetesClient client, MeterRegistry registry) {
         this.config = config;
         this.client = client;
         this.metrics = new AgentMetrics(registry);
         this.selfFenceAction = SelfFenceAction.configured("votequorum.agent.self-fence-command");
-        this.applyBackoff = new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6));
-        // The watchdog's report changes on its feeder thread, which must never wait for the agent's lock.
+        this.loop = new AgentLoop(this, Clock.systemUTC(), this::schedule, config.selfFenceTimeout(),
+                new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6)),
+                new Backoff(config.retryMin(), config.retryMax()),
+                config.nodeName().filter(n -> !n.isBlank()).isPresent());
+        this.loopThread = new Thread(loop::run, "agent-loop");
+        this.loopThread.setDaemon(true);
         this.watchdog = new Watchdog(config.watchdogDevice(), config.watchdogTimeout(), new Watchdog.Monotonic(),
-                () -> watchdogReports.execute(this::onRetry), this::wakeCorosync);
+                () -> loop.post(new AgentLoop.WatchdogChanged()), this::wakeCorosync);
         this.corosync = new CorosyncSession(config.coalesce(), new Backoff(config.retryMin(), config.retryMax()),
-                this::onView, watchdog);
+                (view, since) -> loop.post(new AgentLoop.Viewed(view, since)), watchdog);
     }
 
     void start() {
         LOG.infof("when a policy turns self-fencing on, this node fences itself by %s", selfFenceAction.describe());
-        config.nodeName().filter(n -> !n.isBlank()).ifPresent(this::name);
+        loopThread.start();
+        config.nodeName().filter(n -> !n.isBlank()).ifPresent(name -> kubernetes.execute(() -> startKubernetesSide(name)));
         watchdog.start();
         corosync.start();
     }
@@ -101,63 +97,124 @@ final class Agent implements AutoCloseable {
         corosync.wake();
     }
 
-    /** The selfFenceAfter of a status the API server took: the longest the operator may assume. */
-    private static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
-        if (status == null || status.getWatchdog() == null || status.getWatchdog().selfFenceAfter() == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(KubeDuration.parse(status.getWatchdog().selfFenceAfter()));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+    private AgentLoop.Timer schedule(Duration delay, Input input) {
+        ScheduledFuture<?> future = timers.schedule(() -> loop.post(input), delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> future.cancel(false);
     }
 
     /** Whether corosync answers and the API server took the last writes: the readiness check. */
-    synchronized boolean ready() {
-        return view instanceof CorosyncView.Reachable && publisher != null && publisher.apiReachable()
-                && heartbeat.apiReachable();
+    boolean ready() {
+        return corosyncReachable() && apiReachable();
     }
 
-    synchronized boolean corosyncReachable() {
-        return view instanceof CorosyncView.Reachable;
+    boolean corosyncReachable() {
+        return loop.corosyncReachable();
     }
 
-    synchronized boolean apiReachable() {
-        return publisher != null && publisher.apiReachable() && heartbeat.apiReachable();
+    boolean apiReachable() {
+        StatusPublisher p = publisher;
+        Heartbeat h = heartbeat;
+        return p != null && h != null && p.apiReachable() && h.apiReachable();
     }
 
-    private void onView(CorosyncView next, Instant since) {
-        if (next instanceof CorosyncView.Reachable reachable && nodeName == null) {
-            mappedNodeName(reachable.snapshot()).ifPresent(this::name);
-        }
-        synchronized (this) {
-            boolean firstContact = !(view instanceof CorosyncView.Reachable) && next instanceof CorosyncView.Reachable;
-            view = next;
-            if (firstContact && nodeName != null && config.nodeName().isPresent()) {
-                checkNodeLabel(((CorosyncView.Reachable) next).snapshot().config().localNodeId());
+    // --- what the loop asks for
+
+    @Override
+    public void name(QuorumSnapshot snapshot) {
+        kubernetes.execute(() -> mappedNodeName(snapshot).ifPresentOrElse(this::startKubernetesSide,
+                () -> loop.post(new AgentLoop.Unnamed())));
+    }
+
+    @Override
+    public void checkNodeLabel(String nodeName, long localNodeId) {
+        kubernetes.execute(() -> {
+            try {
+                Node node = client.nodes().withName(nodeName).get();
+                String labelled = node == null || node.getMetadata().getLabels() == null ? null
+                        : node.getMetadata().getLabels().get(VoteQuorumApi.NODE_ID_LABEL);
+                if (labelled != null && !labelled.equals(String.valueOf(localNodeId))) {
+                    LOG.errorf("Node %s carries %s=%s but this is corosync node %d: fix the label or NODE_NAME",
+                            nodeName, VoteQuorumApi.NODE_ID_LABEL, labelled, localNodeId);
+                }
+            } catch (KubernetesClientException e) {
+                LOG.debugf("cannot read Node %s: %s", nodeName, e.getMessage());
             }
-            recompute(since);
-        }
+        });
     }
+
+    @Override
+    public void publish(QuorumStatusStatus status, Instant since) {
+        publisher.offer(status, since);
+    }
+
+    @Override
+    public void applyVotes(VotePlan.Apply apply) {
+        corosync.submit(reader -> {
+            ApplyOutcome result = reader.map(r -> carryOut(r.votequorum(), apply)).orElseGet(() -> VotePlan.refused(
+                    apply.desired(), "CS_ERR_TRY_AGAIN", "corosync refused: corosync is not connected"));
+            reader.flatMap(Agent::freshSnapshot)
+                    .ifPresent(s -> loop.post(new AgentLoop.Viewed(new CorosyncView.Reachable(s), Instant.now())));
+            loop.post(new AgentLoop.VotesTried(result));
+        });
+    }
+
+    @Override
+    public void selfFence(QuorumStatusStatus promise, SelfFence.Fencing fencing) {
+        fencer.execute(() -> {
+            try {
+                // The operator trusts the deadline only if it sees it; a node that cannot tell it fences anyway.
+                if (promise == null || !publisher.awaitWritten(promise, config.selfFenceTimeout().dividedBy(2))) {
+                    LOG.warn("the API server has not acknowledged the self-fence deadline; fencing anyway");
+                }
+                selfFenceAction.fence(config.selfFenceTimeout().dividedBy(2));
+                LOG.errorf("fenced this node (%s)", fencing.action());
+            } catch (IOException | RuntimeException e) {
+                loop.post(new AgentLoop.SelfFenceFailed(e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    @Override
+    public void selfFenceAfter(Optional<Duration> after) {
+        watchdog.selfFenceAfter(after);
+    }
+
+    @Override
+    public Optional<WatchdogStatus> watchdogReport() {
+        return watchdog.report();
+    }
+
+    @Override
+    public String selfFenceAction() {
+        return selfFenceAction.describe();
+    }
+
+    @Override
+    public void metrics(QuorumStatusStatus status) {
+        metrics.update(status);
+    }
+
+    // --- the API-reads thread
 
     /** Once the node's name is known, the Kubernetes side starts: status writer, heartbeat, spec watch. */
-    private synchronized void name(String name) {
-        if (nodeName != null) {
-            return;
-        }
-        nodeName = name;
+    private void startKubernetesSide(String name) {
         LOG.infof("agent for Kubernetes node %s; heartbeat Lease %s/%s", name, config.namespace(), name);
-        publisher = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()), metrics,
-                written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
+        StatusPublisher p = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()),
+                metrics, written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
+        Optional<QuorumStatusStatus> resumed = resumeFromTheApiServer(name);
+        resumed.ifPresent(p::assumeWritten);
+        publisher = p;
         heartbeat = new Heartbeat(client, name, config.namespace(), config.leaseDuration(), config.renewInterval(),
                 metrics);
-        resumeFromTheApiServer();
-        publisher.start();
+        p.start();
         heartbeat.start();
-        specInformer = client.resources(QuorumStatus.class).withName(name).runnableInformer(0);
-        specInformer.exceptionHandler((started, failure) -> true); // keep watching through API outages
-        specInformer.addEventHandler(new ResourceEventHandler<>() {
+        loop.post(new AgentLoop.Named(name, resumed));
+        SharedIndexInformer<QuorumStatus> informer = client.resources(QuorumStatus.class).withName(name)
+                .runnableInformer(0);
+        informer.exceptionHandler((started, failure) -> true); // keep watching through API outages
+        informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(QuorumStatus qs) {
                 onSpec(qs);
@@ -170,15 +227,16 @@ final class Agent implements AutoCloseable {
 
             @Override
             public void onDelete(QuorumStatus qs, boolean unknownFinalState) {
-                LOG.warnf("QuorumStatus %s was deleted; writing it again", qs.getMetadata().getName());
-                synchronized (Agent.this) {
-                    publisher.assumeWritten(null);
-                    reported = null;
-                    recompute(Instant.now());
-                }
+                p.assumeWritten(null);
+                loop.post(new AgentLoop.StatusDeleted());
             }
         });
-        specInformer.start();
+        specInformer = informer;
+        informer.start();
+    }
+
+    private void onSpec(QuorumStatus qs) {
+        loop.post(new AgentLoop.SpecSeen(qs.getMetadata().getName(), qs.getSpec(), qs.getMetadata().getGeneration()));
     }
 
     /**
@@ -206,215 +264,52 @@ final class Agent implements AutoCloseable {
         }
     }
 
-    /** With NODE_NAME set, a Node label that names another corosync node id is a mapping error. */
-    private void checkNodeLabel(long localNodeId) {
-        try {
-            io.fabric8.kubernetes.api.model.Node node = client.nodes().withName(nodeName).get();
-            String labelled = node == null || node.getMetadata().getLabels() == null ? null
-                    : node.getMetadata().getLabels().get(VoteQuorumApi.NODE_ID_LABEL);
-            if (labelled != null && !labelled.equals(String.valueOf(localNodeId))) {
-                LOG.errorf("Node %s carries %s=%s but this is corosync node %d: fix the label or NODE_NAME",
-                        nodeName, VoteQuorumApi.NODE_ID_LABEL, labelled, localNodeId);
-            }
-        } catch (KubernetesClientException e) {
-            LOG.debugf("cannot read Node %s: %s", nodeName, e.getMessage());
-        }
-    }
-
     /** After a restart, carry on from what the API server shows: transition times and applied votes. */
-    private void resumeFromTheApiServer() {
+    private Optional<QuorumStatusStatus> resumeFromTheApiServer(String name) {
         try {
-            QuorumStatus existing = client.resources(QuorumStatus.class).withName(nodeName).get();
-            if (existing != null && existing.getStatus() != null) {
-                reported = existing.getStatus();
-                publisher.assumeWritten(existing.getStatus());
-            }
+            QuorumStatus existing = client.resources(QuorumStatus.class).withName(name).get();
+            return existing == null ? Optional.empty() : Optional.ofNullable(existing.getStatus());
         } catch (KubernetesClientException e) {
-            LOG.warnf("cannot read QuorumStatus %s yet: %s", nodeName, e.getMessage());
+            LOG.warnf("cannot read QuorumStatus %s yet: %s", name, e.getMessage());
+            return Optional.empty();
         }
     }
 
-    private void onSpec(QuorumStatus qs) {
-        QuorumStatusSpec spec = qs.getSpec() == null ? new QuorumStatusSpec() : qs.getSpec();
-        VotePlan.Desired next = new VotePlan.Desired(Optional.ofNullable(spec.getVotes()),
-                Optional.ofNullable(spec.getExpectedVotes()), qs.getMetadata().getGeneration());
-        Optional<Duration> after = Optional.empty();
-        if (spec.getSelfFenceAfter() != null) {
-            try {
-                after = Optional.of(KubeDuration.parse(spec.getSelfFenceAfter()));
-            } catch (IllegalArgumentException e) {
-                LOG.errorf("QuorumStatus %s spec.selfFenceAfter: %s; self-fencing stays off until it is fixed",
-                        qs.getMetadata().getName(), e.getMessage());
-            }
-        }
-        synchronized (this) {
-            if (!next.equals(desired)) {
-                desired = next;
-                applyNotBefore = Instant.MIN;
-                applyBackoff.reset();
-            }
-            if (!after.equals(selfFenceAfter)) {
-                LOG.infof(after.map(a -> "self-fencing armed: this node fences itself (" + selfFenceAction.describe()
-                        + ") after " + a.toMillis() + " ms without quorum, backed by the watchdog "
-                        + config.watchdogDevice()).orElse("self-fencing off"));
-                selfFenceAfter = after;
-            }
-            watchdog.selfFenceAfter(after);
-            recompute(Instant.now());
-        }
-    }
-
-    /** Keeps the self-fence state in step with quorum, and the timer in step with the state. */
-    private void trackSelfFence(Optional<QuorumSnapshot> snapshot, Instant now) {
-        SelfFence next = SelfFence.next(selfFence, selfFenceAfter, snapshot.map(QuorumSnapshot::quorate), now);
-        if (next.equals(selfFence)) {
-            return;
-        }
-        if (selfFence instanceof SelfFence.WithoutQuorum && next instanceof SelfFence.Armed) {
-            LOG.info("quorum is back before the self-fence time; not fencing");
-        }
-        selfFence = next;
-        if (selfFenceTimer != null) {
-            selfFenceTimer.cancel(false);
-            selfFenceTimer = null;
-        }
-        if (next instanceof SelfFence.WithoutQuorum w) {
-            LOG.warnf("without quorum: this node fences itself at %s unless quorum returns", w.fencesAt());
-            selfFenceTimer = selfFencer.schedule(this::onSelfFenceDue,
-                    Math.max(0, Duration.between(now, w.fencesAt()).toMillis()), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** The point of no return: report the deadline, give the write a moment to land, then fence. */
-    private void onSelfFenceDue() {
-        QuorumStatusStatus promise;
-        SelfFence.Fencing fencing;
-        synchronized (this) {
-            SelfFence before = selfFence;
-            Optional<SelfFence> due = SelfFence.due(selfFence, Instant.now(), config.selfFenceTimeout(),
-                    selfFenceAction.describe());
-            if (due.isEmpty()) {
-                return;
-            }
-            fencing = (SelfFence.Fencing) due.get();
-            selfFence = fencing;
-            LOG.errorf("without quorum since %s: fencing this node (%s); it is down by %s",
-                    ((SelfFence.WithoutQuorum) before).since(), fencing.action(), fencing.downBy());
-            recompute(Instant.now());
-            promise = reported;
+    /** The selfFenceAfter of a status the API server took: the longest the operator may assume. */
+    private static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
+        if (status == null || status.getWatchdog() == null || status.getWatchdog().selfFenceAfter() == null) {
+            return Optional.empty();
         }
         try {
-            // The operator trusts the deadline only if it sees it; a node that cannot tell it fences anyway.
-            if (!publisher.awaitWritten(promise, config.selfFenceTimeout().dividedBy(2))) {
-                LOG.warn("the API server has not acknowledged the self-fence deadline; fencing anyway");
-            }
-            selfFenceAction.fence(config.selfFenceTimeout().dividedBy(2));
-            LOG.errorf("fenced this node (%s)", fencing.action());
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf("self-fence failed: %s", e.getMessage());
-            synchronized (this) {
-                selfFence = new SelfFence.Failed("self-fence failed: " + e.getMessage());
-                recompute(Instant.now());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return Optional.of(KubeDuration.parse(status.getWatchdog().selfFenceAfter()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
-    /** Recomputes the whole status from the inputs and hands it to the writer if it changed. */
-    private void recompute(Instant since) {
-        if (nodeName == null) {
-            return;
-        }
-        Optional<QuorumSnapshot> snapshot = view instanceof CorosyncView.Reachable r
-                ? Optional.of(r.snapshot()) : Optional.empty();
-        trackSelfFence(snapshot, Instant.now());
-        VotePlan plan = VotePlan.decide(desired, snapshot);
-        if (plan instanceof VotePlan.Settled settled) {
-            outcome = settled.outcome();
-        } else if (plan instanceof VotePlan.Wait wait) {
-            outcome = wait.outcome();
-        } else if (plan instanceof VotePlan.Apply apply && !applying) {
-            Instant now = Instant.now();
-            if (now.isBefore(applyNotBefore)) {
-                applier.schedule(() -> onRetry(), java.time.Duration.between(now, applyNotBefore).toMillis(),
-                        TimeUnit.MILLISECONDS);
-            } else {
-                applying = true;
-                applier.execute(() -> carryOut(apply));
-            }
-        }
-        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, selfFence, watchdog.report(), reported,
-                Instant.now());
-        if (!next.equals(reported)) {
-            logTransition(reported, next, since);
-            reported = next;
-            metrics.update(next);
-            publisher.offer(next, since);
-        }
-    }
-
-    private void onRetry() {
-        synchronized (this) {
-            recompute(Instant.now());
-        }
-    }
+    // --- corosync's session thread
 
     /** setvotes for this node and setexpected, as the plan says; then corosync's own figures decide. */
-    private void carryOut(VotePlan.Apply apply) {
-        ApplyOutcome result;
+    private static ApplyOutcome carryOut(Votequorum votequorum, VotePlan.Apply apply) {
         try {
-            corosync.withVotequorum(votequorum -> {
-                apply.votes().ifPresent(votes -> votequorum.setVotes(apply.localNodeId(), votes));
-                apply.expectedVotes().ifPresent(votequorum::setExpected);
-                return true;
-            }).orElseThrow(() -> new CorosyncException("votequorum_setvotes", 2, "corosync is not connected"));
-            LOG.infof("applied %s%s (generation %s)", apply.votes().map(v -> "votes=" + v + " ").orElse(""),
-                    apply.expectedVotes().map(e -> "expectedVotes=" + e).orElse(""), apply.desired().generation());
-            result = VotePlan.applied(apply.desired());
-            applyBackoff.reset();
+            apply.votes().ifPresent(votes -> votequorum.setVotes(apply.localNodeId(), votes));
+            apply.expectedVotes().ifPresent(votequorum::setExpected);
+            return VotePlan.applied(apply.desired());
         } catch (CorosyncException e) {
-            result = VotePlan.refused(apply.desired(), e.error().name(), "corosync refused: " + e.getMessage());
+            return VotePlan.refused(apply.desired(), e.error().name(), "corosync refused: " + e.getMessage());
         } catch (IllegalArgumentException | IllegalStateException e) {
-            result = VotePlan.refused(apply.desired(), "Invalid", e.getMessage());
-        }
-        Optional<QuorumSnapshot> fresh = Optional.empty();
-        try {
-            fresh = corosync.snapshotNow(); // setvotes is not announced by a callback
-        } catch (RuntimeException e) {
-            LOG.debugf("no fresh snapshot after applying votes: %s", e.getMessage());
-        }
-        synchronized (this) {
-            applying = false;
-            if (!"Applied".equals(result.reason())) {
-                Duration pause = applyBackoff.next();
-                applyNotBefore = Instant.now().plus(pause);
-                LOG.warnf("%s; retrying in %d ms", result.message(), pause.toMillis());
-            }
-            outcome = result;
-            if (fresh.isPresent()) {
-                view = new CorosyncView.Reachable(fresh.get());
-            }
-            recompute(Instant.now());
+            return VotePlan.refused(apply.desired(), "Invalid", e.getMessage());
         }
     }
 
-    /** One structured log line per change of quorum, ring or membership. */
-    private static void logTransition(QuorumStatusStatus before, QuorumStatusStatus after, Instant callback) {
-        if (before != null && Objects.equals(before.getQuorate(), after.getQuorate())
-                && Objects.equals(before.getRingId(), after.getRingId())
-                && Objects.equals(before.getMembers(), after.getMembers())
-                && Objects.equals(before.getExpectedVotes(), after.getExpectedVotes())
-                && Objects.equals(before.getNodeVotes(), after.getNodeVotes())) {
-            return;
+    /** setvotes is not announced by a callback: the view after it. */
+    private static Optional<QuorumSnapshot> freshSnapshot(QuorumReader reader) {
+        try {
+            return Optional.of(reader.snapshot());
+        } catch (RuntimeException e) {
+            LOG.debugf("no fresh snapshot after applying votes: %s", e.getMessage());
+            return Optional.empty();
         }
-        LOG.infof("transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s "
-                        + "callback=%s",
-                after.getNodeName(), after.getQuorate() == null ? "unknown" : after.getQuorate(),
-                after.getRingId() == null ? "-" : after.getRingId(),
-                after.getMembers().stream().filter(m -> m.state() == io.votequorum.model.MemberState.Member)
-                        .map(m -> String.valueOf(m.nodeId())).collect(Collectors.joining(",")),
-                after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum(), callback);
     }
 
     /**
@@ -425,15 +320,16 @@ final class Agent implements AutoCloseable {
     public void close() {
         boolean disarm = false;
         if (watchdog.beginStop()) {
-            QuorumStatusStatus farewell;
-            synchronized (this) {
-                recompute(Instant.now());
-                farewell = reported;
-            }
+            CompletableFuture<QuorumStatusStatus> farewell = new CompletableFuture<>();
+            loop.post(new AgentLoop.Farewell(farewell));
             try {
-                disarm = publisher != null && farewell != null && publisher.awaitWritten(farewell, STOP_REPORT);
+                QuorumStatusStatus last = farewell.get(STOP_REPORT.toMillis(), TimeUnit.MILLISECONDS);
+                StatusPublisher p = publisher;
+                disarm = p != null && last != null && p.awaitWritten(last, STOP_REPORT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warnf("the agent's loop gave no last status: %s", e.toString());
             }
             if (!disarm) {
                 LOG.warnf("the API server has not taken the disarmed watchdog report; closing %s without the magic "
@@ -441,20 +337,27 @@ final class Agent implements AutoCloseable {
             }
         }
         watchdog.stop(disarm);
-        watchdogReports.shutdownNow();
         corosync.close();
-        applier.shutdownNow();
-        selfFencer.shutdownNow();
-        synchronized (this) {
-            if (specInformer != null) {
-                specInformer.stop();
-            }
-            if (heartbeat != null) {
-                heartbeat.close();
-            }
-            if (publisher != null) {
-                publisher.close();
-            }
+        loopThread.interrupt();
+        timers.shutdownNow();
+        kubernetes.shutdownNow();
+        fencer.shutdownNow();
+        if (specInformer != null) {
+            specInformer.stop();
         }
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
+        if (publisher != null) {
+            publisher.close();
+        }
+    }
+
+    private static <T extends ExecutorService> T daemon(Function<ThreadFactory, T> make, String name) {
+        return make.apply(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 }

@@ -6,22 +6,22 @@ import io.votequorum.corosync.CorosyncLibraryException;
 import io.votequorum.corosync.QuorumEvent;
 import io.votequorum.corosync.QuorumReader;
 import io.votequorum.corosync.QuorumSnapshot;
-import io.votequorum.corosync.Votequorum;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Keeps a connection to corosync on this node: tracks every change, turns each burst of callbacks
  * into one snapshot, and reconnects with backoff when corosync stops or restarts. While the watchdog
  * wants it, it also asks getinfo every {@link WatchdogFeed#PROBE}, so a hung corosync stops the
- * confirmations. Its own thread alone reads events; views go to the listener on another thread, so a
- * slow listener never delays a confirmation.
+ * confirmations. Its own thread alone owns the corosync handles: it reads events and runs the calls
+ * others {@link #submit}. The listener must not block (the agent's loop only queues the view).
  */
 final class CorosyncSession implements AutoCloseable {
 
@@ -33,11 +33,7 @@ final class CorosyncSession implements AutoCloseable {
     private final Backoff backoff;
     private final BiConsumer<CorosyncView, Instant> listener;
     private final Confirmations confirmations;
-    private final ExecutorService views = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "corosync-views");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Queue<Consumer<Optional<QuorumReader>>> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile QuorumReader reader;
@@ -73,10 +69,16 @@ final class CorosyncSession implements AutoCloseable {
         thread.start();
     }
 
-    /** Runs votequorum calls on the current connection; empty when corosync is not connected. */
-    <T> Optional<T> withVotequorum(java.util.function.Function<Votequorum, T> call) {
+    /**
+     * Runs {@code task} on this session's thread with the connected reader, or with none while corosync
+     * is not connected. Any thread; returns at once.
+     */
+    void submit(Consumer<Optional<QuorumReader>> task) {
+        tasks.add(task);
         QuorumReader current = reader;
-        return current == null ? Optional.empty() : Optional.ofNullable(call.apply(current.votequorum()));
+        if (current != null) {
+            current.wake();
+        }
     }
 
     /** Ends the wait for the next callback early, so probing starts now when the watchdog wants it. */
@@ -87,10 +89,14 @@ final class CorosyncSession implements AutoCloseable {
         }
     }
 
-    /** A fresh snapshot after calls that corosync does not announce with a callback (setvotes). */
-    Optional<QuorumSnapshot> snapshotNow() {
-        QuorumReader current = reader;
-        return current == null ? Optional.empty() : Optional.of(current.snapshot());
+    private void runTasks(Optional<QuorumReader> connected) {
+        for (Consumer<Optional<QuorumReader>> task = tasks.poll(); task != null; task = tasks.poll()) {
+            try {
+                task.accept(connected);
+            } catch (RuntimeException e) {
+                LOG.error("a call into corosync failed", e);
+            }
+        }
     }
 
     private void run() {
@@ -104,10 +110,12 @@ final class CorosyncSession implements AutoCloseable {
                 LOG.infof("connected to corosync: cluster %s, node id %d", connected.config().clusterName(),
                         connected.config().localNodeId());
                 while (running) {
+                    runTasks(Optional.of(connected));
                     boolean probing = confirmations.wanted();
                     Optional<QuorumEvent> first = connected.next(probing ? WatchdogFeed.PROBE : IDLE);
                     if (first.isEmpty()) {
-                        if (probing) {
+                        // A probe is due, or the watchdog has just asked for them: confirm now.
+                        if (confirmations.wanted()) {
                             Instant asked = confirmations.now();
                             confirmations.confirmed(asked, connected.votequorum().localInfo().quorate());
                         }
@@ -135,6 +143,7 @@ final class CorosyncSession implements AutoCloseable {
                 confirmations.unreachable();
                 deliver(new CorosyncView.Unreachable(e.getMessage(), e instanceof CorosyncLibraryException),
                         Instant.now());
+                runTasks(Optional.empty());
                 pause(backoff.next());
             } catch (InterruptedException e) {
                 return;
@@ -143,6 +152,7 @@ final class CorosyncSession implements AutoCloseable {
                 LOG.error("unexpected failure reading corosync; reconnecting", e);
                 confirmations.unreachable();
                 deliver(new CorosyncView.Unreachable(e.toString()), Instant.now());
+                runTasks(Optional.empty());
                 pause(backoff.next());
             } finally {
                 reader = null;
@@ -151,7 +161,7 @@ final class CorosyncSession implements AutoCloseable {
     }
 
     private void deliver(CorosyncView view, Instant since) {
-        views.execute(() -> listener.accept(view, since));
+        listener.accept(view, since);
     }
 
     private void pause(Duration duration) {
@@ -171,6 +181,6 @@ final class CorosyncSession implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        views.shutdownNow();
+        runTasks(Optional.empty());
     }
 }

@@ -68,6 +68,7 @@ final class StatusPublisher implements AutoCloseable {
     synchronized void assumeWritten(QuorumStatusStatus status) {
         written = status;
         onAcknowledged.accept(status);
+        notifyAll();
     }
 
     boolean apiReachable() {

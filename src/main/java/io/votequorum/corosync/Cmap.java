@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** A read-only connection to corosync's configuration and runtime map (libcmap). */
+/**
+ * A read-only connection to corosync's configuration and runtime map (libcmap). Threads: any; calls
+ * are serialised on the handle (cmap has no callbacks here, so nothing waits on a retry).
+ */
 public final class Cmap implements AutoCloseable {
 
     private final LibCmap lib = NativeLibraries.cmap();

@@ -7,7 +7,10 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 
-/** The raw C API of libcmap (corosync/cmap.h), the part the binding reads, loaded by {@link NativeLibraries}. Only {@link Cmap} uses it. */
+/**
+ * The raw C API of libcmap (corosync/cmap.h), the part the binding reads, loaded by
+ * {@link NativeLibraries}. Only {@link Cmap} uses it, one call on a handle at a time.
+ */
 interface LibCmap extends Library {
 
     /** CMAP_KEYNAME_MAXLEN, plus the terminating NUL. */

@@ -7,7 +7,10 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 
-/** The raw C API of libvotequorum (corosync/votequorum.h), loaded by {@link NativeLibraries}. Only {@link Votequorum} uses it. */
+/**
+ * The raw C API of libvotequorum (corosync/votequorum.h), loaded by {@link NativeLibraries}. Only
+ * {@link Votequorum} uses it, one call on a handle at a time.
+ */
 interface LibVotequorum extends Library {
 
     int VOTEQUORUM_QDEVICE_MAX_NAME_LEN = 255;

@@ -9,6 +9,7 @@ import java.util.Set;
 /**
  * Reads this node's {@link QuorumSnapshot}: a votequorum handle for the callbacks and getinfo, and
  * a cmap handle for names and options. {@link #track} keeps it current as callbacks arrive.
+ * Threads: one owner thread calls everything but {@link #wake}, which any thread may call.
  */
 public final class QuorumReader implements AutoCloseable {
 

@@ -20,13 +20,16 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * A connection to corosync's votequorum service: the safe face of libvotequorum.
  *
- * <p>Calls are serialised on the handle. Callbacks run only inside {@link #dispatch}, never throw,
- * and only queue a {@link QuorumEvent}; read them with {@link #nextEvent}. {@link #startDispatchThread}
- * gives the handle one thread that sleeps on corosync's fd and dispatches when corosync has news.
+ * <p>Threads: any thread may call; each library call holds the handle's lock for one attempt only,
+ * so a retry of CS_ERR_TRY_AGAIN never keeps dispatch waiting. Callbacks run only inside
+ * {@link #dispatch}, never throw, and only queue a {@link QuorumEvent}; read them with
+ * {@link #nextEvent} (one reader thread). {@link #startDispatchThread} gives the handle one thread
+ * that sleeps on corosync's fd and dispatches when corosync has news.
  */
 public final class Votequorum implements AutoCloseable {
 
@@ -47,7 +50,7 @@ public final class Votequorum implements AutoCloseable {
     /** Queued by {@link #wake}; compared by identity and never handed out. */
     private static final QuorumEvent WAKE = new QuorumEvent.ExpectedVotesChanged(Instant.EPOCH, -1);
     private final long handle;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean tracking;
     private final Dispatcher dispatcher = new Dispatcher();
 
@@ -72,10 +75,10 @@ public final class Votequorum implements AutoCloseable {
     }
 
     /** votequorum_getinfo for a node id; {@link #QDEVICE_NODE_ID} (0) gives this node with the qdevice's fields. */
-    public synchronized QuorumInfo info(long nodeId) {
+    public QuorumInfo info(long nodeId) {
         ensureOpen();
         votequorum_info raw = new votequorum_info();
-        CsCall.check("votequorum_getinfo(" + nodeId + ")", () -> lib.votequorum_getinfo(handle, (int) nodeId, raw));
+        CsCall.check("votequorum_getinfo(" + nodeId + ")", onHandle(() -> lib.votequorum_getinfo(handle, (int) nodeId, raw)));
         return toInfo(raw);
     }
 
@@ -85,41 +88,41 @@ public final class Votequorum implements AutoCloseable {
     }
 
     /** votequorum_setexpected: corosync refuses a value that would leave the cluster below its present votes. */
-    public synchronized void setExpected(int expectedVotes) {
+    public void setExpected(int expectedVotes) {
         ensureOpen();
         requireNonNegative("expected votes", expectedVotes);
         requireQuorumFits("expected votes " + expectedVotes, expectedVotes);
         CsCall.check("votequorum_setexpected(" + expectedVotes + ")",
-                () -> lib.votequorum_setexpected(handle, expectedVotes));
+                onHandle(() -> lib.votequorum_setexpected(handle, expectedVotes)));
     }
 
     /** votequorum_setvotes for one node. */
-    public synchronized void setVotes(long nodeId, int votes) {
+    public void setVotes(long nodeId, int votes) {
         ensureOpen();
         requireNonNegative("votes", votes);
         QuorumInfo present = info(QDEVICE_NODE_ID);
         int others = present.totalVotes() - (nodeId == present.nodeId() ? present.votes() : votesIfMember(nodeId));
         requireQuorumFits(votes + " votes for node " + nodeId, others + votes);
         CsCall.check("votequorum_setvotes(" + nodeId + ", " + votes + ")",
-                () -> lib.votequorum_setvotes(handle, (int) nodeId, votes));
+                onHandle(() -> lib.votequorum_setvotes(handle, (int) nodeId, votes)));
     }
 
     /** votequorum_trackstart: CURRENT queues the present state at once, CHANGES every later change. */
-    public synchronized void trackStart(Set<Track> flags) {
+    public void trackStart(Set<Track> flags) {
         ensureOpen();
-        CsCall.check("votequorum_trackstart", () -> lib.votequorum_trackstart(handle, 0, Track.bits(flags)));
+        CsCall.check("votequorum_trackstart", onHandle(() -> lib.votequorum_trackstart(handle, 0, Track.bits(flags))));
     }
 
-    public synchronized void trackStop() {
+    public void trackStop() {
         ensureOpen();
-        CsCall.check("votequorum_trackstop", () -> lib.votequorum_trackstop(handle));
+        CsCall.check("votequorum_trackstop", onHandle(() -> lib.votequorum_trackstop(handle)));
     }
 
     /** votequorum_fd_get: readable when corosync has callbacks to deliver. */
-    public synchronized int fd() {
+    public int fd() {
         ensureOpen();
         IntByReference fd = new IntByReference();
-        CsCall.check("votequorum_fd_get", () -> lib.votequorum_fd_get(handle, fd));
+        CsCall.check("votequorum_fd_get", onHandle(() -> lib.votequorum_fd_get(handle, fd)));
         return fd.getValue();
     }
 
@@ -245,12 +248,22 @@ public final class Votequorum implements AutoCloseable {
                 new CorosyncException("votequorum_dispatch", CsError.CS_ERR_LIBRARY.code(), why)));
     }
 
-    private void qdeviceCall(String call, String name, java.util.function.IntSupplier invocation) {
+    private void qdeviceCall(String call, String name, IntSupplier invocation) {
         qdeviceName(name);
-        synchronized (this) {
-            ensureOpen();
-            CsCall.check(call + "(" + name + ")", invocation);
-        }
+        ensureOpen();
+        CsCall.check(call + "(" + name + ")", onHandle(invocation));
+    }
+
+    /**
+     * One attempt of a library call, under the handle's lock (CS_ERR_BAD_HANDLE once closed). A retry
+     * of TRY_AGAIN waits outside the lock, so dispatch and other calls go on meanwhile.
+     */
+    private IntSupplier onHandle(IntSupplier call) {
+        return () -> {
+            synchronized (this) {
+                return closed ? CsError.CS_ERR_BAD_HANDLE.code() : call.getAsInt();
+            }
+        };
     }
 
     private static void qdeviceName(String name) {

@@ -1,5 +1,6 @@
 package io.votequorum.fencing;
 
+import io.votequorum.model.ConfirmedFenceAction;
 import io.votequorum.model.FenceStage;
 
 import java.time.Instant;
@@ -36,6 +37,31 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
 
         public boolean changes() {
             return !current.equals(desired);
+        }
+
+        /**
+         * The steps that bring the node to the desired record, in order; none when nothing may be done
+         * to it. Step 3 is the one {@code confirmedAction} names.
+         */
+        public List<NodeStep> steps(ConfirmedFenceAction confirmedAction) {
+            if (!active) {
+                return List.of();
+            }
+            if (desired.isEmpty()) {
+                return current.isPresent() ? List.of(new NodeStep.Unfence(node)) : List.of();
+            }
+            FenceRecord record = desired.get();
+            if (record.healthySince().isPresent()) {
+                return List.of(new NodeStep.Keep(node, record));
+            }
+            return switch (record.stage()) {
+                case Cordoned -> List.of(new NodeStep.Cordon(node, record));
+                case Evicted -> List.of(new NodeStep.Evict(node, record));
+                case Fenced -> List.of(new NodeStep.Evict(node, record), switch (confirmedAction) {
+                    case OutOfServiceTaint -> new NodeStep.MarkOutOfService(node, record);
+                    case ResourceDeletion -> new NodeStep.DeleteWorkloads(node, record);
+                });
+            };
         }
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
-import java.util.Objects;
 
 /** Pods that eviction and forced deletion leave alone on a fenced node. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -48,16 +47,14 @@ public class ExemptPods {
         this.mirrorPods = mirrorPods;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExemptPods other
-                && Objects.equals(selector, other.selector)
-                && Objects.equals(daemonSetPods, other.daemonSetPods)
-                && Objects.equals(mirrorPods, other.mirrorPods);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(selector, daemonSetPods, mirrorPods);
+        return Serialised.hash(this);
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.ValidationRule;
 
-import java.util.Objects;
 
 /** How nodes outside the quorate partition are fenced, step by step, and when they are let back. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -141,24 +140,14 @@ public class FencingSpec {
         this.selfFenceAfter = selfFenceAfter;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof FencingSpec other
-                && mode == other.mode
-                && Objects.equals(evictAfter, other.evictAfter)
-                && Objects.equals(fenceTimeout, other.fenceTimeout)
-                && Objects.equals(safetyMargin, other.safetyMargin)
-                && confirmedAction == other.confirmedAction
-                && Objects.equals(maxFencedNodes, other.maxFencedNodes)
-                && Objects.equals(healthyDelay, other.healthyDelay)
-                && Objects.equals(exemptPods, other.exemptPods)
-                && noQuorumAction == other.noQuorumAction
-                && Objects.equals(selfFenceAfter, other.selfFenceAfter);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, evictAfter, fenceTimeout, safetyMargin, confirmedAction, maxFencedNodes, healthyDelay, exemptPods,
-                noQuorumAction, selfFenceAfter);
+        return Serialised.hash(this);
     }
 }

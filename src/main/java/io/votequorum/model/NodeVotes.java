@@ -7,7 +7,6 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
-import java.util.Objects;
 
 /** Votes for the nodes one entry names: a single node by name, or every node a selector matches. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -61,16 +60,14 @@ public class NodeVotes {
         this.votes = votes;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof NodeVotes other
-                && Objects.equals(nodeName, other.nodeName)
-                && Objects.equals(nodeSelector, other.nodeSelector)
-                && Objects.equals(votes, other.votes);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(nodeName, nodeSelector, votes);
+        return Serialised.hash(this);
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
 
-import java.util.Objects;
 
 /** What the operator asks the agent to apply on this node. Written only from the quorate partition. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -72,18 +71,14 @@ public class QuorumStatusSpec {
         this.policyGeneration = policyGeneration;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof QuorumStatusSpec other
-                && Objects.equals(votes, other.votes)
-                && Objects.equals(expectedVotes, other.expectedVotes)
-                && Objects.equals(selfFenceAfter, other.selfFenceAfter)
-                && Objects.equals(policy, other.policy)
-                && Objects.equals(policyGeneration, other.policyGeneration);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(votes, expectedVotes, selfFenceAfter, policy, policyGeneration);
+        return Serialised.hash(this);
     }
 }

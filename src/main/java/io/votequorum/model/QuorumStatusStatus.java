@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /** The node's quorum state as its agent last read it from votequorum. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -215,33 +214,14 @@ public class QuorumStatusStatus {
         this.conditions = conditions;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof QuorumStatusStatus other
-                && Objects.equals(nodeName, other.nodeName)
-                && Objects.equals(nodeId, other.nodeId)
-                && Objects.equals(clusterName, other.clusterName)
-                && Objects.equals(quorate, other.quorate)
-                && Objects.equals(ringId, other.ringId)
-                && Objects.equals(nodeVotes, other.nodeVotes)
-                && Objects.equals(expectedVotes, other.expectedVotes)
-                && Objects.equals(highestExpected, other.highestExpected)
-                && Objects.equals(totalVotes, other.totalVotes)
-                && Objects.equals(quorum, other.quorum)
-                && Objects.equals(flags, other.flags)
-                && Objects.equals(qdevice, other.qdevice)
-                && Objects.equals(memberCount, other.memberCount)
-                && Objects.equals(members, other.members)
-                && Objects.equals(lastTransitionTime, other.lastTransitionTime)
-                && Objects.equals(applied, other.applied)
-                && Objects.equals(observedGeneration, other.observedGeneration)
-                && Objects.equals(selfFenceDeadline, other.selfFenceDeadline)
-                && Objects.equals(watchdog, other.watchdog)
-                && Objects.equals(conditions, other.conditions);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(nodeName, nodeId, quorate, ringId, totalVotes, members);
+        return Serialised.hash(this);
     }
 }

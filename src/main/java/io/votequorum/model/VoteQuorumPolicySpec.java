@@ -9,7 +9,6 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /** The desired votes, expected votes and fencing behaviour of one corosync cluster. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -77,18 +76,14 @@ public class VoteQuorumPolicySpec {
         this.fencing = fencing;
     }
 
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof VoteQuorumPolicySpec other
-                && Objects.equals(clusterName, other.clusterName)
-                && Objects.equals(votes, other.votes)
-                && Objects.equals(expectedVotes, other.expectedVotes)
-                && Objects.equals(allowUnsafe, other.allowUnsafe)
-                && Objects.equals(fencing, other.fencing);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(clusterName, votes, expectedVotes, allowUnsafe, fencing);
+        return Serialised.hash(this);
     }
 }

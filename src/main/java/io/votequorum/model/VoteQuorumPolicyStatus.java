@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /** What the operator made of the policy: validity, the quorate partition and the fenced nodes. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -16,7 +15,7 @@ public class VoteQuorumPolicyStatus {
 
     @JsonPropertyDescription("metadata.generation of the spec this status describes.")
     private Long observedGeneration;
-    @JsonPropertyDescription("Valid, Applied, Quorate, Fencing, Paused and Unsafe.")
+    @JsonPropertyDescription("Valid, Applied, Quorate, Fencing, ActionsSucceeded, Paused and Unsafe.")
     private List<Condition> conditions = new ArrayList<>();
     @JsonPropertyDescription("The quorate partition, when one is settled.")
     private Partition partition;
@@ -24,6 +23,8 @@ public class VoteQuorumPolicyStatus {
     private Integer fencedCount;
     @JsonPropertyDescription("Nodes outside the quorate partition and their fencing stage.")
     private List<FencedNode> fencedNodes = new ArrayList<>();
+    @JsonPropertyDescription("Nodes of this cluster that map to no corosync node, with the reason: they are never fenced.")
+    private List<UnmappedNode> unmappedNodes = new ArrayList<>();
 
     public Long getObservedGeneration() {
         return observedGeneration;
@@ -65,18 +66,22 @@ public class VoteQuorumPolicyStatus {
         this.fencedNodes = fencedNodes;
     }
 
+    public List<UnmappedNode> getUnmappedNodes() {
+        return unmappedNodes;
+    }
+
+    public void setUnmappedNodes(List<UnmappedNode> unmappedNodes) {
+        this.unmappedNodes = unmappedNodes;
+    }
+
+    /** Equal when their JSON is: no field can be left out. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof VoteQuorumPolicyStatus other
-                && Objects.equals(observedGeneration, other.observedGeneration)
-                && Objects.equals(conditions, other.conditions)
-                && Objects.equals(partition, other.partition)
-                && Objects.equals(fencedCount, other.fencedCount)
-                && Objects.equals(fencedNodes, other.fencedNodes);
+        return Serialised.same(this, o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, partition, fencedCount, fencedNodes);
+        return Serialised.hash(this);
     }
 }

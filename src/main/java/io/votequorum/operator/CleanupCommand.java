@@ -50,7 +50,7 @@ public class CleanupCommand {
             try {
                 Optional<FenceAnnotation> record = FenceAnnotation.of(node.getMetadata().getAnnotations());
                 if (record.isPresent()) {
-                    new KubernetesNodeActions(client, client, record.get().cluster()).unfence(name);
+                    new KubernetesNodeActions(client, client, record.get().cluster()).unfence(node);
                     LOG.infof("cleanup: %s: removed what the operator added (cordon: %s, taints: %s)", name,
                             record.get().cordoned(), record.get().taints());
                     unfenced++;

@@ -40,10 +40,12 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.Qdevice;
 import io.votequorum.model.QuorumFlag;
 import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.UnmappedNode;
 import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.model.VoteQuorumPolicyStatus;
 import io.votequorum.model.WatchdogStatus;
+import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -61,6 +63,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -78,6 +81,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     static final Duration RECHECK = Duration.ofSeconds(2);
     /** With nothing pending, look again at the latest after this, even if no Lease runs out before. */
     static final Duration IDLE_RECHECK = Duration.ofSeconds(60);
+    /** A quorate view missing for this long is more than a membership change passing: worth a Warning. */
+    static final Duration SETTLE = Duration.ofSeconds(5);
     static final String BY_CLUSTER = "cluster";
     static final String BY_NODE_ID = "node-id";
     static final String BY_FENCING_CLUSTER = "fencing-cluster";
@@ -100,7 +105,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     private PolicyEvents events;
     private FencedNodePods evicting;
     /** Unparsable confirmations already reported, so each gets one Event, not one per reconcile. */
-    private final Set<String> invalidConfirmations = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> invalidConfirmations = ConcurrentHashMap.newKeySet();
+    /** The generation whose votes each policy last announced as applied, so each gets one Event. */
+    private final Map<String, Long> announcedApplied = new ConcurrentHashMap<>();
+    /** Each policy's current reason for holding fencing back, and since when. */
+    private final Map<String, HeldBack> heldBack = new ConcurrentHashMap<>();
 
     @Override
     public List<EventSource<?, VoteQuorumPolicy>> prepareEventSources(EventSourceContext<VoteQuorumPolicy> context) {
@@ -169,20 +178,59 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 || !Objects.equals(now.getSpec().getLeaseDurationSeconds(), before.getSpec().getLeaseDurationSeconds());
     }
 
+    /** Clients, Events and metrics, made once: policies reconcile in parallel. */
+    @PostConstruct
+    void start() {
+        evictions = KubernetesNodeActions.evictionClient(client);
+        events = new PolicyEvents(client);
+        metrics = new OperatorMetrics(registry);
+    }
+
+    /**
+     * One policy's cluster as the informers' caches show it at {@code now}: the reports, heartbeats
+     * and Nodes, what is known about each node, and the policy's own validation. Nothing in it is read
+     * from the API server.
+     */
+    private record Snapshot(VoteQuorumPolicy policy, Instant now, String cluster, FencingSpec fencing, boolean paused,
+            List<QuorumStatus> reports, Map<String, Lease> leases, Map<String, Node> nodes, List<NodeFacts> facts,
+            Map<String, String> unmapped, PolicyVotes.Validation validation) {
+
+        boolean enforce() {
+            return fencing.getMode() == FencingMode.Enforce;
+        }
+
+        boolean valid() {
+            return validation.layout().isPresent();
+        }
+
+        /** Whether the policy acts at all: not paused, not Disabled. */
+        boolean acting() {
+            return !paused && fencing.getMode() != FencingMode.Disabled;
+        }
+
+        Long generation() {
+            return policy.getMetadata().getGeneration();
+        }
+    }
+
+    /** Gather, decide, act, hand over votes, report: each a method below. */
     @Override
     public UpdateControl<VoteQuorumPolicy> reconcile(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
-        if (events == null) {
-            evictions = KubernetesNodeActions.evictionClient(client);
-            events = new PolicyEvents(client);
-            metrics = new OperatorMetrics(registry);
-        }
         long started = System.nanoTime();
-        Instant now = Instant.now();
+        Snapshot cluster = gather(policy, context, Instant.now());
+        FencePlan plan = decide(cluster);
+        Ladder.Outcome acted = act(cluster, plan);
+        Optional<Condition> applied = handOverVotes(cluster, plan);
+        metrics.plan(cluster.cluster(), plan);
+        metrics.decided(Duration.ofNanos(System.nanoTime() - started));
+        return report(cluster, plan, acted, applied);
+    }
+
+    /** The cluster from the caches: reports with their heartbeats, the Nodes that can matter, and each node's facts. */
+    private Snapshot gather(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context, Instant now) {
         FencingSpec fencing = policy.getSpec().getFencing();
         boolean paused = "true".equals(annotation(policy, VoteQuorumApi.PAUSED_ANNOTATION));
         String cluster = policy.getSpec().getClusterName();
-        NodeActions actions = new KubernetesNodeActions(client, evictions, cluster);
-
         List<QuorumStatus> reports = statuses.byIndex(BY_CLUSTER, cluster).stream()
                 .filter(q -> q.getStatus() != null).toList();
         Map<String, Lease> leaseByName = new HashMap<>();
@@ -190,9 +238,6 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             leases.get(new ResourceID(q.getMetadata().getName(), config.namespace()))
                     .ifPresent(l -> leaseByName.put(l.getMetadata().getName(), l));
         }
-        List<Report> decisionReports = reports.stream().map(q -> report(q, leaseByName.get(q.getMetadata().getName()),
-                now)).toList();
-
         Map<String, QuorumStatus> reportByName = reports.stream().collect(Collectors.toMap(
                 q -> q.getMetadata().getName(), q -> q, (a, b) -> a));
         Map<String, Long> reportedIds = new HashMap<>();
@@ -207,15 +252,14 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 .getFencedNodes().stream().collect(Collectors.toMap(FencedNode::nodeName, f -> f, (a, b) -> a));
         Map<String, Node> nodesByName = candidateNodes(cluster, reportedIds, corosyncNames, dryRunRecords.keySet());
         // A Node whose own report names another cluster is that cluster's, whatever its label says.
-        List<Node> allNodes = nodesByName.values().stream().toList();
-        NodeMapping.Result mapping = NodeMapping.map(allNodes.stream()
+        NodeMapping.Result mapping = NodeMapping.map(nodesByName.values().stream()
                 .filter(n -> statuses.get(new ResourceID(n.getMetadata().getName())).flatMap(FencingReconciler::clusterOf)
                         .map(cluster::equals).orElse(true))
                 .map(n -> new NodeMapping.KubeNode(n.getMetadata().getName(), n.getMetadata().getLabels())).toList(),
                 reportedIds, corosyncNames);
 
         List<NodeFacts> facts = new ArrayList<>();
-        for (Node node : allNodes) {
+        for (Node node : nodesByName.values()) {
             String name = node.getMetadata().getName();
             // A record another cluster's policy wrote is that policy's to act on.
             Optional<FenceRecord> record = enforce
@@ -230,78 +274,181 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)), record,
                     selfFencing(reportByName.get(name), fencing), confirmedOff(policy, node)));
         }
-
         PolicyVotes.Validation validation = PolicyVotes.validate(policy,
                 context.getPrimaryCache().byIndex(BY_CLUSTER, cluster), reports, nodesByName);
-        boolean valid = validation.layout().isPresent();
+        return new Snapshot(policy, now, cluster, fencing, paused, reports, leaseByName, nodesByName, facts,
+                mapping.unmapped(), validation);
+    }
 
-        FencePlan plan = FencePlan.decide(decisionReports, facts,
+    /** The whole fenced set, from scratch: pure. */
+    private static FencePlan decide(Snapshot cluster) {
+        FencingSpec fencing = cluster.fencing();
+        List<Report> reports = cluster.reports().stream()
+                .map(q -> report(q, cluster.leases().get(q.getMetadata().getName()), cluster.now())).toList();
+        return FencePlan.decide(reports, cluster.facts(),
                 new FencingRules(KubeDuration.parse(fencing.getEvictAfter()), KubeDuration.parse(fencing.getFenceTimeout()),
                         KubeDuration.parse(fencing.getHealthyDelay()), fencing.getMaxFencedNodes(),
-                        paused || !valid || fencing.getMode() == FencingMode.Disabled,
+                        !cluster.acting() || !cluster.valid(),
                         KubeDuration.parse(fencing.getSelfFenceAfter()), KubeDuration.parse(fencing.getSafetyMargin())),
-                now);
+                cluster.now());
+    }
 
-        // The ladder first: a fence must not wait behind the Node conditions' writes.
-        try {
-            for (FencePlan.NodeDecision decision : plan.decisions()) {
-                if (!decision.active()) {
-                    continue;
-                }
-                if (enforce) {
-                    try {
-                        carryOut(actions, policy, decision, fencing);
-                    } catch (RuntimeException e) {
-                        metrics.action(decision.desired().map(r -> r.stage().name()).orElse("Unfence"), false);
-                        throw e; // JOSDK retries; the next reconcile runs the step again
-                    }
-                } else if (fencing.getMode() == FencingMode.DryRun && decision.changes()) {
-                    events.normal(policy, "DryRun", "would " + describe(decision));
+    /**
+     * Enforce: the plan's steps, carried out first (a fence must not wait behind the Node conditions'
+     * writes), then the CorosyncQuorum condition on each Node. DryRun: an Event for each change it
+     * would make. Events tell what changed and what needs a person.
+     */
+    private Ladder.Outcome act(Snapshot cluster, FencePlan plan) {
+        VoteQuorumPolicy policy = cluster.policy();
+        NodeActions actions = new KubernetesNodeActions(client, evictions, cluster.cluster());
+        List<FencePlan.NodeDecision> active = plan.decisions().stream().filter(FencePlan.NodeDecision::active).toList();
+        Ladder.Outcome outcome = new Ladder.Outcome(List.of(), List.of());
+        if (cluster.enforce()) {
+            outcome = Ladder.carryOut(active.stream()
+                    .flatMap(d -> d.steps(cluster.fencing().getConfirmedAction()).stream()).toList(),
+                    cluster.nodes(), actions, cluster.fencing().getExemptPods());
+            for (FencePlan.NodeDecision decision : active) {
+                if (outcome.done().contains(decision.node())) {
+                    announce(policy, decision);
                 }
             }
-        } finally {
-            if (!paused) {
-                reportQuorum(actions, plan, facts, nodesByName);
+            for (Ladder.Failure failure : outcome.failures()) {
+                metrics.action(Ladder.name(failure.step()), false);
+                LOG.warnf("%s; the next reconcile tries again", failure.describe());
+                if (changed(policy, PolicyConditions.ACTIONS, failure.describe())) {
+                    events.warning(policy, "ActionFailed", failure.describe());
+                }
+            }
+        } else if (cluster.fencing().getMode() == FencingMode.DryRun) {
+            active.stream().filter(FencePlan.NodeDecision::changes)
+                    .forEach(d -> events.normal(policy, "DryRun", "would " + describe(d)));
+        }
+        if (!cluster.paused()) {
+            try {
+                reportQuorum(actions, plan, cluster.facts(), cluster.nodes());
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot set the %s condition on the Nodes of %s: %s; the next reconcile tries again",
+                        KubernetesNodeActions.QUORUM_CONDITION, cluster.cluster(), e.getMessage());
             }
         }
-        plan.refusal().filter(r -> !paused && valid && fencing.getMode() != FencingMode.Disabled)
-                .filter(r -> changed(policy, "Fencing", r))
-                .ifPresent(r -> events.warning(policy, "NotFencing", r));
-        awaiting(plan).filter(a -> plan.refusal().isEmpty() && !paused && fencing.getMode() != FencingMode.Disabled)
-                .filter(a -> changed(policy, "Fencing", a))
+        warnIfFencingHeldBack(cluster, plan);
+        awaiting(plan).filter(a -> plan.refusal().isEmpty() && cluster.acting())
+                .filter(a -> changed(policy, PolicyConditions.FENCING, a))
                 .ifPresent(a -> events.warning(policy, "AwaitingConfirmation", a));
-
-        // Votes go to the agents only from the quorate partition, and only from a valid policy.
-        Optional<Condition> applied = Optional.empty();
-        if (valid && !paused && plan.verdict() instanceof PartitionVerdict.Quorate) {
-            applied = Optional.of(applyVotes(policy, validation, reports));
-        } else if (valid) {
-            applied = Optional.of(Conditions.of("Applied", Conditions.Status.False, paused ? "Paused" : "NotQuorate",
-                    paused ? "the policy is paused" : "votes are applied only while the cluster is quorate",
-                    policy.getMetadata().getGeneration()));
-        }
-        if (!valid && changed(policy, "Valid", validation.valid().getMessage())) {
-            events.warning(policy, "Invalid", validation.valid().getMessage());
-        }
-        validation.unsafe().filter(u -> changed(policy, "Unsafe", u.getMessage()))
-                .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
-
         // While a node's pods are being evicted, their deletions wake this policy at once.
-        evicting.track(ResourceID.fromResource(policy), !enforce ? Set.of() : plan.decisions().stream()
-                .filter(FencePlan.NodeDecision::active)
+        evicting.track(ResourceID.fromResource(policy), !cluster.enforce() ? Set.of() : active.stream()
                 .filter(d -> d.desired().map(r -> r.stage() == FenceStage.Evicted).orElse(false))
                 .map(FencePlan.NodeDecision::node).collect(Collectors.toSet()));
-        metrics.plan(cluster, plan);
-        metrics.decided(Duration.ofNanos(System.nanoTime() - started));
+        return outcome;
+    }
+
+    /**
+     * A Warning only for what a person can act on. A limit (maxFencedNodes, never every node) holds
+     * fencing back at once; a missing or ambiguous quorate view only once it has lasted {@link #SETTLE}:
+     * every ordinary membership change passes through one for a moment.
+     */
+    private void warnIfFencingHeldBack(Snapshot cluster, FencePlan plan) {
+        String key = ResourceID.fromResource(cluster.policy()).toString();
+        Optional<String> refusal = plan.refusal().filter(r -> cluster.acting() && cluster.valid());
+        if (refusal.isEmpty()) {
+            heldBack.remove(key);
+            return;
+        }
+        String reason = refusal.get();
+        HeldBack seen = heldBack.compute(key, (k, before) -> before != null && before.reason().equals(reason)
+                ? before : new HeldBack(reason, cluster.now(), false));
+        boolean settled = plan.verdict() instanceof PartitionVerdict.Quorate
+                || !cluster.now().isBefore(seen.since().plus(SETTLE));
+        if (settled && !seen.announced()) {
+            heldBack.put(key, new HeldBack(reason, seen.since(), true));
+            events.warning(cluster.policy(), "NotFencing", reason);
+        }
+    }
+
+    /** How long a policy has been held back for the same reason, and whether its Warning went out. */
+    private record HeldBack(String reason, Instant since, boolean announced) {
+    }
+
+    /** A node that moved up the ladder or was unfenced: its Event, metric and log line. */
+    private void announce(VoteQuorumPolicy policy, FencePlan.NodeDecision decision) {
+        String node = decision.node();
+        if (decision.desired().isEmpty()) {
+            if (decision.current().isPresent()) {
+                metrics.action("Unfence", true);
+                events.normal(policy, "Unfenced", node + ": " + decision.reason());
+                LOG.infof("unfenced %s: %s", node, decision.reason());
+            }
+            return;
+        }
+        FenceRecord record = decision.desired().get();
+        if (!Objects.equals(decision.current().map(FenceRecord::stage).orElse(null), record.stage())) {
+            String why = record.stage() == FenceStage.Fenced ? record.evidence().orElse(decision.reason())
+                    : decision.reason();
+            metrics.action(record.stage().name(), true);
+            events.warning(policy, "Fenced", node + " " + record.stage() + ": " + why);
+            LOG.infof("fencing %s: %s (%s)", node, record.stage(), why);
+        }
+    }
+
+    /** Votes go to the agents only from the quorate partition, and only from a valid policy. */
+    private Optional<Condition> handOverVotes(Snapshot cluster, FencePlan plan) {
+        VoteQuorumPolicy policy = cluster.policy();
+        PolicyVotes.Validation validation = cluster.validation();
+        if (!cluster.valid()) {
+            if (changed(policy, PolicyConditions.VALID, validation.valid().getMessage())) {
+                events.warning(policy, "Invalid", validation.valid().getMessage());
+            }
+            return Optional.empty();
+        }
+        validation.unsafe().filter(u -> changed(policy, PolicyConditions.UNSAFE, u.getMessage()))
+                .ifPresent(u -> events.warning(policy, "Unsafe", u.getMessage()));
+        if (cluster.paused()) {
+            return Optional.of(PolicyConditions.notApplied("Paused", "the policy is paused", cluster.generation()));
+        }
+        if (!(plan.verdict() instanceof PartitionVerdict.Quorate)) {
+            return Optional.of(PolicyConditions.notApplied("NotQuorate",
+                    "votes are applied only while the cluster is quorate", cluster.generation()));
+        }
+        PolicyVotes.Applying applying = PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(),
+                cluster.reports());
+        if (!applying.written().isEmpty()) {
+            events.normal(policy, "VotesWritten", "generation " + cluster.generation()
+                    + " handed to the agents of " + String.join(", ", new TreeSet<>(applying.written())));
+        }
+        Condition applied = applying.applied();
+        String key = ResourceID.fromResource(policy).toString();
+        if ("True".equals(applied.getStatus())) {
+            // Once per generation: quorum lost and back does not apply anything again.
+            if (!Objects.equals(announcedApplied.put(key, cluster.generation()), cluster.generation())) {
+                events.normal(policy, "Applied", applied.getMessage());
+            }
+        } else if ("Refused".equals(applied.getReason()) && changed(policy, PolicyConditions.APPLIED,
+                applied.getMessage())) {
+            events.warning(policy, "ApplyRefused", applied.getMessage());
+        }
+        return Optional.of(applied);
+    }
+
+    /** The policy's status from the plan and the steps' outcome; written only when it changed. */
+    private static UpdateControl<VoteQuorumPolicy> report(Snapshot cluster, FencePlan plan, Ladder.Outcome acted,
+            Optional<Condition> applied) {
+        VoteQuorumPolicy policy = cluster.policy();
         VoteQuorumPolicy update = new VoteQuorumPolicy();
         update.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
         update.setSpec(null);
         List<Condition> extra = new ArrayList<>();
-        extra.add(validation.valid());
+        extra.add(cluster.validation().valid());
         applied.ifPresent(extra::add);
-        validation.unsafe().ifPresent(extra::add);
-        update.setStatus(status(policy, plan, paused, extra, now));
-        Duration next = nextLook(plan, leaseByName.values(), now);
+        cluster.validation().unsafe().ifPresent(extra::add);
+        if (cluster.enforce()) {
+            extra.add(PolicyConditions.actions(acted.failures().stream().map(Ladder.Failure::describe).toList(),
+                    cluster.generation()));
+        }
+        update.setStatus(status(policy, plan, cluster.paused(), extra, cluster.now()));
+        update.getStatus().setUnmappedNodes(cluster.unmapped().entrySet().stream()
+                .map(e -> new UnmappedNode(e.getKey(), e.getValue())).toList());
+        Duration next = acted.failures().isEmpty() && plan.refusal().isEmpty()
+                ? nextLook(plan, cluster.leases().values(), cluster.now()) : RECHECK;
         if (update.getStatus().equals(policy.getStatus())) {
             return UpdateControl.<VoteQuorumPolicy>noUpdate().rescheduleAfter(next);
         }
@@ -351,60 +498,6 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             }
         }
         return next.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : next;
-    }
-
-    /** Hands the votes to the agents, with an Event for each hand-over and for the outcome once it changes. */
-    private Condition applyVotes(VoteQuorumPolicy policy, PolicyVotes.Validation validation, List<QuorumStatus> reports) {
-        PolicyVotes.Applying applying = PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(),
-                reports);
-        if (!applying.written().isEmpty()) {
-            events.normal(policy, "VotesWritten", "generation " + policy.getMetadata().getGeneration()
-                    + " handed to the agents of " + String.join(", ", new TreeSet<>(applying.written())));
-        }
-        Condition applied = applying.applied();
-        if (changed(policy, "Applied", applied.getMessage())) {
-            if ("True".equals(applied.getStatus())) {
-                events.normal(policy, "Applied", applied.getMessage());
-            } else if ("Refused".equals(applied.getReason())) {
-                events.warning(policy, "ApplyRefused", applied.getMessage());
-            }
-        }
-        return applied;
-    }
-
-    /** Runs the step the desired record asks for; each step is idempotent, so running it again is harmless. */
-    private void carryOut(NodeActions actions, VoteQuorumPolicy policy, FencePlan.NodeDecision decision,
-            FencingSpec fencing) {
-        String node = decision.node();
-        if (decision.desired().isEmpty()) {
-            if (decision.current().isPresent()) {
-                actions.unfence(node);
-                metrics.action("Unfence", true);
-                events.normal(policy, "Unfenced", node + ": " + decision.reason());
-                LOG.infof("unfenced %s: %s", node, decision.reason());
-            }
-            return;
-        }
-        FenceRecord record = decision.desired().get();
-        FenceStage before = decision.current().map(FenceRecord::stage).orElse(null);
-        switch (record.stage()) {
-            case Cordoned -> actions.cordon(node, record);
-            case Evicted -> actions.evict(node, record, fencing.getExemptPods());
-            case Fenced -> {
-                actions.evict(node, record, fencing.getExemptPods());
-                switch (fencing.getConfirmedAction()) {
-                    case OutOfServiceTaint -> actions.markOutOfService(node, record);
-                    case ResourceDeletion -> actions.deleteWorkloads(node, record, fencing.getExemptPods());
-                }
-            }
-        }
-        if (!Objects.equals(before, record.stage())) {
-            String why = record.stage() == FenceStage.Fenced ? record.evidence().orElse(decision.reason())
-                    : decision.reason();
-            metrics.action(record.stage().name(), true);
-            events.warning(policy, "Fenced", node + " " + record.stage() + ": " + why);
-            LOG.infof("fencing %s: %s (%s)", node, record.stage(), why);
-        }
     }
 
     /** The Node condition CorosyncQuorum on every Node mapped to this cluster. */
@@ -529,49 +622,25 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             List<Condition> extra, Instant now) {
         VoteQuorumPolicyStatus status = new VoteQuorumPolicyStatus();
         status.setObservedGeneration(policy.getMetadata().getGeneration());
+        Long generation = policy.getMetadata().getGeneration();
         List<Condition> desired = new ArrayList<>(extra);
         Optional<QuoratePartition> seen = plan.verdict() instanceof PartitionVerdict.Quorate quorate
                 ? Optional.of(quorate.partition()) : plan.verdict() instanceof PartitionVerdict.NotExclusive shared
                 ? Optional.of(shared.partition()) : Optional.empty();
-        if (seen.isPresent()) {
-            QuoratePartition p = seen.get();
-            status.setPartition(new Partition(p.ring(), p.members().stream().map(String::valueOf)
-                    .collect(Collectors.toCollection(TreeSet::new)).stream().toList(), p.members().size(),
-                    p.totalVotes(), p.quorum(), p.votesToSpare()));
-            desired.add(plan.verdict() instanceof PartitionVerdict.NotExclusive shared
-                    ? Conditions.of("Quorate", Conditions.Status.True, "QuorateNotExclusive", shared.reason(),
-                            policy.getMetadata().getGeneration())
-                    : Conditions.of("Quorate", Conditions.Status.True, "SettledQuorateView", "ring " + p.ring()
-                    + " with " + p.members().size() + " members holds quorum", policy.getMetadata().getGeneration()));
-        } else {
-            desired.add(Conditions.of("Quorate", Conditions.Status.Unknown, "NoSettledQuorateView",
-                    ((PartitionVerdict.NoQuorateView) plan.verdict()).reason(), policy.getMetadata().getGeneration()));
-        }
+        seen.ifPresent(p -> status.setPartition(new Partition(p.ring(), p.members().stream().map(String::valueOf)
+                .collect(Collectors.toCollection(TreeSet::new)).stream().toList(), p.members().size(),
+                p.totalVotes(), p.quorum(), p.votesToSpare())));
+        desired.add(PolicyConditions.quorate(plan.verdict(), generation));
         List<FencedNode> fenced = plan.fenced().stream().map(d -> new FencedNode(d.node(), d.desired().get().stage(),
                 d.desired().get().reason(), d.desired().get().since().toString(),
                 d.desired().get().evidence().orElse(null))).toList();
         status.setFencedNodes(fenced);
         status.setFencedCount(fenced.size());
-        FencingMode mode = policy.getSpec().getFencing().getMode();
-        Optional<Condition> invalid = extra.stream().filter(c -> "Valid".equals(c.getType()))
+        Optional<Condition> invalid = extra.stream().filter(c -> PolicyConditions.VALID.equals(c.getType()))
                 .filter(c -> "False".equals(c.getStatus())).findFirst();
-        desired.add(invalid.isPresent()
-                ? Conditions.of("Fencing", Conditions.Status.False, "InvalidPolicy", "nothing is done while the "
-                        + "policy is not valid: " + invalid.get().getMessage(), policy.getMetadata().getGeneration())
-                : plan.refusal().isPresent() && !paused && mode != FencingMode.Disabled
-                ? Conditions.of("Fencing", Conditions.Status.False, "NotFencing", plan.refusal().get(),
-                        policy.getMetadata().getGeneration())
-                : awaiting(plan).isPresent() && !paused && mode != FencingMode.Disabled
-                ? Conditions.of("Fencing", Conditions.Status.True, "AwaitingConfirmation", awaiting(plan).get()
-                        + (mode == FencingMode.DryRun ? " (dry run: nothing is changed)" : ""),
-                        policy.getMetadata().getGeneration())
-                : Conditions.of("Fencing", Conditions.Status.of(mode != FencingMode.Disabled && !paused), mode.name(),
-                        fenced.isEmpty() ? "no node is fenced" : fenced.size() + " node(s) fenced"
-                                + (mode == FencingMode.DryRun ? " (dry run: nothing is changed)" : ""),
-                        policy.getMetadata().getGeneration()));
-        desired.add(Conditions.of("Paused", Conditions.Status.of(paused), paused ? "Paused" : "NotPaused",
-                paused ? "the " + VoteQuorumApi.PAUSED_ANNOTATION + " annotation stops every action" : "acting",
-                policy.getMetadata().getGeneration()));
+        desired.add(PolicyConditions.fencing(plan, policy.getSpec().getFencing().getMode(), paused, invalid,
+                awaiting(plan), fenced.size(), generation));
+        desired.add(PolicyConditions.paused(paused, generation));
         status.setConditions(Conditions.merge(policy.getStatus() == null ? List.of() : policy.getStatus()
                 .getConditions(), desired, now));
         return status;

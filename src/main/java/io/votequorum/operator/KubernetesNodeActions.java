@@ -3,6 +3,7 @@ package io.votequorum.operator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.ExemptPods;
+import io.votequorum.model.Selectors;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -54,23 +56,26 @@ public final class KubernetesNodeActions implements NodeActions {
     }
 
     @Override
-    public void cordon(String node, FenceRecord record) {
-        edit(node, record, (n, fence) -> {
-            FenceAnnotation updated = fence;
-            if (!Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
-                n.getSpec().setUnschedulable(true);
-                updated = updated.withCordon();
-            }
-            return addTaint(n, Taints.INQUORATE_NO_SCHEDULE, updated);
-        });
+    public void cordon(Node node, FenceRecord record) {
+        edit(node, record, KubernetesNodeActions::cordoned);
+    }
+
+    private static FenceAnnotation cordoned(Node n, FenceAnnotation fence) {
+        FenceAnnotation updated = fence;
+        if (!Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
+            n.getSpec().setUnschedulable(true);
+            updated = updated.withCordon();
+        }
+        return addTaint(n, Taints.INQUORATE_NO_SCHEDULE, updated);
     }
 
     @Override
-    public int evict(String node, FenceRecord record, ExemptPods exempt) {
-        cordon(node, record);
+    public int evict(Node node, FenceRecord record, ExemptPods exempt) {
+        Node cordoned = edit(node, record, KubernetesNodeActions::cordoned);
+        String name = node.getMetadata().getName();
         int remaining = 0;
         int evicted = 0;
-        for (Pod pod : podsOn(node)) {
+        for (Pod pod : podsOn(name)) {
             if (exempt(pod, exempt) || pod.getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
@@ -79,7 +84,7 @@ public final class KubernetesNodeActions implements NodeActions {
             if (accepted) {
                 evicted++;
                 LOG.infof("evicted pod %s/%s from %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
-                        node);
+                        name);
             } else {
                 remaining++; // 429: a PodDisruptionBudget holds it back for now
             }
@@ -87,28 +92,30 @@ public final class KubernetesNodeActions implements NodeActions {
         int done = evicted;
         int left = remaining;
         // NoExecute only once the evictable pods are gone: the taint manager would delete them past their budgets.
-        edit(node, record, (n, fence) -> {
-            FenceAnnotation updated = fence.withEvicted((fence.evicted() == null ? 0 : fence.evicted()) + done);
+        edit(cordoned, record, (n, fence) -> {
+            FenceAnnotation updated = done == 0 ? fence
+                    : fence.withEvicted((fence.evicted() == null ? 0 : fence.evicted()) + done);
             return left == 0 ? addTaint(n, Taints.INQUORATE_NO_EXECUTE, updated) : updated;
         });
         return remaining;
     }
 
     @Override
-    public void markOutOfService(String node, FenceRecord record) {
+    public void markOutOfService(Node node, FenceRecord record) {
         edit(node, record, (n, fence) -> addTaint(n, Taints.OUT_OF_SERVICE_TAINT, fence));
     }
 
     @Override
-    public void deleteWorkloads(String node, FenceRecord record, ExemptPods exempt) {
-        for (Pod pod : podsOn(node)) {
+    public void deleteWorkloads(Node node, FenceRecord record, ExemptPods exempt) {
+        String name = node.getMetadata().getName();
+        for (Pod pod : podsOn(name)) {
             if (!exempt(pod, exempt)) {
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
                         .withGracePeriod(0).delete();
             }
         }
         for (VolumeAttachment attachment : client.storage().v1().volumeAttachments().list().getItems()) {
-            if (node.equals(attachment.getSpec().getNodeName())) {
+            if (name.equals(attachment.getSpec().getNodeName())) {
                 client.storage().v1().volumeAttachments().withName(attachment.getMetadata().getName()).delete();
             }
         }
@@ -116,13 +123,16 @@ public final class KubernetesNodeActions implements NodeActions {
     }
 
     @Override
-    public void record(String node, FenceRecord record) {
+    public void record(Node node, FenceRecord record) {
         edit(node, record, (n, fence) -> fence);
     }
 
     @Override
-    public void unfence(String node) {
-        client.nodes().withName(node).edit(current -> {
+    public void unfence(Node node) {
+        if (FenceAnnotation.of(node.getMetadata().getAnnotations()).isEmpty()) {
+            return; // nothing of the operator's on it, as far as the cache knows
+        }
+        client.nodes().withName(node.getMetadata().getName()).edit(current -> {
             Optional<FenceAnnotation> fence = FenceAnnotation.of(current.getMetadata().getAnnotations());
             if (fence.isEmpty()) {
                 return current;
@@ -172,11 +182,15 @@ public final class KubernetesNodeActions implements NodeActions {
         FenceAnnotation apply(Node node, FenceAnnotation fence);
     }
 
-    private void edit(String node, FenceRecord record, NodeChange change) {
+    /**
+     * The change and the record in one write, made only when they would change the cached Node; the
+     * write itself applies them to the Node as the API server has it. Returns the Node after it.
+     */
+    private Node edit(Node cached, FenceRecord record, NodeChange change) {
         UnaryOperator<Node> edit = current -> {
             Node n = new NodeBuilder(current).build();
             if (n.getSpec() == null) {
-                n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+                n.setSpec(new NodeSpec());
             }
             FenceAnnotation fence = FenceAnnotation.of(n.getMetadata().getAnnotations()).map(a -> a.with(record))
                     .orElseGet(() -> FenceAnnotation.start(cluster, record));
@@ -187,11 +201,10 @@ public final class KubernetesNodeActions implements NodeActions {
             n.getMetadata().setAnnotations(annotations);
             return n;
         };
-        Node current = client.nodes().withName(node).get();
-        if (current == null || edit.apply(current).equals(current)) {
-            return; // the step is already done: every reconcile would otherwise write the Node again
+        if (edit.apply(cached).equals(cached)) {
+            return cached; // the step is already done: every reconcile would otherwise write the Node again
         }
-        client.nodes().withName(node).edit(edit);
+        return client.nodes().withName(cached.getMetadata().getName()).edit(edit);
     }
 
     /** Adds the taint unless the Node has it; records it as the operator's only when the operator added it. */
@@ -221,6 +234,6 @@ public final class KubernetesNodeActions implements NodeActions {
             return true;
         }
         return exempt.getSelector() != null
-                && io.votequorum.model.Selectors.matches(exempt.getSelector(), pod.getMetadata().getLabels());
+                && Selectors.matches(exempt.getSelector(), pod.getMetadata().getLabels());
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -31,7 +32,7 @@ final class PolicyVotes {
     static final String FIELD_MANAGER = "votequorum-operator";
 
     /** The checks' verdict: the layout to apply, or why the policy is not valid. */
-    record Validation(Optional<VoteLayout> layout, java.util.Set<String> named, Condition valid,
+    record Validation(Optional<VoteLayout> layout, Set<String> named, Condition valid,
             Optional<Condition> unsafe) {
     }
 
@@ -68,16 +69,15 @@ final class PolicyVotes {
                     .collect(Collectors.joining("; ")), generation);
         }
         Optional<Condition> unsafe = allowUnsafe ? resolution.layout().check(false).stream().findFirst()
-                .map(p -> Conditions.of("Unsafe", Conditions.Status.True, p.reason(), "allowUnsafe is set: "
-                        + p.message(), generation)) : Optional.empty();
-        return new Validation(Optional.of(resolution.layout()), resolution.named(), Conditions.of("Valid", Conditions.Status.True, "Valid",
+                .map(p -> PolicyConditions.unsafe(p.reason(), p.message(), generation)) : Optional.empty();
+        return new Validation(Optional.of(resolution.layout()), resolution.named(), PolicyConditions.valid(
                 "the votes resolve to " + clusterNodes.size() + " nodes and the layout is "
                         + (unsafe.isPresent() ? "unsafe, allowed" : "safe"), generation), unsafe);
     }
 
     private static Validation invalid(String reason, String message, Long generation) {
-        return new Validation(Optional.empty(), java.util.Set.of(), Conditions.of("Valid", Conditions.Status.False,
-                reason, message, generation), Optional.empty());
+        return new Validation(Optional.empty(), Set.of(), PolicyConditions.invalid(reason, message, generation),
+                Optional.empty());
     }
 
     /**
@@ -89,7 +89,7 @@ final class PolicyVotes {
     }
 
     static Applying apply(KubernetesClient client, VoteQuorumPolicy policy, VoteLayout layout,
-            java.util.Set<String> named, List<QuorumStatus> reports) {
+            Set<String> named, List<QuorumStatus> reports) {
         Long generation = policy.getMetadata().getGeneration();
         Integer expected = policy.getSpec().getExpectedVotes();
         FencingSpec fencing = policy.getSpec().getFencing();
@@ -128,14 +128,12 @@ final class PolicyVotes {
             }
         }
         if (!refused.isEmpty()) {
-            return new Applying(Conditions.of("Applied", Conditions.Status.False, "Refused", String.join("; ", refused),
-                    generation), written);
+            return new Applying(PolicyConditions.notApplied("Refused", String.join("; ", refused), generation), written);
         }
         if (!waiting.isEmpty()) {
-            return new Applying(Conditions.of("Applied", Conditions.Status.False, "Waiting", "waiting for the agents of "
+            return new Applying(PolicyConditions.notApplied("Waiting", "waiting for the agents of "
                     + String.join(", ", waiting) + " to apply generation " + generation, generation), written);
         }
-        return new Applying(Conditions.of("Applied", Conditions.Status.True, "Applied",
-                "every agent applied the votes of generation " + generation, generation), written);
+        return new Applying(PolicyConditions.applied(generation), written);
     }
 }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.votequorum.model.QuorumStatus;
+import io.votequorum.testenv.CorosyncLog;
 import io.votequorum.testenv.PowerSwitch;
 import io.votequorum.testenv.RealNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -26,9 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -361,17 +359,14 @@ class TimeToFenceBenchmark {
                     + "(.*\\s)?" + LOST + "(\\s.*)?$");
     private static final Pattern TOKEN_LOST = Pattern.compile(
             "^(\\w{3} +\\d+ \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*A processor failed, forming new configuration.*$");
-    private static final DateTimeFormatter COROSYNC_TIME = DateTimeFormatter.ofPattern("yyyy MMM d HH:mm:ss.SSS", Locale.ROOT);
 
     /** When node1's corosync first logged a line matching LINE after ZERO (its log has millisecond times). */
     private static Optional<Instant> corosyncLog(Instant zero, Pattern line) {
-        int year = LocalDateTime.ofInstant(zero, ZoneId.systemDefault()).getYear();
         try {
             for (String text : Files.readAllLines(nodes.logDir(1).resolve("corosync.log"), StandardCharsets.UTF_8)) {
                 Matcher m = line.matcher(text);
                 if (m.matches()) {
-                    Instant at = LocalDateTime.parse(year + " " + m.group(1).replaceAll(" +", " "), COROSYNC_TIME)
-                            .atZone(ZoneId.systemDefault()).toInstant();
+                    Instant at = CorosyncLog.time(m.group(1), zero);
                     if (at.isAfter(zero)) {
                         return Optional.of(at);
                     }

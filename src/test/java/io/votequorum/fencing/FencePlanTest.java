@@ -1,5 +1,6 @@
 package io.votequorum.fencing;
 
+import io.votequorum.model.ConfirmedFenceAction;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.RingId;
 import org.junit.jupiter.api.Test;
@@ -244,5 +245,54 @@ class FencePlanTest {
                 Duration.ZERO, 5, false), T0);
         assertThat(plan.fenced()).isEmpty();
         assertThat(plan.refusal()).get().asString().contains("never done");
+    }
+
+    @Test
+    void eachDecisionSaysItsStepsInLadderOrder() {
+        FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
+        FencePlan cut = FencePlan.decide(NODE3_CUT, three(Optional.empty(), T0), RULES, T0);
+        assertThat(steps(cut, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Cordon("node3", cut.decisions().get(2).desired().orElseThrow()));
+        assertThat(steps(cut, "node1", ConfirmedFenceAction.OutOfServiceTaint)).isEmpty();
+
+        FencePlan evicting = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(10));
+        assertThat(steps(evicting, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Evict("node3", cordoned.atStage(FenceStage.Evicted)));
+
+        FenceRecord evicted = cordoned.atStage(FenceStage.Evicted);
+        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+                Optional.of(T0.plusSeconds(20)));
+        FencePlan off = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
+                confirmed), RULES, T0.plusSeconds(30));
+        FenceRecord fenced = off.decisions().get(2).desired().orElseThrow();
+        assertThat(steps(off, "node3", ConfirmedFenceAction.OutOfServiceTaint)).containsExactly(
+                new NodeStep.Evict("node3", fenced), new NodeStep.MarkOutOfService("node3", fenced));
+        assertThat(steps(off, "node3", ConfirmedFenceAction.ResourceDeletion)).containsExactly(
+                new NodeStep.Evict("node3", fenced), new NodeStep.DeleteWorkloads("node3", fenced));
+    }
+
+    @Test
+    void aNodeBackInTheQuoratePartitionKeepsItsRecordThenIsUnfencedAndAPausedOneGetsNoStep() {
+        List<Report> healed = List.of(report(1, true, true, R1, 1L, 2L, 3L), report(2, true, true, R1, 1L, 2L, 3L),
+                report(3, true, true, R1, 1L, 2L, 3L));
+        FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty(), Optional.of("confirmed"));
+        FencePlan waiting = FencePlan.decide(healed, three(Optional.of(fenced), T0), RULES, T0.plusSeconds(100));
+        assertThat(steps(waiting, "node3", ConfirmedFenceAction.OutOfServiceTaint)).containsExactly(
+                new NodeStep.Keep("node3", waiting.decisions().get(2).desired().orElseThrow()));
+
+        FencePlan back = FencePlan.decide(healed, three(Optional.of(waiting.decisions().get(2).desired().orElseThrow()),
+                T0), RULES, T0.plusSeconds(130));
+        assertThat(steps(back, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Unfence("node3"));
+
+        NodeFacts paused = new NodeFacts("node3", Optional.of(3L), true, Optional.of(fenced), Optional.empty(),
+                Optional.empty());
+        FencePlan hands = FencePlan.decide(healed, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
+                paused), RULES, T0.plusSeconds(130));
+        assertThat(steps(hands, "node3", ConfirmedFenceAction.OutOfServiceTaint)).isEmpty();
+    }
+
+    private static List<NodeStep> steps(FencePlan plan, String node, ConfirmedFenceAction action) {
+        return plan.decisions().stream().filter(d -> d.node().equals(node)).findFirst().orElseThrow().steps(action);
     }
 }

@@ -1,5 +1,6 @@
 package io.votequorum.fencing;
 
+import io.votequorum.model.ConfirmedFenceAction;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.RingId;
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,7 @@ class FencingPropertyTest {
             if (!anyFreshQuorate) {
                 assertThat(d.changes()).as("changed something with no fresh quorate report; %s", context).isFalse();
             }
+            checkSteps(d, protectedIds.contains(id), context);
             fencedAfter += d.desired().isPresent() ? 1 : 0;
             fencedBefore += d.current().isPresent() ? 1 : 0;
         }
@@ -113,6 +115,38 @@ class FencingPropertyTest {
                 .isLessThanOrEqualTo(Math.max(s.rules.maxFencedNodes(), fencedBefore));
         if (fencedBefore < s.nodes.size()) {
             assertThat(fencedAfter).as("fenced every node; %s", context).isLessThan(s.nodes.size());
+        }
+    }
+
+    /**
+     * The steps carry out the decision and nothing more: none for a node nothing may be done to, an
+     * unfence only for a fenced node that is to be unfenced, step 3 only with its evidence, and no step
+     * up the ladder for a member of a fresh quorate view.
+     */
+    private static void checkSteps(FencePlan.NodeDecision d, boolean protectedMember, String context) {
+        for (ConfirmedFenceAction action : ConfirmedFenceAction.values()) {
+            List<NodeStep> steps = d.steps(action);
+            assertThat(steps).as("steps for another node; %s", context).allMatch(step -> step.node().equals(d.node()));
+            if (!d.active()) {
+                assertThat(steps).as("a step for %s, which nothing may be done to; %s", d.node(), context).isEmpty();
+                continue;
+            }
+            boolean unfence = steps.stream().anyMatch(NodeStep.Unfence.class::isInstance);
+            assertThat(unfence).as("unfence of %s; %s", d.node(), context)
+                    .isEqualTo(d.current().isPresent() && d.desired().isEmpty());
+            boolean third = steps.stream().anyMatch(step -> step instanceof NodeStep.MarkOutOfService
+                    || step instanceof NodeStep.DeleteWorkloads);
+            if (third) {
+                assertThat(d.desired().flatMap(FenceRecord::evidence)).as("step 3 on %s without evidence; %s",
+                        d.node(), context).isPresent();
+            }
+            boolean upTheLadder = steps.stream().anyMatch(step -> step instanceof NodeStep.Cordon
+                    || step instanceof NodeStep.Evict || step instanceof NodeStep.MarkOutOfService
+                    || step instanceof NodeStep.DeleteWorkloads);
+            if (upTheLadder && d.current().isEmpty()) {
+                assertThat(protectedMember).as("a new fence of %s, a member of a fresh quorate view; %s", d.node(),
+                        context).isFalse();
+            }
         }
     }
 

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -13,6 +15,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
@@ -23,6 +26,8 @@ import io.votequorum.model.MemberState;
 import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
+import io.votequorum.model.UnmappedNode;
+import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
@@ -348,7 +353,87 @@ class FencingIT {
         }
         await().atMost(STEP).untilAsserted(() ->
                 assertThat(quorumCondition("split1")).isEqualTo("Unknown NoSettledQuorateView"));
-        assertThat(events()).anyMatch(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum"));
+        // The Warning once the missing quorum has lasted: not for every membership change passing through.
+        await().atMost(STEP).untilAsserted(() -> assertThat(eventsOf("split"))
+                .filteredOn(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum")).hasSize(1));
+    }
+
+    @Test
+    void aStepTheApiServerRefusesShowsInTheConditionsAndAnEventAndIsRetried() {
+        cluster("stuck", "stuck", 3, FencingMode.Enforce);
+        // An admission policy refuses every change to Node stuck3, as a webhook or a policy engine might.
+        client.resource("""
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: test-freeze-stuck3}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                    - {apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [nodes]}
+                  validations:
+                  - expression: "object.metadata.name != 'stuck3'"
+                    message: stuck3 is frozen by the test
+                """).create();
+        client.resource("""
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: test-freeze-stuck3}
+                spec: {policyName: test-freeze-stuck3, validationActions: [Deny]}
+                """).create();
+        // The policy takes effect a moment after it is created: wait until it refuses a change.
+        await().atMost(STEP).pollInterval(Duration.ofMillis(200)).until(() -> {
+            try {
+                client.nodes().withName("stuck3").edit(n -> {
+                    n.getMetadata().setLabels(Map.of("example.com/probe", String.valueOf(System.nanoTime())));
+                    return n;
+                });
+                return false;
+            } catch (KubernetesClientException e) {
+                return e.getMessage().contains("stuck3 is frozen by the test");
+            }
+        });
+        RingId cut = new RingId(1, 0x64);
+        report("stuck", "stuck", 3, false, new RingId(3, 0x64), 3);
+        report("stuck", "stuck", 1, true, cut, 1, 2);
+        report("stuck", "stuck", 2, true, cut, 1, 2);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            var actions = condition("stuck", "ActionsSucceeded");
+            assertThat(actions.getStatus()).isEqualTo("False");
+            assertThat(actions.getReason()).isEqualTo("ActionFailed");
+            assertThat(actions.getMessage()).startsWith("cordon stuck3 failed: ").contains("stuck3 is frozen by the test",
+                    "the next reconcile tries again");
+        });
+        assertThat(eventsOf("stuck")).anyMatch(e -> e.startsWith("ActionFailed cordon stuck3 failed: ")
+                && e.contains("stuck3 is frozen by the test"));
+        assertThat(node("stuck3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
+
+        client.resources(ValidatingAdmissionPolicyBinding.class).withName("test-freeze-stuck3").delete();
+        client.resources(ValidatingAdmissionPolicy.class).withName("test-freeze-stuck3").delete();
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(node("stuck3").getSpec().getUnschedulable()).isTrue();
+            assertThat(condition("stuck", "ActionsSucceeded").getStatus()).isEqualTo("True");
+        });
+    }
+
+    @Test
+    void aNodeThatMapsToNoCorosyncNodeIsShownWithTheReasonAndNeverFenced() {
+        cluster("mapping", "mapping", 3, FencingMode.Enforce);
+        client.nodes().withName("mapping3").edit(n -> {
+            n.getMetadata().setLabels(Map.of(VoteQuorumApi.NODE_ID_LABEL, "5"));
+            return n;
+        });
+        RingId cut = new RingId(1, 0x74);
+        report("mapping", "mapping", 3, false, new RingId(3, 0x74), 3);
+        report("mapping", "mapping", 1, true, cut, 1, 2);
+        report("mapping", "mapping", 2, true, cut, 1, 2);
+
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(policy("mapping").getStatus()
+                .getUnmappedNodes()).containsExactly(new UnmappedNode("mapping3",
+                        VoteQuorumApi.NODE_ID_LABEL + "=5 but its agent reports corosync node 3")));
+        assertThat(taints("mapping3")).isEmpty();
+        assertThat(policy("mapping").getStatus().getFencedNodes()).isEmpty();
     }
 
     @Test

@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.storage.VolumeAttachmentBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.ExemptPods;
 import io.votequorum.model.FenceStage;
@@ -85,8 +87,8 @@ class NodeActionsIT {
         Taint admins = new TaintBuilder().withKey("example.com/maintenance").withEffect("NoSchedule").build();
         node("n-cordon", false, admins);
 
-        actions.cordon("n-cordon", RECORD);
-        actions.cordon("n-cordon", RECORD); // idempotent
+        actions.cordon(get("n-cordon"), RECORD);
+        actions.cordon(get("n-cordon"), RECORD); // idempotent
 
         Node fenced = get("n-cordon");
         assertThat(fenced.getSpec().getUnschedulable()).isTrue();
@@ -98,10 +100,16 @@ class NodeActionsIT {
         assertThat(fence.record()).isEqualTo(RECORD);
         assertThat(fence.cluster()).isEqualTo("lab");
 
-        actions.markOutOfService("n-cordon", RECORD.atStage(FenceStage.Fenced));
+        // Against a Node that already shows the step, no API call: a client that reaches nothing is enough.
+        try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build()) {
+            new KubernetesNodeActions(nowhere, nowhere, "lab").cordon(fenced, RECORD);
+        }
+
+        actions.markOutOfService(get("n-cordon"), RECORD.atStage(FenceStage.Fenced));
         assertThat(taintIds(get("n-cordon"))).contains("node.kubernetes.io/out-of-service:NoExecute");
 
-        actions.unfence("n-cordon");
+        actions.unfence(get("n-cordon"));
         Node back = get("n-cordon");
         assertThat(back.getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
         assertThat(taintIds(back)).containsExactly("example.com/maintenance:NoSchedule");
@@ -128,9 +136,9 @@ class NodeActionsIT {
     @Test
     void aCordonAnAdminSetBeforehandStays() {
         node("n-admin", true);
-        actions.cordon("n-admin", RECORD);
+        actions.cordon(get("n-admin"), RECORD);
         assertThat(FenceAnnotation.of(get("n-admin").getMetadata().getAnnotations()).orElseThrow().cordoned()).isFalse();
-        actions.unfence("n-admin");
+        actions.unfence(get("n-admin"));
         assertThat(get("n-admin").getSpec().getUnschedulable()).as("still cordoned by the admin").isTrue();
         assertThat(taintIds(get("n-admin"))).isEmpty();
     }
@@ -153,7 +161,7 @@ class NodeActionsIT {
 
         ExemptPods exempt = new ExemptPods();
         exempt.setSelector(new LabelSelectorBuilder().addToMatchLabels("fence", "never").build());
-        int remaining = actions.evict("n-evict", RECORD.atStage(FenceStage.Evicted), exempt);
+        int remaining = actions.evict(get("n-evict"), RECORD.atStage(FenceStage.Evicted), exempt);
 
         assertThat(remaining).as("db is held back by its budget").isEqualTo(1);
         Pod web = client.pods().inNamespace(NS).withName("web").get();
@@ -166,7 +174,7 @@ class NodeActionsIT {
                 .doesNotContain("votequorum.io/inquorate:NoExecute");
 
         // A second round evicts nothing twice and the count stays right.
-        assertThat(actions.evict("n-evict", RECORD.atStage(FenceStage.Evicted), exempt)).isEqualTo(1);
+        assertThat(actions.evict(get("n-evict"), RECORD.atStage(FenceStage.Evicted), exempt)).isEqualTo(1);
         assertThat(FenceAnnotation.of(get("n-evict").getMetadata().getAnnotations()).orElseThrow().evicted()).isEqualTo(1);
     }
 
@@ -181,7 +189,7 @@ class NodeActionsIT {
                 .withNewSpec().withAttacher("csi.example.com").withNodeName("elsewhere").withNewSource()
                 .withPersistentVolumeName("pv-other").endSource().endSpec().build()).create();
 
-        actions.deleteWorkloads("n-delete", RECORD.atStage(FenceStage.Fenced), new ExemptPods());
+        actions.deleteWorkloads(get("n-delete"), RECORD.atStage(FenceStage.Fenced), new ExemptPods());
 
         assertThat(client.pods().inNamespace(NS).withName("stuck").get()).isNull();
         assertThat(client.storage().v1().volumeAttachments().withName("va-stuck").get()).isNull();

@@ -150,6 +150,15 @@ public final class RealNodes implements AutoCloseable {
         return STATE.resolve("node" + node + "/log");
     }
 
+    /** The memberships every node's corosync formed since {@code from}, each node's oldest first. */
+    public List<CorosyncLog.Membership> memberships(Instant from) {
+        List<CorosyncLog.Membership> all = new ArrayList<>();
+        for (int i = 1; i <= size; i++) {
+            all.addAll(CorosyncLog.memberships(logDir(i).resolve("corosync.log"), i, from));
+        }
+        return all;
+    }
+
     public String nodeName(int node) {
         return "node" + node;
     }
