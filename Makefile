@@ -7,7 +7,7 @@ CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build doctor deps k8s test e2e bench crds verify demo demo-down clean
+.PHONY: help build doctor deps k8s test e2e bench crds format verify demo demo-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,7 +42,11 @@ crds: ## Regenerate crds/ from the Java model and copy them into the chart
 	mkdir -p $(CHART_CRD_DIR)
 	cp $(CRD_DIR)/*.yaml $(CHART_CRD_DIR)/
 
-verify: crds ## Regenerate everything generated and fail if it differs from what is committed
+format: ## Format the Java sources (palantir-java-format through Spotless)
+	$(MVN) -q spotless:apply
+
+verify: crds ## Regenerate everything generated and fail if it differs from what is committed; check the format
+	@$(MVN) -q spotless:check || { echo "error: the Java sources are not formatted; run 'make format' and commit the result" >&2; exit 1; }
 	@if ! git diff --quiet -- $(CRD_DIR) $(CHART_CRD_DIR); then \
 		git --no-pager diff --stat -- $(CRD_DIR) $(CHART_CRD_DIR); \
 		echo "error: $(CRD_DIR)/ or $(CHART_CRD_DIR)/ is out of date with the model; run 'make crds' and commit the result" >&2; exit 1; fi

@@ -2,11 +2,10 @@ package io.votequorum;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import sun.misc.Signal;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import sun.misc.Signal;
 
 /** Entry point: picks the role before Quarkus starts, so that each role boots only what it needs. */
 @QuarkusMain
@@ -15,14 +14,13 @@ public final class Main {
     /** sysexits' EX_USAGE: the command was used wrongly. */
     static final int EXIT_USAGE = 64;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String... args) {
         Role.Selection selection;
         try {
-            selection = Role.select(List.of(args), Optional.ofNullable(System.getProperty(Role.PROPERTY)),
-                    System.getenv());
+            selection =
+                    Role.select(List.of(args), Optional.ofNullable(System.getProperty(Role.PROPERTY)), System.getenv());
         } catch (Role.UnknownRoleException e) {
             System.err.println("votequorum-operator: " + e.getMessage());
             System.exit(EXIT_USAGE);
@@ -32,8 +30,10 @@ public final class Main {
         if (selection.role() != Role.operator) {
             // The operator SDK's health check reports DOWN wherever its controllers do not run: only the
             // operator role's readiness may depend on it.
-            System.setProperty("quarkus.smallrye-health.check.\"io.quarkiverse.operatorsdk.runtime.OperatorHealthCheck\""
-                    + ".enabled", "false");
+            System.setProperty(
+                    "quarkus.smallrye-health.check.\"io.quarkiverse.operatorsdk.runtime.OperatorHealthCheck\""
+                            + ".enabled",
+                    "false");
         }
         if (selection.role() == Role.status) {
             quietForCommandLine();
@@ -57,10 +57,15 @@ public final class Main {
 
     /** The CLI owns stdout (its output may be JSON) and must not open ports next to the agent. */
     private static void quietForCommandLine() {
-        Map.of("quarkus.http.host-enabled", "false",
-                "quarkus.log.console.stderr", "true",
-                "quarkus.log.level", "WARN",
-                "quarkus.banner.enabled", "false")
+        Map.of(
+                        "quarkus.http.host-enabled",
+                        "false",
+                        "quarkus.log.console.stderr",
+                        "true",
+                        "quarkus.log.level",
+                        "WARN",
+                        "quarkus.banner.enabled",
+                        "false")
                 .forEach((key, value) -> {
                     if (System.getProperty(key) == null) {
                         System.setProperty(key, value);

@@ -19,6 +19,7 @@ public enum Role {
 
     /** Configuration key (system property) and environment variable that choose the role. */
     public static final String PROPERTY = "votequorum.role";
+
     public static final String ENV = "VOTEQUORUM_ROLE";
 
     private final String purpose;
@@ -32,8 +33,7 @@ public enum Role {
     }
 
     /** The role and the arguments meant for it. */
-    public record Selection(Role role, List<String> args) {
-    }
+    public record Selection(Role role, List<String> args) {}
 
     /**
      * Picks the role from the first argument, else from the {@value #PROPERTY} system property,
@@ -59,7 +59,8 @@ public enum Role {
     public static String usage() {
         return "Valid roles: " + Arrays.stream(values()).map(Role::name).collect(Collectors.joining(", "))
                 + ". Usage: votequorum-operator <role> [options], or set " + PROPERTY + " / " + ENV + ".\n"
-                + Arrays.stream(values()).map(r -> String.format("  %-9s %s", r.name(), r.purpose))
+                + Arrays.stream(values())
+                        .map(r -> String.format("  %-9s %s", r.name(), r.purpose))
                         .collect(Collectors.joining("\n"));
     }
 

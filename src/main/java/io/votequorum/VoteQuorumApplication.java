@@ -7,9 +7,8 @@ import io.votequorum.operator.OperatorRole;
 import io.votequorum.status.StatusCommand;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Runs the role that {@link Main} selected. Only that role's beans are created. */
 public class VoteQuorumApplication implements QuarkusApplication {

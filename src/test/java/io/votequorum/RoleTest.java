@@ -1,13 +1,12 @@
 package io.votequorum;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class RoleTest {
 
@@ -21,7 +20,8 @@ class RoleTest {
 
     @Test
     void configurationChoosesTheRoleWhenNoArgumentDoes() {
-        assertThat(Role.select(List.of(), Optional.of("operator"), Map.of()).role()).isEqualTo(Role.operator);
+        assertThat(Role.select(List.of(), Optional.of("operator"), Map.of()).role())
+                .isEqualTo(Role.operator);
         assertThat(Role.select(List.of("--watch"), Optional.empty(), Map.of(Role.ENV, "Agent")))
                 .isEqualTo(new Role.Selection(Role.agent, List.of("--watch")));
     }

@@ -1,15 +1,13 @@
 package io.votequorum;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.testenv.BrokenCorosyncLibraries;
 import io.votequorum.testenv.KubeApiServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,14 +16,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Starts the packaged jar the way a pod or a person on a node would, one role at a time. */
 class RolesIT {
@@ -39,8 +40,13 @@ class RolesIT {
     @BeforeAll
     static void startApiServer() throws IOException {
         api = KubeApiServer.start().withCrds();
-        api.client().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-                .withName("votequorum-system").endMetadata().build()).create();
+        api.client()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("votequorum-system")
+                        .endMetadata()
+                        .build())
+                .create();
         kubeconfig = Files.createTempFile("roles-kubeconfig", ".yaml");
         Files.writeString(kubeconfig, api.kubeconfig());
     }
@@ -62,9 +68,13 @@ class RolesIT {
     private static Process launch(Path output, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=0", "-jar", JAR.toString()));
+                "-Dquarkus.http.port=0",
+                "-jar",
+                JAR.toString()));
         command.addAll(List.of(args));
-        return withCluster(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(output.toFile())
+        return withCluster(new ProcessBuilder(command))
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
                 .start();
     }
 
@@ -75,12 +85,14 @@ class RolesIT {
         Process process = launch(output, role);
         try {
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertThat(Files.readString(output))
-                            .contains("votequorum-operator running as " + role));
+                    .untilAsserted(() ->
+                            assertThat(Files.readString(output)).contains("votequorum-operator running as " + role));
 
             process.destroy(); // SIGTERM
 
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                    .as("exited after SIGTERM")
+                    .isTrue();
             assertThat(process.exitValue()).as("exit code after SIGTERM").isZero();
             assertThat(Files.readString(output)).contains(role + " stopped");
         } finally {
@@ -96,21 +108,31 @@ class RolesIT {
             awaitLeading(process);
             // Another holder takes the Lease, as a replica would once this one stopped renewing it.
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-                api.client().leases().inNamespace("votequorum-system").withName("votequorum-operator").edit(l -> {
-                    l.getSpec().setHolderIdentity("another-replica");
-                    l.getSpec().setLeaseDurationSeconds(300);
-                    l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
-                    return l;
-                });
+                api.client()
+                        .leases()
+                        .inNamespace("votequorum-system")
+                        .withName("votequorum-operator")
+                        .edit(l -> {
+                            l.getSpec().setHolderIdentity("another-replica");
+                            l.getSpec().setLeaseDurationSeconds(300);
+                            l.getSpec().setRenewTime(ZonedDateTime.now());
+                            return l;
+                        });
                 return true;
             });
 
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited after losing the Lease").isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                    .as("exited after losing the Lease")
+                    .isTrue();
             assertThat(process.exitValue()).isEqualTo(1);
             assertThat(Files.readString(output)).contains("lost the leader Lease votequorum-operator while running");
         } finally {
             process.destroyForcibly();
-            api.client().leases().inNamespace("votequorum-system").withName("votequorum-operator").delete();
+            api.client()
+                    .leases()
+                    .inNamespace("votequorum-system")
+                    .withName("votequorum-operator")
+                    .delete();
         }
 
         // Stopped while leading: the Lease given up on the way out is no loss.
@@ -131,30 +153,44 @@ class RolesIT {
     void anAgentWithoutCorosyncsLibrariesRunsOnSaysWhichToInstallAndIsNotReady() throws Exception {
         Path output = Files.createTempFile("role-agent-nolib", ".log");
         ProcessBuilder pb = withCluster(new ProcessBuilder(BrokenCorosyncLibraries.around(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dquarkus.http.port=0", "-jar",
-                JAR.toString(), "agent"))));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0",
+                "-jar",
+                JAR.toString(),
+                "agent"))));
         pb.environment().put("NODE_NAME", "nolib");
-        Process process = pb.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process =
+                pb.redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                Condition reachable = api.client().resources(QuorumStatus.class).withName("nolib").get().getStatus()
-                        .getConditions().stream().filter(c -> "CorosyncReachable".equals(c.getType())).findFirst()
+                Condition reachable = api
+                        .client()
+                        .resources(QuorumStatus.class)
+                        .withName("nolib")
+                        .get()
+                        .getStatus()
+                        .getConditions()
+                        .stream()
+                        .filter(c -> "CorosyncReachable".equals(c.getType()))
+                        .findFirst()
                         .orElseThrow();
                 assertThat(reachable.getStatus()).isEqualTo("False");
                 assertThat(reachable.getReason()).isEqualTo("CorosyncLibraryMissing");
                 assertThat(reachable.getMessage()).contains("cannot be loaded: install corosync's client library");
             });
             // It keeps trying, and every try says the same: no class-initialisation error on the second.
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Files.readString(output))
-                    .contains("corosync unreachable: lib"));
+            await().atMost(Duration.ofSeconds(60))
+                    .untilAsserted(() -> assertThat(Files.readString(output)).contains("corosync unreachable: lib"));
             Thread.sleep(5_000);
             assertThat(process.isAlive()).as(Files.readString(output)).isTrue();
             assertThat(Files.readString(output)).doesNotContain("ExceptionInInitializerError", "NoClassDefFoundError");
             Matcher port = Pattern.compile("Listening on: http://[^:]+:(\\d+)").matcher(Files.readString(output));
             assertThat(port.find()).isTrue();
-            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port.group(1) + "/q/health/ready")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> ready = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/q/health/ready"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
         } finally {
             process.destroy();
@@ -169,22 +205,35 @@ class RolesIT {
      * earlier test names that one for up to its duration, so "New leader" alone is not this process leading.
      */
     private static void awaitLeading(Process process) {
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(
-                api.client().leases().inNamespace("votequorum-system").withName("votequorum-operator").get()
-                        .getSpec().getHolderIdentity()).endsWith("-" + process.pid()));
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(api.client()
+                                .leases()
+                                .inNamespace("votequorum-system")
+                                .withName("votequorum-operator")
+                                .get()
+                                .getSpec()
+                                .getHolderIdentity())
+                        .endsWith("-" + process.pid()));
     }
 
     @Test
     void roleCanComeFromConfigurationInsteadOfTheFirstArgument() throws Exception {
         Path output = Files.createTempFile("role-config", ".log");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=0", "-Dvotequorum.role=agent", "-jar", JAR.toString());
-        Process process = withCluster(new ProcessBuilder(command)).redirectErrorStream(true)
-                .redirectOutput(output.toFile()).start();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0",
+                "-Dvotequorum.role=agent",
+                "-jar",
+                JAR.toString());
+        Process process = withCluster(new ProcessBuilder(command))
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
         try {
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertThat(Files.readString(output))
-                            .contains("votequorum-operator running as agent"));
+                    .untilAsserted(() ->
+                            assertThat(Files.readString(output)).contains("votequorum-operator running as agent"));
         } finally {
             process.destroy();
             process.waitFor(30, TimeUnit.SECONDS);
@@ -198,7 +247,8 @@ class RolesIT {
         Process process = launch(output, "status");
 
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(output)).contains("votequorum-operator status:")
+        assertThat(Files.readString(output))
+                .contains("votequorum-operator status:")
                 .doesNotContain("Listening on");
     }
 

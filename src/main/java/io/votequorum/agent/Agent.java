@@ -18,8 +18,6 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.WatchdogStatus;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +34,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * The agent on one node, wired: corosync's view in, this node's QuorumStatus status and heartbeat
@@ -73,22 +72,35 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         this.client = client;
         this.metrics = new AgentMetrics(registry);
         this.selfFenceAction = SelfFenceAction.configured("votequorum.agent.self-fence-command");
-        this.loop = new AgentLoop(this, Clock.systemUTC(), this::schedule, config.selfFenceTimeout(),
+        this.loop = new AgentLoop(
+                this,
+                Clock.systemUTC(),
+                this::schedule,
+                config.selfFenceTimeout(),
                 new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6)),
                 new Backoff(config.retryMin(), config.retryMax()),
                 config.nodeName().filter(n -> !n.isBlank()).isPresent());
         this.loopThread = new Thread(loop::run, "agent-loop");
         this.loopThread.setDaemon(true);
-        this.watchdog = new Watchdog(config.watchdogDevice(), config.watchdogTimeout(), new Watchdog.Monotonic(),
-                () -> loop.post(new AgentLoop.WatchdogChanged()), this::wakeCorosync);
-        this.corosync = new CorosyncSession(config.coalesce(), new Backoff(config.retryMin(), config.retryMax()),
-                (view, since) -> loop.post(new AgentLoop.Viewed(view, since)), watchdog);
+        this.watchdog = new Watchdog(
+                config.watchdogDevice(),
+                config.watchdogTimeout(),
+                new Watchdog.Monotonic(),
+                () -> loop.post(new AgentLoop.WatchdogChanged()),
+                this::wakeCorosync);
+        this.corosync = new CorosyncSession(
+                config.coalesce(),
+                new Backoff(config.retryMin(), config.retryMax()),
+                (view, since) -> loop.post(new AgentLoop.Viewed(view, since)),
+                watchdog);
     }
 
     void start() {
         LOG.infof("when a policy turns self-fencing on, this node fences itself by %s", selfFenceAction.describe());
         loopThread.start();
-        config.nodeName().filter(n -> !n.isBlank()).ifPresent(name -> kubernetes.execute(() -> startKubernetesSide(name)));
+        config.nodeName()
+                .filter(n -> !n.isBlank())
+                .ifPresent(name -> kubernetes.execute(() -> startKubernetesSide(name)));
         watchdog.start();
         corosync.start();
     }
@@ -121,8 +133,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
 
     @Override
     public void name(QuorumSnapshot snapshot) {
-        kubernetes.execute(() -> mappedNodeName(snapshot).ifPresentOrElse(this::startKubernetesSide,
-                () -> loop.post(new AgentLoop.Unnamed())));
+        kubernetes.execute(() -> mappedNodeName(snapshot)
+                .ifPresentOrElse(this::startKubernetesSide, () -> loop.post(new AgentLoop.Unnamed())));
     }
 
     @Override
@@ -130,10 +142,12 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         kubernetes.execute(() -> {
             try {
                 Node node = client.nodes().withName(nodeName).get();
-                String labelled = node == null || node.getMetadata().getLabels() == null ? null
+                String labelled = node == null || node.getMetadata().getLabels() == null
+                        ? null
                         : node.getMetadata().getLabels().get(VoteQuorumApi.NODE_ID_LABEL);
                 if (labelled != null && !labelled.equals(String.valueOf(localNodeId))) {
-                    LOG.errorf("Node %s carries %s=%s but this is corosync node %d: fix the label or NODE_NAME",
+                    LOG.errorf(
+                            "Node %s carries %s=%s but this is corosync node %d: fix the label or NODE_NAME",
                             nodeName, VoteQuorumApi.NODE_ID_LABEL, labelled, localNodeId);
                 }
             } catch (KubernetesClientException e) {
@@ -150,8 +164,9 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     @Override
     public void applyVotes(VotePlan.Apply apply) {
         corosync.submit(reader -> {
-            ApplyOutcome result = reader.map(r -> carryOut(r.votequorum(), apply)).orElseGet(() -> VotePlan.refused(
-                    apply.desired(), "CS_ERR_TRY_AGAIN", "corosync refused: corosync is not connected"));
+            ApplyOutcome result = reader.map(r -> carryOut(r.votequorum(), apply))
+                    .orElseGet(() -> VotePlan.refused(
+                            apply.desired(), "CS_ERR_TRY_AGAIN", "corosync refused: corosync is not connected"));
             reader.flatMap(Agent::freshSnapshot)
                     .ifPresent(s -> loop.post(new AgentLoop.Viewed(new CorosyncView.Reachable(s), Instant.now())));
             loop.post(new AgentLoop.VotesTried(result));
@@ -163,7 +178,9 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         fencer.execute(() -> {
             try {
                 // The operator trusts the deadline only if it sees it; a node that cannot tell it fences anyway.
-                if (promise == null || !publisher.awaitWritten(promise, config.selfFenceTimeout().dividedBy(2))) {
+                if (promise == null
+                        || !publisher.awaitWritten(
+                                promise, config.selfFenceTimeout().dividedBy(2))) {
                     LOG.warn("the API server has not acknowledged the self-fence deadline; fencing anyway");
                 }
                 selfFenceAction.fence(config.selfFenceTimeout().dividedBy(2));
@@ -201,18 +218,22 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     /** Once the node's name is known, the Kubernetes side starts: status writer, heartbeat, spec watch. */
     private void startKubernetesSide(String name) {
         LOG.infof("agent for Kubernetes node %s; heartbeat Lease %s/%s", name, config.namespace(), name);
-        StatusPublisher p = new StatusPublisher(client, name, new Backoff(config.retryMin(), config.retryMax()),
-                metrics, written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
+        StatusPublisher p = new StatusPublisher(
+                client,
+                name,
+                new Backoff(config.retryMin(), config.retryMax()),
+                metrics,
+                written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
         Optional<QuorumStatusStatus> resumed = resumeFromTheApiServer(name);
         resumed.ifPresent(p::assumeWritten);
         publisher = p;
-        heartbeat = new Heartbeat(client, name, config.namespace(), config.leaseDuration(), config.renewInterval(),
-                metrics);
+        heartbeat = new Heartbeat(
+                client, name, config.namespace(), config.leaseDuration(), config.renewInterval(), metrics);
         p.start();
         heartbeat.start();
         loop.post(new AgentLoop.Named(name, resumed));
-        SharedIndexInformer<QuorumStatus> informer = client.resources(QuorumStatus.class).withName(name)
-                .runnableInformer(0);
+        SharedIndexInformer<QuorumStatus> informer =
+                client.resources(QuorumStatus.class).withName(name).runnableInformer(0);
         informer.exceptionHandler((started, failure) -> true); // keep watching through API outages
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -236,7 +257,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     }
 
     private void onSpec(QuorumStatus qs) {
-        loop.post(new AgentLoop.SpecSeen(qs.getMetadata().getName(), qs.getSpec(), qs.getMetadata().getGeneration()));
+        loop.post(new AgentLoop.SpecSeen(
+                qs.getMetadata().getName(), qs.getSpec(), qs.getMetadata().getGeneration()));
     }
 
     /**
@@ -247,14 +269,22 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private Optional<String> mappedNodeName(QuorumSnapshot snapshot) {
         long nodeId = snapshot.config().localNodeId();
         try {
-            List<String> labelled = client.nodes().withLabel(VoteQuorumApi.NODE_ID_LABEL, String.valueOf(nodeId))
-                    .list().getItems().stream().map(n -> n.getMetadata().getName()).toList();
+            List<String> labelled =
+                    client
+                            .nodes()
+                            .withLabel(VoteQuorumApi.NODE_ID_LABEL, String.valueOf(nodeId))
+                            .list()
+                            .getItems()
+                            .stream()
+                            .map(n -> n.getMetadata().getName())
+                            .toList();
             if (labelled.size() == 1) {
                 return Optional.of(labelled.get(0));
             }
             if (labelled.size() > 1) {
-                LOG.errorf("Nodes %s all carry %s=%d; label exactly one, or set NODE_NAME", labelled,
-                        VoteQuorumApi.NODE_ID_LABEL, nodeId);
+                LOG.errorf(
+                        "Nodes %s all carry %s=%d; label exactly one, or set NODE_NAME",
+                        labelled, VoteQuorumApi.NODE_ID_LABEL, nodeId);
                 return Optional.empty();
             }
             return Optional.of(StatusReport.defaultNodeName(snapshot));
@@ -267,7 +297,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     /** After a restart, carry on from what the API server shows: transition times and applied votes. */
     private Optional<QuorumStatusStatus> resumeFromTheApiServer(String name) {
         try {
-            QuorumStatus existing = client.resources(QuorumStatus.class).withName(name).get();
+            QuorumStatus existing =
+                    client.resources(QuorumStatus.class).withName(name).get();
             return existing == null ? Optional.empty() : Optional.ofNullable(existing.getStatus());
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot read QuorumStatus %s yet: %s", name, e.getMessage());
@@ -277,7 +308,9 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
 
     /** The selfFenceAfter of a status the API server took: the longest the operator may assume. */
     private static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
-        if (status == null || status.getWatchdog() == null || status.getWatchdog().selfFenceAfter() == null) {
+        if (status == null
+                || status.getWatchdog() == null
+                || status.getWatchdog().selfFenceAfter() == null) {
             return Optional.empty();
         }
         try {
@@ -332,8 +365,10 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 LOG.warnf("the agent's loop gave no last status: %s", e.toString());
             }
             if (!disarm) {
-                LOG.warnf("the API server has not taken the disarmed watchdog report; closing %s without the magic "
-                        + "close, so it resets this node unless an agent feeds it again in time", config.watchdogDevice());
+                LOG.warnf(
+                        "the API server has not taken the disarmed watchdog report; closing %s without the magic "
+                                + "close, so it resets this node unless an agent feeds it again in time",
+                        config.watchdogDevice());
             }
         }
         watchdog.stop(disarm);

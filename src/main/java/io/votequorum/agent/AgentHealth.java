@@ -24,10 +24,13 @@ public class AgentHealth implements HealthCheck {
         if (role != Role.agent) {
             return HealthCheckResponse.up("agent (not this role)");
         }
-        return agentRole.agent()
-                .map(a -> HealthCheckResponse.named("agent").status(a.ready())
+        return agentRole
+                .agent()
+                .map(a -> HealthCheckResponse.named("agent")
+                        .status(a.ready())
                         .withData("corosyncReachable", a.corosyncReachable())
-                        .withData("apiServerReachable", a.apiReachable()).build())
+                        .withData("apiServerReachable", a.apiReachable())
+                        .build())
                 .orElseGet(() -> HealthCheckResponse.down("agent"));
     }
 }

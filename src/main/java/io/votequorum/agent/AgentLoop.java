@@ -8,8 +8,6 @@ import io.votequorum.model.MemberState;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.WatchdogStatus;
-import org.jboss.logging.Logger;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +19,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The agent's state and what it does about each input. One thread owns it all: the loop's, which
@@ -34,56 +33,43 @@ final class AgentLoop {
     private static final Logger LOG = Logger.getLogger(AgentLoop.class);
 
     /** What reaches the loop. */
-    sealed interface Input {
-    }
+    sealed interface Input {}
 
     /** The Kubernetes side is up for node {@code nodeName}; {@code resumed} is the status the API server had. */
-    record Named(String nodeName, Optional<QuorumStatusStatus> resumed) implements Input {
-    }
+    record Named(String nodeName, Optional<QuorumStatusStatus> resumed) implements Input {}
 
     /** The node's name could not be found yet. */
-    record Unnamed() implements Input {
-    }
+    record Unnamed() implements Input {}
 
     /** Corosync's view changed; {@code since} is the first callback behind it. */
-    record Viewed(CorosyncView view, Instant since) implements Input {
-    }
+    record Viewed(CorosyncView view, Instant since) implements Input {}
 
     /** The QuorumStatus spec as the API server has it. */
-    record SpecSeen(String name, QuorumStatusSpec spec, Long generation) implements Input {
-    }
+    record SpecSeen(String name, QuorumStatusSpec spec, Long generation) implements Input {}
 
     /** Someone deleted this node's QuorumStatus. */
-    record StatusDeleted() implements Input {
-    }
+    record StatusDeleted() implements Input {}
 
     /** The votes were applied, or corosync refused them. */
-    record VotesTried(ApplyOutcome result) implements Input {
-    }
+    record VotesTried(ApplyOutcome result) implements Input {}
 
     /** A timer: the pause after a refused vote change is over. */
-    record RetryDue() implements Input {
-    }
+    record RetryDue() implements Input {}
 
     /** A timer: try again to find the node's name. */
-    record NamingDue() implements Input {
-    }
+    record NamingDue() implements Input {}
 
     /** A timer: the time without quorum is up. */
-    record SelfFenceDue() implements Input {
-    }
+    record SelfFenceDue() implements Input {}
 
     /** The self-fence action failed. */
-    record SelfFenceFailed(String message) implements Input {
-    }
+    record SelfFenceFailed(String message) implements Input {}
 
     /** The watchdog's report changed. */
-    record WatchdogChanged() implements Input {
-    }
+    record WatchdogChanged() implements Input {}
 
     /** The agent is stopping: the last status, completed with it. */
-    record Farewell(CompletableFuture<QuorumStatusStatus> status) implements Input {
-    }
+    record Farewell(CompletableFuture<QuorumStatusStatus> status) implements Input {}
 
     /** What the loop asks of the world. Each call returns at once; results come back as inputs. */
     interface Outside {
@@ -155,8 +141,14 @@ final class AgentLoop {
      * {@code nodeNameSet}: the name came from NODE_NAME, so the Node's label is checked against
      * corosync's node id. Backoffs pace retries of refused votes and of the name lookup.
      */
-    AgentLoop(Outside outside, Clock clock, Timers timers, Duration selfFenceTimeout, Backoff applyBackoff,
-            Backoff namingBackoff, boolean nodeNameSet) {
+    AgentLoop(
+            Outside outside,
+            Clock clock,
+            Timers timers,
+            Duration selfFenceTimeout,
+            Backoff applyBackoff,
+            Backoff namingBackoff,
+            boolean nodeNameSet) {
         this.outside = outside;
         this.clock = clock;
         this.timers = timers;
@@ -261,7 +253,9 @@ final class AgentLoop {
         view = next;
         corosyncReachable = next instanceof CorosyncView.Reachable;
         if (firstContact && nodeName != null && nodeNameSet) {
-            outside.checkNodeLabel(nodeName, ((CorosyncView.Reachable) next).snapshot().config().localNodeId());
+            outside.checkNodeLabel(
+                    nodeName,
+                    ((CorosyncView.Reachable) next).snapshot().config().localNodeId());
         }
         nameFrom(next);
     }
@@ -271,7 +265,10 @@ final class AgentLoop {
      * NODE_NAME the name is given, never looked up.
      */
     private void nameFrom(CorosyncView current) {
-        if (nodeName == null && !nodeNameSet && !naming && namingTimer == null
+        if (nodeName == null
+                && !nodeNameSet
+                && !naming
+                && namingTimer == null
                 && current instanceof CorosyncView.Reachable r) {
             naming = true;
             outside.name(r.snapshot());
@@ -280,14 +277,15 @@ final class AgentLoop {
 
     private void spec(SpecSeen seen) {
         QuorumStatusSpec spec = seen.spec() == null ? new QuorumStatusSpec() : seen.spec();
-        VotePlan.Desired next = new VotePlan.Desired(Optional.ofNullable(spec.getVotes()),
-                Optional.ofNullable(spec.getExpectedVotes()), seen.generation());
+        VotePlan.Desired next = new VotePlan.Desired(
+                Optional.ofNullable(spec.getVotes()), Optional.ofNullable(spec.getExpectedVotes()), seen.generation());
         Optional<Duration> after = Optional.empty();
         if (spec.getSelfFenceAfter() != null) {
             try {
                 after = Optional.of(KubeDuration.parse(spec.getSelfFenceAfter()));
             } catch (IllegalArgumentException e) {
-                LOG.errorf("QuorumStatus %s spec.selfFenceAfter: %s; self-fencing stays off until it is fixed",
+                LOG.errorf(
+                        "QuorumStatus %s spec.selfFenceAfter: %s; self-fencing stays off until it is fixed",
                         seen.name(), e.getMessage());
             }
         }
@@ -300,7 +298,8 @@ final class AgentLoop {
         }
         if (!after.equals(selfFenceAfter)) {
             LOG.infof(after.map(a -> "self-fencing armed: this node fences itself (" + outside.selfFenceAction()
-                    + ") after " + a.toMillis() + " ms without quorum").orElse("self-fencing off"));
+                            + ") after " + a.toMillis() + " ms without quorum")
+                    .orElse("self-fencing off"));
             selfFenceAfter = after;
         }
         outside.selfFenceAfter(after);
@@ -323,11 +322,13 @@ final class AgentLoop {
     private void selfFenceDue() {
         selfFenceTimer = null;
         SelfFence before = selfFence;
-        Optional<SelfFence> due = SelfFence.due(selfFence, clock.instant(), selfFenceTimeout, outside.selfFenceAction());
+        Optional<SelfFence> due =
+                SelfFence.due(selfFence, clock.instant(), selfFenceTimeout, outside.selfFenceAction());
         if (due.isPresent()) {
             fenceNow = (SelfFence.Fencing) due.get();
             selfFence = fenceNow;
-            LOG.errorf("without quorum since %s: fencing this node (%s); it is down by %s",
+            LOG.errorf(
+                    "without quorum since %s: fencing this node (%s); it is down by %s",
                     ((SelfFence.WithoutQuorum) before).since(), fenceNow.action(), fenceNow.downBy());
         }
     }
@@ -357,8 +358,8 @@ final class AgentLoop {
             return;
         }
         Instant now = clock.instant();
-        Optional<QuorumSnapshot> snapshot = view instanceof CorosyncView.Reachable r
-                ? Optional.of(r.snapshot()) : Optional.empty();
+        Optional<QuorumSnapshot> snapshot =
+                view instanceof CorosyncView.Reachable r ? Optional.of(r.snapshot()) : Optional.empty();
         trackSelfFence(snapshot, now);
         VotePlan plan = VotePlan.decide(desired, snapshot);
         if (plan instanceof VotePlan.Settled settled) {
@@ -375,8 +376,8 @@ final class AgentLoop {
                 outside.applyVotes(apply);
             }
         }
-        QuorumStatusStatus next = AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(),
-                reported, now);
+        QuorumStatusStatus next =
+                AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;
@@ -393,19 +394,28 @@ final class AgentLoop {
 
     /** One structured log line per change of quorum, ring or membership. */
     private static void logTransition(QuorumStatusStatus before, QuorumStatusStatus after, Instant callback) {
-        if (before != null && Objects.equals(before.getQuorate(), after.getQuorate())
+        if (before != null
+                && Objects.equals(before.getQuorate(), after.getQuorate())
                 && Objects.equals(before.getRingId(), after.getRingId())
                 && Objects.equals(before.getMembers(), after.getMembers())
                 && Objects.equals(before.getExpectedVotes(), after.getExpectedVotes())
                 && Objects.equals(before.getNodeVotes(), after.getNodeVotes())) {
             return;
         }
-        LOG.infof("transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s "
+        LOG.infof(
+                "transition node=%s quorate=%s ring=%s members=%s votes=%s expected=%s total=%s quorum=%s "
                         + "callback=%s",
-                after.getNodeName(), after.getQuorate() == null ? "unknown" : after.getQuorate(),
+                after.getNodeName(),
+                after.getQuorate() == null ? "unknown" : after.getQuorate(),
                 after.getRingId() == null ? "-" : after.getRingId(),
-                after.getMembers().stream().filter(m -> m.state() == MemberState.Member)
-                        .map(m -> String.valueOf(m.nodeId())).collect(Collectors.joining(",")),
-                after.getNodeVotes(), after.getExpectedVotes(), after.getTotalVotes(), after.getQuorum(), callback);
+                after.getMembers().stream()
+                        .filter(m -> m.state() == MemberState.Member)
+                        .map(m -> String.valueOf(m.nodeId()))
+                        .collect(Collectors.joining(",")),
+                after.getNodeVotes(),
+                after.getExpectedVotes(),
+                after.getTotalVotes(),
+                after.getQuorum(),
+                callback);
     }
 }

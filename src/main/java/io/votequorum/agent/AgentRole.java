@@ -5,10 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
-
 import java.util.List;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /** The per-node agent: runs until the pod is stopped. */
 @ApplicationScoped

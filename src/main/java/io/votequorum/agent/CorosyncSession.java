@@ -6,8 +6,6 @@ import io.votequorum.corosync.CorosyncLibraryException;
 import io.votequorum.corosync.QuorumEvent;
 import io.votequorum.corosync.QuorumReader;
 import io.votequorum.corosync.QuorumSnapshot;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -15,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps a connection to corosync on this node: tracks every change, turns each burst of callbacks
@@ -55,7 +54,10 @@ final class CorosyncSession implements AutoCloseable {
      * {@code listener} gets each new view with the time of the first callback behind it;
      * {@code confirmations} every answer about quorum, on this session's thread.
      */
-    CorosyncSession(Duration coalesce, Backoff backoff, BiConsumer<CorosyncView, Instant> listener,
+    CorosyncSession(
+            Duration coalesce,
+            Backoff backoff,
+            BiConsumer<CorosyncView, Instant> listener,
             Confirmations confirmations) {
         this.coalesce = coalesce;
         this.backoff = backoff;
@@ -107,8 +109,9 @@ final class CorosyncSession implements AutoCloseable {
                 connected.track();
                 backoff.reset();
                 lastFailure = null;
-                LOG.infof("connected to corosync: cluster %s, node id %d", connected.config().clusterName(),
-                        connected.config().localNodeId());
+                LOG.infof(
+                        "connected to corosync: cluster %s, node id %d",
+                        connected.config().clusterName(), connected.config().localNodeId());
                 while (running) {
                     runTasks(Optional.of(connected));
                     boolean probing = confirmations.wanted();
@@ -117,7 +120,8 @@ final class CorosyncSession implements AutoCloseable {
                         // A probe is due, or the watchdog has just asked for them: confirm now.
                         if (confirmations.wanted()) {
                             Instant asked = confirmations.now();
-                            confirmations.confirmed(asked, connected.votequorum().localInfo().quorate());
+                            confirmations.confirmed(
+                                    asked, connected.votequorum().localInfo().quorate());
                         }
                         continue;
                     }
@@ -141,7 +145,8 @@ final class CorosyncSession implements AutoCloseable {
                     lastFailure = e.getMessage();
                 }
                 confirmations.unreachable();
-                deliver(new CorosyncView.Unreachable(e.getMessage(), e instanceof CorosyncLibraryException),
+                deliver(
+                        new CorosyncView.Unreachable(e.getMessage(), e instanceof CorosyncLibraryException),
                         Instant.now());
                 runTasks(Optional.empty());
                 pause(backoff.next());

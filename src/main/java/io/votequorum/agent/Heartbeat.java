@@ -4,14 +4,13 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Renews the coordination.k8s.io Lease named after this node. A fresh Lease is how the operator
@@ -34,7 +33,12 @@ final class Heartbeat implements AutoCloseable {
     });
     private volatile boolean apiReachable = true;
 
-    Heartbeat(KubernetesClient client, String nodeName, String namespace, Duration duration, Duration interval,
+    Heartbeat(
+            KubernetesClient client,
+            String nodeName,
+            String namespace,
+            Duration duration,
+            Duration interval,
             AgentMetrics metrics) {
         this.client = client;
         this.nodeName = nodeName;
@@ -54,14 +58,21 @@ final class Heartbeat implements AutoCloseable {
 
     private void renew() {
         Lease lease = new LeaseBuilder()
-                .withNewMetadata().withName(nodeName).withNamespace(namespace).endMetadata()
+                .withNewMetadata()
+                .withName(nodeName)
+                .withNamespace(namespace)
+                .endMetadata()
                 .withNewSpec()
                 .withHolderIdentity(nodeName)
                 .withLeaseDurationSeconds((int) duration.toSeconds())
                 .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
-                .endSpec().build();
+                .endSpec()
+                .build();
         try {
-            client.resource(lease).fieldManager(StatusPublisher.FIELD_MANAGER).forceConflicts().serverSideApply();
+            client.resource(lease)
+                    .fieldManager(StatusPublisher.FIELD_MANAGER)
+                    .forceConflicts()
+                    .serverSideApply();
             metrics.apiWrite("Lease", true);
             if (!apiReachable) {
                 LOG.infof("heartbeat Lease %s/%s renewed again", namespace, nodeName);

@@ -2,7 +2,6 @@ package io.votequorum.agent;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.votequorum.model.Conditions;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -18,12 +17,10 @@ public sealed interface SelfFence {
     String CONDITION = "SelfFence";
 
     /** The spec does not ask for self-fencing. */
-    record Disarmed() implements SelfFence {
-    }
+    record Disarmed() implements SelfFence {}
 
     /** Armed, and the node has quorum (or corosync has not said otherwise). */
-    record Armed(Duration after) implements SelfFence {
-    }
+    record Armed(Duration after) implements SelfFence {}
 
     /** Without quorum since {@code since}: the node fences itself at since + after unless quorum returns. */
     record WithoutQuorum(Duration after, Instant since) implements SelfFence {
@@ -33,12 +30,10 @@ public sealed interface SelfFence {
     }
 
     /** The action is under way; the node is down by {@code downBy}. */
-    record Fencing(Instant downBy, String action) implements SelfFence {
-    }
+    record Fencing(Instant downBy, String action) implements SelfFence {}
 
     /** The action failed: the node is not known to be down, so no deadline is reported. */
-    record Failed(String message) implements SelfFence {
-    }
+    record Failed(String message) implements SelfFence {}
 
     /**
      * The next state. {@code quorate} is empty while corosync cannot be reached: that neither starts
@@ -66,8 +61,8 @@ public sealed interface SelfFence {
         if (current instanceof WithoutQuorum w && !now.isBefore(w.fencesAt())) {
             Instant deadline = now.plus(timeout);
             // Reported at second precision: round up, so the promise is never earlier than the truth.
-            return Optional.of(new Fencing(Instant.ofEpochSecond(deadline.getEpochSecond()
-                    + (deadline.getNano() > 0 ? 1 : 0)), action));
+            return Optional.of(new Fencing(
+                    Instant.ofEpochSecond(deadline.getEpochSecond() + (deadline.getNano() > 0 ? 1 : 0)), action));
         }
         return Optional.empty();
     }
@@ -80,21 +75,38 @@ public sealed interface SelfFence {
     /** The SelfFence condition; none while the spec does not ask for self-fencing. */
     default Optional<Condition> condition(Long generation) {
         if (this instanceof Armed a) {
-            return Optional.of(Conditions.of(CONDITION, Conditions.Status.False, "Armed", "this node fences itself "
-                    + "after " + a.after().toSeconds() + "s without quorum", generation));
+            return Optional.of(Conditions.of(
+                    CONDITION,
+                    Conditions.Status.False,
+                    "Armed",
+                    "this node fences itself " + "after " + a.after().toSeconds() + "s without quorum",
+                    generation));
         }
         if (this instanceof WithoutQuorum w) {
-            return Optional.of(Conditions.of(CONDITION, Conditions.Status.False, "WithoutQuorum", "without quorum "
-                    + "since " + Conditions.timestamp(w.since()) + "; this node fences itself at "
-                    + Conditions.timestamp(w.fencesAt()) + " unless quorum returns", generation));
+            return Optional.of(Conditions.of(
+                    CONDITION,
+                    Conditions.Status.False,
+                    "WithoutQuorum",
+                    "without quorum "
+                            + "since " + Conditions.timestamp(w.since()) + "; this node fences itself at "
+                            + Conditions.timestamp(w.fencesAt()) + " unless quorum returns",
+                    generation));
         }
         if (this instanceof Fencing f) {
-            return Optional.of(Conditions.of(CONDITION, Conditions.Status.True, "Fencing", "fencing this node ("
-                    + f.action() + "); it is down by " + Conditions.timestamp(f.downBy()), generation));
+            return Optional.of(Conditions.of(
+                    CONDITION,
+                    Conditions.Status.True,
+                    "Fencing",
+                    "fencing this node (" + f.action() + "); it is down by " + Conditions.timestamp(f.downBy()),
+                    generation));
         }
         if (this instanceof Failed f) {
-            return Optional.of(Conditions.of(CONDITION, Conditions.Status.False, "ActionFailed", f.message()
-                    + "; the node is not known to be down; its watchdog, if armed, still stops being fed", generation));
+            return Optional.of(Conditions.of(
+                    CONDITION,
+                    Conditions.Status.False,
+                    "ActionFailed",
+                    f.message() + "; the node is not known to be down; its watchdog, if armed, still stops being fed",
+                    generation));
         }
         return Optional.empty();
     }

@@ -1,8 +1,6 @@
 package io.votequorum.agent;
 
 import io.smallrye.config.Expressions;
-import org.eclipse.microprofile.config.ConfigProvider;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * What the agent does to fence its own node: by default an immediate reboot through the kernel's
@@ -28,7 +27,9 @@ interface SelfFenceAction {
     String describe();
 
     static SelfFenceAction of(Optional<List<String>> command) {
-        return command.filter(c -> !c.isEmpty()).<SelfFenceAction>map(Command::new).orElseGet(SysrqReboot::new);
+        return command.filter(c -> !c.isEmpty())
+                .<SelfFenceAction>map(Command::new)
+                .orElseGet(SysrqReboot::new);
     }
 
     /**
@@ -36,8 +37,8 @@ interface SelfFenceAction {
      * it, and an expression it cannot resolve would silently leave no command, so the reboot.
      */
     static SelfFenceAction configured(String key) {
-        Optional<String> raw = Expressions.withoutExpansion(() -> ConfigProvider.getConfig()
-                .getOptionalValue(key, String.class));
+        Optional<String> raw =
+                Expressions.withoutExpansion(() -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
         if (raw.isPresent() && argv(raw.get()).isEmpty()) {
             throw new IllegalArgumentException(key + " is set but names no command ('" + raw.get() + "'); give the "
                     + "command and its arguments separated by commas, or unset it for the SysRq reboot");
@@ -82,13 +83,15 @@ interface SelfFenceAction {
     record Command(List<String> argv) implements SelfFenceAction {
         @Override
         public void fence(Duration timeout) throws IOException {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process process = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroyForcibly();
-                    throw new IOException("the self-fence command " + argv + " did not finish within "
-                            + timeout.toMillis() + " ms");
+                    throw new IOException(
+                            "the self-fence command " + argv + " did not finish within " + timeout.toMillis() + " ms");
                 }
             } catch (InterruptedException e) {
                 process.destroyForcibly();

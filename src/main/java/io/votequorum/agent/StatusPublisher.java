@@ -7,13 +7,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
-import org.jboss.logging.Logger;
-
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The one writer of this node's QuorumStatus status. It holds only the newest status: a burst of
@@ -25,8 +24,7 @@ final class StatusPublisher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StatusPublisher.class);
     static final String FIELD_MANAGER = "votequorum-agent";
 
-    private record Pending(QuorumStatusStatus status, Instant since) {
-    }
+    private record Pending(QuorumStatusStatus status, Instant since) {}
 
     private final KubernetesClient client;
     private final String nodeName;
@@ -40,7 +38,11 @@ final class StatusPublisher implements AutoCloseable {
     private volatile boolean apiReachable = true;
 
     /** {@code onAcknowledged} hears each status the API server has taken; it must not block. */
-    StatusPublisher(KubernetesClient client, String nodeName, Backoff backoff, AgentMetrics metrics,
+    StatusPublisher(
+            KubernetesClient client,
+            String nodeName,
+            Backoff backoff,
+            AgentMetrics metrics,
             Consumer<QuorumStatusStatus> onAcknowledged) {
         this.client = client;
         this.nodeName = nodeName;
@@ -124,8 +126,9 @@ final class StatusPublisher implements AutoCloseable {
             } catch (KubernetesClientException e) {
                 metrics.apiWrite("QuorumStatus", false);
                 if (apiReachable) {
-                    LOG.warnf("cannot write QuorumStatus %s: %s; keeping the newest status and retrying", nodeName,
-                            e.getMessage());
+                    LOG.warnf(
+                            "cannot write QuorumStatus %s: %s; keeping the newest status and retrying",
+                            nodeName, e.getMessage());
                 }
                 apiReachable = false;
                 try {
@@ -142,8 +145,11 @@ final class StatusPublisher implements AutoCloseable {
         report.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
         report.setSpec(null);
         report.setStatus(status);
-        PatchContext apply = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(FIELD_MANAGER).withForce(true).build();
+        PatchContext apply = new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(FIELD_MANAGER)
+                .withForce(true)
+                .build();
         try {
             client.resource(report).subresource("status").patch(apply);
             metrics.apiWrite("QuorumStatus", true);

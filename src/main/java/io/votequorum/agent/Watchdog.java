@@ -1,8 +1,6 @@
 package io.votequorum.agent;
 
 import io.votequorum.model.WatchdogStatus;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,6 +10,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * The watchdog that backs self-fencing. One feeder thread owns the device: it opens, feeds, disarms
@@ -61,7 +60,8 @@ final class Watchdog implements CorosyncSession.Confirmations, AutoCloseable {
         this.timeout = timeout;
         this.timeoutSeconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
         Duration quarter = timeout.dividedBy(4);
-        this.feedEvery = quarter.compareTo(FEED_MIN) < 0 ? FEED_MIN : quarter.compareTo(FEED_MAX) > 0 ? FEED_MAX : quarter;
+        this.feedEvery =
+                quarter.compareTo(FEED_MIN) < 0 ? FEED_MIN : quarter.compareTo(FEED_MAX) > 0 ? FEED_MAX : quarter;
         this.clock = clock;
         this.onReportChange = onReportChange;
         this.onProbesWanted = onProbesWanted;
@@ -133,7 +133,8 @@ final class Watchdog implements CorosyncSession.Confirmations, AutoCloseable {
             leaving = farewell;
         }
         if (leaving && current instanceof WatchdogFeed.Armed a) {
-            current = new WatchdogFeed.Disarmed(Optional.of(a.reported()),
+            current = new WatchdogFeed.Disarmed(
+                    Optional.of(a.reported()),
                     "the agent stopped while quorate; the device is closed with the magic close");
         }
         return current.report(path, timeoutSeconds);
@@ -276,8 +277,9 @@ final class Watchdog implements CorosyncSession.Confirmations, AutoCloseable {
         }
         boolean magic;
         synchronized (this) {
-            magic = magicCloseOnStop && WatchdogFeed.next(state, inputs(Optional.empty()), clock.instant())
-                    instanceof WatchdogFeed.Armed;
+            magic = magicCloseOnStop
+                    && WatchdogFeed.next(state, inputs(Optional.empty()), clock.instant())
+                            instanceof WatchdogFeed.Armed;
         }
         closeDevice(magic);
     }

@@ -5,7 +5,6 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.ptr.IntByReference;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,6 +23,7 @@ final class WatchdogDevice implements AutoCloseable {
 
     /** Anything but 'V' keeps the device alive; 'V' before close stops it (the magic close). */
     private static final byte KEEPALIVE = '.';
+
     private static final byte MAGIC_CLOSE = 'V';
     private static final int S_IFMT = 0170000;
     private static final int S_IFCHR = 0020000;
@@ -34,6 +34,7 @@ final class WatchdogDevice implements AutoCloseable {
         int O_CLOEXEC = 02000000;
         /** _IOWR('W', 6, int) and _IOR('W', 7, int) from linux/watchdog.h (generic ioctl layout). */
         long WDIOC_SETTIMEOUT = 0xC0045706L;
+
         long WDIOC_GETTIMEOUT = 0x80045707L;
 
         int open(String path, int flags) throws LastErrorException;
@@ -115,8 +116,8 @@ final class WatchdogDevice implements AutoCloseable {
             try {
                 libc.ioctl(fd, new NativeLong(LibC.WDIOC_GETTIMEOUT), actual);
             } catch (LastErrorException e) {
-                throw new IOException("cannot read the timeout of the watchdog device " + path + " (errno "
-                        + e.getErrorCode() + ")");
+                throw new IOException(
+                        "cannot read the timeout of the watchdog device " + path + " (errno " + e.getErrorCode() + ")");
             }
             if (actual.getValue() <= 0) {
                 throw new IOException("the watchdog device " + path + " reports a timeout of " + actual.getValue()

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -33,11 +32,17 @@ public sealed interface WatchdogFeed {
      * quorum (asked at that time), {@code quorate} whether its latest answer said so (false while it
      * cannot be reached), and {@code deviceProblem} why the device cannot be used.
      */
-    record Inputs(Optional<Duration> spec, Optional<Duration> acknowledged, Optional<Instant> lastQuorate,
-            boolean quorate, Optional<String> deviceProblem) {
+    record Inputs(
+            Optional<Duration> spec,
+            Optional<Duration> acknowledged,
+            Optional<Instant> lastQuorate,
+            boolean quorate,
+            Optional<String> deviceProblem) {
 
         boolean freshlyQuorate(Instant now) {
-            return quorate && lastQuorate.isPresent() && !now.isAfter(lastQuorate.get().plus(FRESH));
+            return quorate
+                    && lastQuorate.isPresent()
+                    && !now.isAfter(lastQuorate.get().plus(FRESH));
         }
 
         /** A larger selfFenceAfter counts only once the report carrying it has been acknowledged. */
@@ -47,16 +52,13 @@ public sealed interface WatchdogFeed {
     }
 
     /** Self-fencing has never been on: nothing to report. */
-    record Off() implements WatchdogFeed {
-    }
+    record Off() implements WatchdogFeed {}
 
     /** The device is closed (with the magic close if it was open); {@code reported} while self-fencing is on. */
-    record Disarmed(Optional<Duration> reported, String message) implements WatchdogFeed {
-    }
+    record Disarmed(Optional<Duration> reported, String message) implements WatchdogFeed {}
 
     /** Self-fencing is on but the device cannot be used; the node never counts as self-fenced. */
-    record Unavailable(Duration reported, String message) implements WatchdogFeed {
-    }
+    record Unavailable(Duration reported, String message) implements WatchdogFeed {}
 
     /** Fed until {@code confirmed + after}; {@code after} is at most {@code reported}. */
     record Armed(Duration after, Duration reported, Instant confirmed) implements WatchdogFeed {
@@ -66,12 +68,10 @@ public sealed interface WatchdogFeed {
     }
 
     /** corosync no longer confirms quorum: fed until {@code feedsUntil}, and not once after. */
-    record Expiring(Duration reported, Instant confirmed, Instant feedsUntil) implements WatchdogFeed {
-    }
+    record Expiring(Duration reported, Instant confirmed, Instant feedsUntil) implements WatchdogFeed {}
 
     /** Feeding has stopped for good, until corosync confirms quorum again. */
-    record Expired(Duration reported, Instant confirmed, Instant feedsUntil) implements WatchdogFeed {
-    }
+    record Expired(Duration reported, Instant confirmed, Instant feedsUntil) implements WatchdogFeed {}
 
     /** The next state. */
     static WatchdogFeed next(WatchdogFeed current, Inputs in, Instant now) {
@@ -86,8 +86,9 @@ public sealed interface WatchdogFeed {
             return expire(new Expiring(a.reported(), a.confirmed(), a.feedsUntil()), in, now);
         }
         if (in.spec().isEmpty()) {
-            return current instanceof Off ? current : new Disarmed(Optional.empty(),
-                    "self-fencing is off; the device is closed with the magic close");
+            return current instanceof Off
+                    ? current
+                    : new Disarmed(Optional.empty(), "self-fencing is off; the device is closed with the magic close");
         }
         Duration reported = in.spec().get();
         if (in.deviceProblem().isPresent()) {
@@ -167,14 +168,23 @@ public sealed interface WatchdogFeed {
             reported = d.reported();
             message = d.message();
         }
-        return Optional.of(new WatchdogStatus(device, timeoutSeconds, state(), reported.map(WatchdogFeed::duration)
-                .orElse(null), until.map(WatchdogFeed::roundUp).orElse(null), message));
+        return Optional.of(new WatchdogStatus(
+                device,
+                timeoutSeconds,
+                state(),
+                reported.map(WatchdogFeed::duration).orElse(null),
+                until.map(WatchdogFeed::roundUp).orElse(null),
+                message));
     }
 
     /** The Watchdog condition for a report: True only while Armed. */
     static Condition condition(WatchdogStatus report, Long generation) {
-        return Conditions.of(CONDITION, Conditions.Status.of(report.state() == WatchdogState.Armed),
-                report.state().name(), report.message(), generation);
+        return Conditions.of(
+                CONDITION,
+                Conditions.Status.of(report.state() == WatchdogState.Armed),
+                report.state().name(),
+                report.message(),
+                generation);
     }
 
     /** A duration in the Kubernetes form, such as 30s or 1500ms. */

@@ -5,7 +5,6 @@ import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.NativeLongByReference;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +72,11 @@ public final class Cmap implements AutoCloseable {
             return false;
         }
         Object v = value.get();
-        return v instanceof Long n ? n != 0 : "1".equals(v) || "yes".equalsIgnoreCase(String.valueOf(v))
-                || "on".equalsIgnoreCase(String.valueOf(v));
+        return v instanceof Long n
+                ? n != 0
+                : "1".equals(v)
+                        || "yes".equalsIgnoreCase(String.valueOf(v))
+                        || "on".equalsIgnoreCase(String.valueOf(v));
     }
 
     /** Every key that starts with the prefix, in corosync's order. */

@@ -35,8 +35,13 @@ public record CorosyncConfig(
     }
 
     /** The quorum section, and every quorum.device.* key as corosync holds it. */
-    public record QuorumOptions(String provider, boolean twoNode, boolean waitForAll, boolean lastManStanding,
-            boolean autoTieBreaker, Map<String, String> device) {
+    public record QuorumOptions(
+            String provider,
+            boolean twoNode,
+            boolean waitForAll,
+            boolean lastManStanding,
+            boolean autoTieBreaker,
+            Map<String, String> device) {
         public QuorumOptions {
             device = Map.copyOf(device);
         }
@@ -53,8 +58,9 @@ public record CorosyncConfig(
         for (String key : cmap.keys("nodelist.node.")) {
             Matcher m = NODE_KEY.matcher(key);
             if (m.matches()) {
-                cmap.string(key).ifPresent(value -> entries
-                        .computeIfAbsent(Integer.parseInt(m.group(1)), i -> new TreeMap<>()).put(m.group(2), value));
+                cmap.string(key)
+                        .ifPresent(value -> entries.computeIfAbsent(Integer.parseInt(m.group(1)), i -> new TreeMap<>())
+                                .put(m.group(2), value));
             }
         }
         List<NodeEntry> nodes = new ArrayList<>();
@@ -62,9 +68,13 @@ public record CorosyncConfig(
             if (fields.containsKey("nodeid")) {
                 List<String> addresses = fields.entrySet().stream()
                         .filter(e -> e.getKey().matches("ring\\d+_addr"))
-                        .map(Map.Entry::getValue).toList();
-                nodes.add(new NodeEntry(Long.parseLong(fields.get("nodeid")), Optional.ofNullable(fields.get("name")),
-                        addresses, votes(fields.get("quorum_votes"))));
+                        .map(Map.Entry::getValue)
+                        .toList();
+                nodes.add(new NodeEntry(
+                        Long.parseLong(fields.get("nodeid")),
+                        Optional.ofNullable(fields.get("name")),
+                        addresses,
+                        votes(fields.get("quorum_votes"))));
             }
         });
         nodes.sort(Comparator.comparingLong(NodeEntry::nodeId));
@@ -73,17 +83,22 @@ public record CorosyncConfig(
         for (String key : cmap.keys("quorum.device.")) {
             cmap.string(key).ifPresent(value -> device.put(key.substring("quorum.".length()), value));
         }
-        QuorumOptions quorum = new QuorumOptions(cmap.string("quorum.provider").orElse(""),
+        QuorumOptions quorum = new QuorumOptions(
+                cmap.string("quorum.provider").orElse(""),
                 cmap.flag("runtime.votequorum.two_node") || cmap.flag("quorum.two_node"),
-                cmap.flag("quorum.wait_for_all"), cmap.flag("quorum.last_man_standing"),
-                cmap.flag("quorum.auto_tie_breaker"), device);
+                cmap.flag("quorum.wait_for_all"),
+                cmap.flag("quorum.last_man_standing"),
+                cmap.flag("quorum.auto_tie_breaker"),
+                device);
 
         return new CorosyncConfig(
                 cmap.string("totem.cluster_name").orElse(""),
                 cmap.number("runtime.votequorum.this_node_id").orElseGet(() -> localIdFromPosition(cmap)),
                 nodes,
-                cmap.number("runtime.config.totem.token").orElse(cmap.number("totem.token").orElse(0)),
-                cmap.number("runtime.config.totem.consensus").orElse(cmap.number("totem.consensus").orElse(0)),
+                cmap.number("runtime.config.totem.token")
+                        .orElse(cmap.number("totem.token").orElse(0)),
+                cmap.number("runtime.config.totem.consensus")
+                        .orElse(cmap.number("totem.consensus").orElse(0)),
                 quorum);
     }
 
@@ -112,6 +127,9 @@ public record CorosyncConfig(
     /** Older corosync has no runtime.votequorum.this_node_id; the nodelist position says the same. */
     private static long localIdFromPosition(Cmap cmap) {
         OptionalLong position = cmap.number("nodelist.local_node_pos");
-        return position.isEmpty() ? 0 : cmap.number("nodelist.node." + position.getAsLong() + ".nodeid").orElse(0);
+        return position.isEmpty()
+                ? 0
+                : cmap.number("nodelist.node." + position.getAsLong() + ".nodeid")
+                        .orElse(0);
     }
 }

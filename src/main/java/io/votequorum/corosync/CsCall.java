@@ -13,8 +13,7 @@ final class CsCall {
     private static final long FIRST_PAUSE_MS = 10;
     private static final long MAX_PAUSE_MS = 500;
 
-    private CsCall() {
-    }
+    private CsCall() {}
 
     static void check(String call, IntSupplier invocation) {
         check(call, invoke(invocation));
@@ -47,18 +46,24 @@ final class CsCall {
     private static String hint(String call, CsError error) {
         boolean connecting = call.endsWith("_initialize");
         return switch (error) {
-            case CS_ERR_LIBRARY -> connecting
-                    ? "corosync is not running on this node, or its IPC socket is in another network namespace"
-                    : "the connection to corosync was lost";
-            case CS_ERR_ACCESS, CS_ERR_SECURITY -> "this user is not allowed to use corosync's IPC: run as root "
-                    + "or allow the user or group with uidgid { uid: ... } in corosync.conf";
+            case CS_ERR_LIBRARY ->
+                connecting
+                        ? "corosync is not running on this node, or its IPC socket is in another network namespace"
+                        : "the connection to corosync was lost";
+            case CS_ERR_ACCESS, CS_ERR_SECURITY ->
+                "this user is not allowed to use corosync's IPC: run as root "
+                        + "or allow the user or group with uidgid { uid: ... } in corosync.conf";
             case CS_ERR_TRY_AGAIN -> "corosync stayed busy after " + MAX_ATTEMPTS + " attempts";
             case CS_ERR_BAD_HANDLE -> "the handle is no longer valid; reconnect";
-            case CS_ERR_INVALID_PARAM -> call.startsWith("votequorum_set")
-                    ? "corosync refuses expected votes below the votes present, and any value whose quorum would "
-                    + "be more than the votes present; see the total votes in getinfo" : null;
-            case CS_ERR_NAME_NOT_FOUND, CS_ERR_NOT_EXIST -> call.startsWith("votequorum_getinfo")
-                    || call.startsWith("votequorum_setvotes") ? "votequorum knows no node with this id" : null;
+            case CS_ERR_INVALID_PARAM ->
+                call.startsWith("votequorum_set")
+                        ? "corosync refuses expected votes below the votes present, and any value whose quorum would "
+                                + "be more than the votes present; see the total votes in getinfo"
+                        : null;
+            case CS_ERR_NAME_NOT_FOUND, CS_ERR_NOT_EXIST ->
+                call.startsWith("votequorum_getinfo") || call.startsWith("votequorum_setvotes")
+                        ? "votequorum knows no node with this id"
+                        : null;
             default -> null;
         };
     }

@@ -40,8 +40,8 @@ public enum CsError {
     /** A code this version of the binding does not know; the raw number is kept by the exception. */
     CS_ERR_UNKNOWN(-1);
 
-    private static final Map<Integer, CsError> BY_CODE = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(CsError::code, Function.identity()));
+    private static final Map<Integer, CsError> BY_CODE =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(CsError::code, Function.identity()));
 
     private final int code;
 

@@ -1,8 +1,6 @@
 package io.votequorum.corosync;
 
 import com.sun.jna.Native;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +9,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * The one thread that owns a handle's dispatch. Its stack is large because votequorum_dispatch keeps
@@ -39,7 +39,7 @@ final class Dispatcher {
     }
 
     /** Runs one dispatch call on the dispatch thread and waits for it. */
-    int call(java.util.function.IntSupplier dispatch) {
+    int call(IntSupplier dispatch) {
         if (loop != null) {
             throw new IllegalStateException("the dispatch thread owns dispatch; read events instead");
         }

@@ -38,8 +38,8 @@ interface LibCmap extends Library {
 
     int cmap_iter_init(long handle, String prefix, LongByReference iterHandle);
 
-    int cmap_iter_next(long handle, long iterHandle, byte[] keyName, NativeLongByReference valueLen,
-            IntByReference type);
+    int cmap_iter_next(
+            long handle, long iterHandle, byte[] keyName, NativeLongByReference valueLen, IntByReference type);
 
     int cmap_iter_finalize(long handle, long iterHandle);
 

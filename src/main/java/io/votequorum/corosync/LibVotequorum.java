@@ -16,8 +16,18 @@ interface LibVotequorum extends Library {
     int VOTEQUORUM_QDEVICE_MAX_NAME_LEN = 255;
 
     /** struct votequorum_info */
-    @Structure.FieldOrder({"node_id", "node_state", "node_votes", "node_expected_votes", "highest_expected",
-            "total_votes", "quorum", "flags", "qdevice_votes", "qdevice_name"})
+    @Structure.FieldOrder({
+        "node_id",
+        "node_state",
+        "node_votes",
+        "node_expected_votes",
+        "highest_expected",
+        "total_votes",
+        "quorum",
+        "flags",
+        "qdevice_votes",
+        "qdevice_name"
+    })
     class votequorum_info extends Structure {
         public int node_id;
         public int node_state;
@@ -41,8 +51,7 @@ interface LibVotequorum extends Library {
         public int nodeid;
         public int state;
 
-        votequorum_node_t() {
-        }
+        votequorum_node_t() {}
 
         votequorum_node_t(Pointer p) {
             super(p);
@@ -78,8 +87,11 @@ interface LibVotequorum extends Library {
     }
 
     /** votequorum_callbacks_t */
-    @Structure.FieldOrder({"votequorum_quorum_notify_fn", "votequorum_expectedvotes_notify_fn",
-            "votequorum_nodelist_notify_fn"})
+    @Structure.FieldOrder({
+        "votequorum_quorum_notify_fn",
+        "votequorum_expectedvotes_notify_fn",
+        "votequorum_nodelist_notify_fn"
+    })
     class votequorum_callbacks_t extends Structure {
         public votequorum_quorum_notification_fn_t votequorum_quorum_notify_fn;
         public votequorum_expectedvotes_notification_fn_t votequorum_expectedvotes_notify_fn;

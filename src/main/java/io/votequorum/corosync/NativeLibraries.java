@@ -2,7 +2,6 @@ package io.votequorum.corosync;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
-
 import java.util.List;
 
 /**
@@ -16,8 +15,7 @@ final class NativeLibraries {
     private static volatile LibVotequorum votequorum;
     private static volatile LibCmap cmap;
 
-    private NativeLibraries() {
-    }
+    private NativeLibraries() {}
 
     static LibVotequorum votequorum() {
         LibVotequorum lib = votequorum;
@@ -49,8 +47,10 @@ final class NativeLibraries {
                 }
             }
         }
-        throw new CorosyncLibraryException(soname + " cannot be loaded: install corosync's client library ("
-                + debianPackage + " on Debian and Ubuntu, " + rpmPackage + " on Fedora and RHEL) on this node. "
-                + "JNA said: " + first.getMessage(), first);
+        throw new CorosyncLibraryException(
+                soname + " cannot be loaded: install corosync's client library ("
+                        + debianPackage + " on Debian and Ubuntu, " + rpmPackage + " on Fedora and RHEL) on this node. "
+                        + "JNA said: " + first.getMessage(),
+                first);
     }
 }

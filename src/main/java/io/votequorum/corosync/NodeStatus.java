@@ -1,5 +1,4 @@
 package io.votequorum.corosync;
 
 /** votequorum_node_t: a node of the quorum callback's list and its state. */
-public record NodeStatus(long nodeId, NodeState state) {
-}
+public record NodeStatus(long nodeId, NodeState state) {}

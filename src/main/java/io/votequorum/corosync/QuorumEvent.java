@@ -24,10 +24,8 @@ public sealed interface QuorumEvent {
     }
 
     /** votequorum_expectedvotes_notification_fn_t. */
-    record ExpectedVotesChanged(Instant received, int expectedVotes) implements QuorumEvent {
-    }
+    record ExpectedVotesChanged(Instant received, int expectedVotes) implements QuorumEvent {}
 
     /** The connection to corosync broke (corosync stopped or restarted); the handle is of no further use. */
-    record Disconnected(Instant received, CorosyncException cause) implements QuorumEvent {
-    }
+    record Disconnected(Instant received, CorosyncException cause) implements QuorumEvent {}
 }

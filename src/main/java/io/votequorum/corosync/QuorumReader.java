@@ -54,7 +54,9 @@ public final class QuorumReader implements AutoCloseable {
             Optional<QuorumEvent> event = votequorum.nextEvent(Duration.ofMillis(20));
             event.ifPresent(this::apply);
             if (event.isEmpty() && Instant.now().isAfter(deadline)) {
-                throw new CorosyncException("votequorum_dispatch", CsError.CS_ERR_TIMEOUT.code(),
+                throw new CorosyncException(
+                        "votequorum_dispatch",
+                        CsError.CS_ERR_TIMEOUT.code(),
                         "votequorum sent no current state within " + timeout.toMillis() + " ms");
             }
         }

@@ -8,8 +8,6 @@ import io.votequorum.corosync.LibVotequorum.votequorum_callbacks_t;
 import io.votequorum.corosync.LibVotequorum.votequorum_info;
 import io.votequorum.corosync.LibVotequorum.votequorum_node_t;
 import io.votequorum.corosync.LibVotequorum.votequorum_ring_id_t;
-import org.jboss.logging.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +19,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * A connection to corosync's votequorum service: the safe face of libvotequorum.
@@ -49,6 +48,7 @@ public final class Votequorum implements AutoCloseable {
     private final BlockingQueue<QuorumEvent> events = new LinkedBlockingQueue<>();
     /** Queued by {@link #wake}; compared by identity and never handed out. */
     private static final QuorumEvent WAKE = new QuorumEvent.ExpectedVotesChanged(Instant.EPOCH, -1);
+
     private final long handle;
     private volatile boolean closed;
     private boolean tracking;
@@ -78,7 +78,9 @@ public final class Votequorum implements AutoCloseable {
     public QuorumInfo info(long nodeId) {
         ensureOpen();
         votequorum_info raw = new votequorum_info();
-        CsCall.check("votequorum_getinfo(" + nodeId + ")", onHandle(() -> lib.votequorum_getinfo(handle, (int) nodeId, raw)));
+        CsCall.check(
+                "votequorum_getinfo(" + nodeId + ")",
+                onHandle(() -> lib.votequorum_getinfo(handle, (int) nodeId, raw)));
         return toInfo(raw);
     }
 
@@ -92,7 +94,8 @@ public final class Votequorum implements AutoCloseable {
         ensureOpen();
         requireNonNegative("expected votes", expectedVotes);
         requireQuorumFits("expected votes " + expectedVotes, expectedVotes);
-        CsCall.check("votequorum_setexpected(" + expectedVotes + ")",
+        CsCall.check(
+                "votequorum_setexpected(" + expectedVotes + ")",
                 onHandle(() -> lib.votequorum_setexpected(handle, expectedVotes)));
     }
 
@@ -103,7 +106,8 @@ public final class Votequorum implements AutoCloseable {
         QuorumInfo present = info(QDEVICE_NODE_ID);
         int others = present.totalVotes() - (nodeId == present.nodeId() ? present.votes() : votesIfMember(nodeId));
         requireQuorumFits(votes + " votes for node " + nodeId, others + votes);
-        CsCall.check("votequorum_setvotes(" + nodeId + ", " + votes + ")",
+        CsCall.check(
+                "votequorum_setvotes(" + nodeId + ", " + votes + ")",
                 onHandle(() -> lib.votequorum_setvotes(handle, (int) nodeId, votes)));
     }
 
@@ -173,8 +177,8 @@ public final class Votequorum implements AutoCloseable {
         ensureOpen();
         if (!tracking) {
             tracking = true;
-            dispatcher.startLoop(fd(), this::dispatchPending,
-                    () -> lostConnection("poll(2) reported the IPC connection closed"));
+            dispatcher.startLoop(
+                    fd(), this::dispatchPending, () -> lostConnection("poll(2) reported the IPC connection closed"));
         }
     }
 
@@ -193,8 +197,8 @@ public final class Votequorum implements AutoCloseable {
 
     public void qdeviceUpdate(String oldName, String newName) {
         qdeviceName(oldName);
-        qdeviceCall("votequorum_qdevice_update", newName,
-                () -> lib.votequorum_qdevice_update(handle, oldName, newName));
+        qdeviceCall(
+                "votequorum_qdevice_update", newName, () -> lib.votequorum_qdevice_update(handle, oldName, newName));
     }
 
     /** Tells votequorum the device is alive and whether it casts its vote, for the given membership. */
@@ -202,12 +206,16 @@ public final class Votequorum implements AutoCloseable {
         votequorum_ring_id_t raw = new votequorum_ring_id_t();
         raw.nodeid = (int) ring.nodeId();
         raw.seq = ring.seq();
-        qdeviceCall("votequorum_qdevice_poll", name,
+        qdeviceCall(
+                "votequorum_qdevice_poll",
+                name,
                 () -> lib.votequorum_qdevice_poll(handle, name, castVote ? 1 : 0, raw));
     }
 
     public void qdeviceMasterWins(String name, boolean allow) {
-        qdeviceCall("votequorum_qdevice_master_wins", name,
+        qdeviceCall(
+                "votequorum_qdevice_master_wins",
+                name,
                 () -> lib.votequorum_qdevice_master_wins(handle, name, allow ? 1 : 0));
     }
 
@@ -236,16 +244,18 @@ public final class Votequorum implements AutoCloseable {
         }
         int code = lib.votequorum_dispatch(handle, DispatchMode.ALL.code);
         if (code != CsError.CS_OK.code() && code != CsError.CS_ERR_TRY_AGAIN.code()) {
-            events.add(new QuorumEvent.Disconnected(Instant.now(), new CorosyncException("votequorum_dispatch", code,
-                    "corosync stopped or restarted; connect again")));
+            events.add(new QuorumEvent.Disconnected(
+                    Instant.now(),
+                    new CorosyncException(
+                            "votequorum_dispatch", code, "corosync stopped or restarted; connect again")));
             return false;
         }
         return true;
     }
 
     void lostConnection(String why) {
-        events.add(new QuorumEvent.Disconnected(Instant.now(),
-                new CorosyncException("votequorum_dispatch", CsError.CS_ERR_LIBRARY.code(), why)));
+        events.add(new QuorumEvent.Disconnected(
+                Instant.now(), new CorosyncException("votequorum_dispatch", CsError.CS_ERR_LIBRARY.code(), why)));
     }
 
     private void qdeviceCall(String call, String name, IntSupplier invocation) {
@@ -310,9 +320,16 @@ public final class Votequorum implements AutoCloseable {
 
     private static QuorumInfo toInfo(votequorum_info raw) {
         String qdevice = Native.toString(raw.qdevice_name, StandardCharsets.UTF_8.name());
-        return new QuorumInfo(Integer.toUnsignedLong(raw.node_id), NodeState.of(raw.node_state), raw.node_votes,
-                raw.node_expected_votes, raw.highest_expected, raw.total_votes, raw.quorum,
-                VotequorumFlag.of(raw.flags), raw.qdevice_votes,
+        return new QuorumInfo(
+                Integer.toUnsignedLong(raw.node_id),
+                NodeState.of(raw.node_state),
+                raw.node_votes,
+                raw.node_expected_votes,
+                raw.highest_expected,
+                raw.total_votes,
+                raw.quorum,
+                VotequorumFlag.of(raw.flags),
+                raw.qdevice_votes,
                 qdevice.isEmpty() ? Optional.empty() : Optional.of(qdevice));
     }
 
@@ -336,8 +353,8 @@ public final class Votequorum implements AutoCloseable {
             for (int id : entries == 0 ? new int[0] : nodeList.getIntArray(0, entries)) {
                 members.add(Integer.toUnsignedLong(id));
             }
-            events.add(new QuorumEvent.MembershipChanged(Instant.now(),
-                    new RingId(Integer.toUnsignedLong(ring.nodeid), ring.seq), members));
+            events.add(new QuorumEvent.MembershipChanged(
+                    Instant.now(), new RingId(Integer.toUnsignedLong(ring.nodeid), ring.seq), members));
         } catch (Throwable e) {
             LOG.error("cannot read votequorum's nodelist notification", e);
         }

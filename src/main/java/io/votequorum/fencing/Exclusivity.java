@@ -23,8 +23,7 @@ import java.util.TreeMap;
  */
 public final class Exclusivity {
 
-    private Exclusivity() {
-    }
+    private Exclusivity() {}
 
     /** Empty when the partition rules out every other quorate partition; otherwise why not, and what would. */
     public static Optional<String> whyNot(QuoratePartition partition, List<Report> view, List<Report> all) {
@@ -33,27 +32,35 @@ public final class Exclusivity {
         all.forEach(r -> nodelist.putIfAbsent(r.nodeId(), 1));
         int qdevice = all.stream().mapToInt(r -> r.votes().qdeviceVotes()).max().orElse(0);
         int nodeVotes = nodelist.values().stream().mapToInt(Integer::intValue).sum();
-        int expected = all.stream().mapToInt(r -> r.votes().expectedVotes()).max().orElse(0);
+        int expected =
+                all.stream().mapToInt(r -> r.votes().expectedVotes()).max().orElse(0);
         int configured = Math.max(nodeVotes + qdevice, expected);
         int votes = partition.totalVotes();
         boolean deviceVote = view.stream().anyMatch(r -> r.votes().qdeviceCastVote());
         // auto_tie_breaker gives quorum to the partition that holds the tie-breaker node with exactly half the
         // expected votes (corosync: total_votes == expected_votes / 2); a partition quorate that way holds it.
-        boolean tieBroken = view.stream().anyMatch(r -> r.votes().autoTieBreaker() && r.votes().expectedVotes() > 0
-                && votes == r.votes().expectedVotes() / 2);
+        boolean tieBroken = view.stream()
+                .anyMatch(r -> r.votes().autoTieBreaker()
+                        && r.votes().expectedVotes() > 0
+                        && votes == r.votes().expectedVotes() / 2);
 
-        int outsideVotes = nodelist.entrySet().stream().filter(e -> !partition.members().contains(e.getKey()))
-                .mapToInt(Map.Entry::getValue).sum() + (deviceVote ? 0 : qdevice);
+        int outsideVotes = nodelist.entrySet().stream()
+                        .filter(e -> !partition.members().contains(e.getKey()))
+                        .mapToInt(Map.Entry::getValue)
+                        .sum()
+                + (deviceVote ? 0 : qdevice);
         boolean twoNode = all.stream().anyMatch(r -> r.votes().twoNode());
         // A disjoint partition needs the quorum a report shows (or, with auto_tie_breaker and the tie-breaker
         // possibly outside, half the expected votes): with lowered expected votes or two_node, a minority may do.
-        Optional<Report> reachable = all.stream().filter(r -> {
-            int bar = r.quorum();
-            if (r.votes().autoTieBreaker() && !tieBroken && r.votes().expectedVotes() > 0) {
-                bar = Math.min(bar, r.votes().expectedVotes() / 2);
-            }
-            return r.quorum() > 0 && bar <= outsideVotes;
-        }).findFirst();
+        Optional<Report> reachable = all.stream()
+                .filter(r -> {
+                    int bar = r.quorum();
+                    if (r.votes().autoTieBreaker() && !tieBroken && r.votes().expectedVotes() > 0) {
+                        bar = Math.min(bar, r.votes().expectedVotes() / 2);
+                    }
+                    return r.quorum() > 0 && bar <= outsideVotes;
+                })
+                .findFirst();
         if (reachable.isPresent() && outsideVotes > 0) {
             Report r = reachable.get();
             return Optional.of("ring " + partition.ring() + " holds quorum, but " + r.nodeName() + " last reported a "
@@ -69,13 +76,17 @@ public final class Exclusivity {
                 + " configured votes, not a strict majority" + (twoNode ? " (two_node)" : "")
                 + ", and no quorum device vote or auto_tie_breaker decided it: the other "
                 + (configured - votes) + " vote(s) may form a quorate partition too, unseen if its agents cannot "
-                + "reach the API server; nothing is fenced. " + remedy(configured, expected, nodeVotes + qdevice, twoNode));
+                + "reach the API server; nothing is fenced. "
+                + remedy(configured, expected, nodeVotes + qdevice, twoNode));
     }
 
     private static String remedy(int configured, int expected, int nodelistVotes, boolean twoNode) {
         return "Fencing needs a quorum device (corosync-qdevice) or a strict majority of the " + configured
-                + " configured votes" + (expected > 0 && expected < nodelistVotes ? ", with expected votes restored to "
-                + nodelistVotes + " (corosync-quorumtool -e " + nodelistVotes + ", or the policy's expectedVotes)" : "")
+                + " configured votes"
+                + (expected > 0 && expected < nodelistVotes
+                        ? ", with expected votes restored to " + nodelistVotes + " (corosync-quorumtool -e "
+                                + nodelistVotes + ", or the policy's expectedVotes)"
+                        : "")
                 + (twoNode ? "; a two_node cluster fences only with a quorum device" : "");
     }
 }

@@ -2,11 +2,13 @@ package io.votequorum.fencing;
 
 import io.votequorum.model.ConfirmedFenceAction;
 import io.votequorum.model.FenceStage;
-
+import io.votequorum.model.VoteQuorumApi;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -19,7 +21,7 @@ import java.util.stream.Collectors;
 public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, Optional<String> refusal) {
 
     /** On a Node: the time an administrator or another fencer confirmed that it is off. */
-    public static final String CONFIRMED_OFF = io.votequorum.model.VoteQuorumApi.CONFIRMED_OFF_ANNOTATION;
+    public static final String CONFIRMED_OFF = VoteQuorumApi.CONFIRMED_OFF_ANNOTATION;
 
     /**
      * One node: the record it carries now, the record it should carry (empty: unfenced), and why.
@@ -27,10 +29,19 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
      * mapping): its record is kept as it is and no step runs. {@code awaiting} says, once fenceTimeout
      * has passed after eviction without proof that the node is off, what would confirm it.
      */
-    public record NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired,
-            String reason, boolean active, Optional<String> awaiting) {
+    public record NodeDecision(
+            String node,
+            Optional<FenceRecord> current,
+            Optional<FenceRecord> desired,
+            String reason,
+            boolean active,
+            Optional<String> awaiting) {
 
-        public NodeDecision(String node, Optional<FenceRecord> current, Optional<FenceRecord> desired, String reason,
+        public NodeDecision(
+                String node,
+                Optional<FenceRecord> current,
+                Optional<FenceRecord> desired,
+                String reason,
                 boolean active) {
             this(node, current, desired, reason, active, Optional.empty());
         }
@@ -57,10 +68,13 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             return switch (record.stage()) {
                 case Cordoned -> List.of(new NodeStep.Cordon(node, record));
                 case Evicted -> List.of(new NodeStep.Evict(node, record));
-                case Fenced -> List.of(new NodeStep.Evict(node, record), switch (confirmedAction) {
-                    case OutOfServiceTaint -> new NodeStep.MarkOutOfService(node, record);
-                    case ResourceDeletion -> new NodeStep.DeleteWorkloads(node, record);
-                });
+                case Fenced ->
+                    List.of(
+                            new NodeStep.Evict(node, record),
+                            switch (confirmedAction) {
+                                case OutOfServiceTaint -> new NodeStep.MarkOutOfService(node, record);
+                                case ResourceDeletion -> new NodeStep.DeleteWorkloads(node, record);
+                            });
             };
         }
     }
@@ -86,23 +100,30 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             return unchanged(verdict, nodes, shared.reason());
         }
         QuoratePartition partition = ((PartitionVerdict.Quorate) verdict).partition();
-        List<NodeFacts> cluster = nodes.stream().filter(n -> n.corosyncId().isPresent()).toList();
+        List<NodeFacts> cluster =
+                nodes.stream().filter(n -> n.corosyncId().isPresent()).toList();
         List<NodeFacts> outside = cluster.stream()
-                .filter(n -> !partition.members().contains(n.corosyncId().orElseThrow())).toList();
+                .filter(n -> !partition.members().contains(n.corosyncId().orElseThrow()))
+                .toList();
 
         // Members still waiting out healthyDelay, or paused, stay fenced and count against the limits too.
-        long waitingToUnfence = cluster.stream().filter(n -> !outside.contains(n))
-                .filter(n -> n.paused() ? n.record().isPresent()
-                        : member(n, partition, rules, now).desired().isPresent()).count();
+        long waitingToUnfence = cluster.stream()
+                .filter(n -> !outside.contains(n))
+                .filter(n -> n.paused()
+                        ? n.record().isPresent()
+                        : member(n, partition, rules, now).desired().isPresent())
+                .count();
 
         Optional<String> refusal = Optional.empty();
         boolean fenceNew = true;
         if (!cluster.isEmpty() && outside.size() + waitingToUnfence >= cluster.size()) {
-            refusal = Optional.of(outside.size() == cluster.size()
-                    ? "the quorate partition (ring " + partition.ring() + ") has no Kubernetes node; fencing every "
-                    + "node is never done"
-                    : "fencing " + outside.size() + " more node(s) while " + waitingToUnfence + " wait to be unfenced "
-                    + "would leave no node unfenced; fencing every node is never done");
+            refusal = Optional.of(
+                    outside.size() == cluster.size()
+                            ? "the quorate partition (ring " + partition.ring()
+                                    + ") has no Kubernetes node; fencing every " + "node is never done"
+                            : "fencing " + outside.size() + " more node(s) while " + waitingToUnfence
+                                    + " wait to be unfenced "
+                                    + "would leave no node unfenced; fencing every node is never done");
             fenceNew = false;
         } else if (outside.size() + waitingToUnfence > rules.maxFencedNodes()) {
             refusal = Optional.of(outside.size() + " nodes are outside the quorate partition ("
@@ -115,15 +136,15 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         List<NodeDecision> decisions = new ArrayList<>();
         for (NodeFacts node : nodes) {
             if (node.corosyncId().isEmpty()) {
-                decisions.add(new NodeDecision(node.name(), node.record(), node.record(),
-                        "not mapped to a corosync node", false));
+                decisions.add(new NodeDecision(
+                        node.name(), node.record(), node.record(), "not mapped to a corosync node", false));
             } else if (node.paused()) {
                 decisions.add(new NodeDecision(node.name(), node.record(), node.record(), "the Node is paused", false));
             } else if (partition.members().contains(node.corosyncId().get())) {
                 decisions.add(member(node, partition, rules, now));
             } else if (node.record().isEmpty() && !fenceNew) {
-                decisions.add(new NodeDecision(node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow(),
-                        false));
+                decisions.add(new NodeDecision(
+                        node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow(), false));
             } else {
                 decisions.add(outside(node, partition, rules, now));
             }
@@ -132,49 +153,71 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
     }
 
     private static FencePlan unchanged(PartitionVerdict verdict, List<NodeFacts> nodes, String reason) {
-        return new FencePlan(verdict, nodes.stream()
-                .map(n -> new NodeDecision(n.name(), n.record(), n.record(), reason, false)).toList(), Optional.of(reason));
+        return new FencePlan(
+                verdict,
+                nodes.stream()
+                        .map(n -> new NodeDecision(n.name(), n.record(), n.record(), reason, false))
+                        .toList(),
+                Optional.of(reason));
     }
 
     /** A member of the quorate partition: unfenced once it has been a member for healthyDelay. */
     private static NodeDecision member(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
         if (node.record().isEmpty()) {
-            return new NodeDecision(node.name(), Optional.empty(), Optional.empty(),
-                    "member of the quorate partition (ring " + partition.ring() + ")", true);
+            return new NodeDecision(
+                    node.name(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    "member of the quorate partition (ring " + partition.ring() + ")",
+                    true);
         }
         FenceRecord record = node.record().get();
         Instant healthySince = record.healthySince().orElse(now);
         Instant unfenceAt = healthySince.plus(rules.healthyDelay());
         if (!now.isBefore(unfenceAt)) {
-            return new NodeDecision(node.name(), node.record(), Optional.empty(), "member of the quorate partition "
-                    + "(ring " + partition.ring() + ") since " + healthySince + ", longer than healthyDelay", true);
+            return new NodeDecision(
+                    node.name(),
+                    node.record(),
+                    Optional.empty(),
+                    "member of the quorate partition " + "(ring " + partition.ring() + ") since " + healthySince
+                            + ", longer than healthyDelay",
+                    true);
         }
-        return new NodeDecision(node.name(), node.record(), Optional.of(record.healthyFrom(healthySince)),
-                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt, true);
+        return new NodeDecision(
+                node.name(),
+                node.record(),
+                Optional.of(record.healthyFrom(healthySince)),
+                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt,
+                true);
     }
 
     /** Outside the quorate partition: up the ladder as far as the time and the evidence allow. */
     private static NodeDecision outside(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
         String why = "not a member of the quorate partition (ring " + partition.ring() + ", members "
-                + new java.util.TreeSet<>(partition.members()) + ")";
-        FenceRecord record = node.record().orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why,
-                Optional.empty()));
+                + new TreeSet<>(partition.members()) + ")";
+        FenceRecord record =
+                node.record().orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why, Optional.empty()));
         if (record.stage() == FenceStage.Fenced) {
-            return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Fenced)), why,
+            return new NodeDecision(
+                    node.name(),
+                    node.record(),
+                    Optional.of(record.atStage(FenceStage.Fenced)),
+                    why,
                     true); // the ladder never steps back while the node stays outside
         }
         if (now.isBefore(record.since().plus(rules.evictAfter()))) {
-            return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Cordoned)), why,
-                    true);
+            return new NodeDecision(
+                    node.name(), node.record(), Optional.of(record.atStage(FenceStage.Cordoned)), why, true);
         }
         Optional<String> proof = evidenceOff(node, record, rules, now);
         if (proof.isPresent()) {
             return new NodeDecision(node.name(), node.record(), Optional.of(record.fencedOn(proof.get())), why, true);
         }
-        Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout())) ? Optional.empty()
+        Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout()))
+                ? Optional.empty()
                 : Optional.of(awaiting(node, record, rules, now));
-        return new NodeDecision(node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true,
-                awaiting);
+        return new NodeDecision(
+                node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true, awaiting);
     }
 
     /**
@@ -183,16 +226,18 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
      */
     static Optional<String> evidenceOff(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
         // A confirmation counts from the time it names, never before it, and only for this fencing.
-        Optional<Instant> confirmed = node.confirmedOff().filter(at -> !at.isBefore(record.since()))
-                .filter(at -> !now.isBefore(at));
+        Optional<Instant> confirmed =
+                node.confirmedOff().filter(at -> !at.isBefore(record.since())).filter(at -> !now.isBefore(at));
         if (confirmed.isPresent()) {
             return Optional.of("confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation");
         }
         Optional<Instant> safe = safeTime(node, record, rules);
         if (safe.isPresent() && !now.isBefore(safe.get())) {
             NodeFacts.SelfFencing self = node.selfFencing().orElseThrow();
-            return Optional.of("self-fenced: its watchdog " + self.device() + " (timeout " + self.timeout().toSeconds()
-                    + "s) stops being fed at most " + longer(self.after(), rules.selfFenceAfter()).toSeconds()
+            return Optional.of("self-fenced: its watchdog " + self.device() + " (timeout "
+                    + self.timeout().toSeconds()
+                    + "s) stops being fed at most "
+                    + longer(self.after(), rules.selfFenceAfter()).toSeconds()
                     + "s after quorum was lost; off since " + safe.get() + " at the latest");
         }
         return Optional.empty();
@@ -203,18 +248,25 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
      * longer of the node's and the policy's), plus the watchdog's timeout, plus the safety margin.
      */
     static Optional<Instant> safeTime(NodeFacts node, FenceRecord record, FencingRules rules) {
-        return node.selfFencing().map(self -> record.since().plus(longer(self.after(), rules.selfFenceAfter()))
-                .plus(self.timeout()).plus(rules.safetyMargin()));
+        return node.selfFencing()
+                .map(self -> record.since()
+                        .plus(longer(self.after(), rules.selfFenceAfter()))
+                        .plus(self.timeout())
+                        .plus(rules.safetyMargin()));
     }
 
     private static String awaiting(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
-        String stale = node.confirmedOff().filter(at -> at.isBefore(record.since()))
+        String stale = node.confirmedOff()
+                .filter(at -> at.isBefore(record.since()))
                 .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than this fencing and does "
                         + "not count)")
-                .or(() -> node.confirmedOff().filter(now::isBefore).map(at -> " (its " + CONFIRMED_OFF
-                        + " annotation names " + at + ", a time still to come; it counts from then)"))
+                .or(() -> node.confirmedOff()
+                        .filter(now::isBefore)
+                        .map(at -> " (its " + CONFIRMED_OFF + " annotation names " + at
+                                + ", a time still to come; it counts from then)"))
                 .orElse("");
-        String self = safeTime(node, record, rules).map(at -> "its watchdog makes it safe at " + at)
+        String self = safeTime(node, record, rules)
+                .map(at -> "its watchdog makes it safe at " + at)
                 .orElse("it has no watchdog-backed self-fencing");
         return node.name() + " is outside the quorate partition since " + record.since() + " and its pods are evicted, "
                 + "but it is not known to be off, so its StatefulSet pods and volumes wait; " + self + stale
@@ -222,7 +274,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
     }
 
-    private static java.time.Duration longer(java.time.Duration a, java.time.Duration b) {
+    private static Duration longer(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -1,7 +1,6 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.FenceStage;
-
 import java.time.Instant;
 import java.util.Optional;
 
@@ -14,8 +13,8 @@ import java.util.Optional;
  *                     healthyDelay from then
  * @param evidence     at stage Fenced: the positive evidence that the node is off (safety rule 5)
  */
-public record FenceRecord(FenceStage stage, Instant since, String reason, Optional<Instant> healthySince,
-        Optional<String> evidence) {
+public record FenceRecord(
+        FenceStage stage, Instant since, String reason, Optional<Instant> healthySince, Optional<String> evidence) {
 
     public FenceRecord(FenceStage stage, Instant since, String reason, Optional<Instant> healthySince) {
         this(stage, since, reason, healthySince, Optional.empty());

@@ -10,14 +10,20 @@ import java.time.Duration;
  * @param selfFenceAfter the policy's selfFenceAfter; the safe time uses the longer of it and the node's own
  * @param safetyMargin   added to the safe time for clock skew and corosync's detection on the lost side
  */
-public record FencingRules(Duration evictAfter, Duration fenceTimeout, Duration healthyDelay, int maxFencedNodes,
-        boolean paused, Duration selfFenceAfter, Duration safetyMargin) {
+public record FencingRules(
+        Duration evictAfter,
+        Duration fenceTimeout,
+        Duration healthyDelay,
+        int maxFencedNodes,
+        boolean paused,
+        Duration selfFenceAfter,
+        Duration safetyMargin) {
 
     public static final Duration DEFAULT_SAFETY_MARGIN = Duration.ofSeconds(10);
 
     /** Rules without self-fencing timings: the default margin and no policy selfFenceAfter. */
-    public FencingRules(Duration evictAfter, Duration fenceTimeout, Duration healthyDelay, int maxFencedNodes,
-            boolean paused) {
+    public FencingRules(
+            Duration evictAfter, Duration fenceTimeout, Duration healthyDelay, int maxFencedNodes, boolean paused) {
         this(evictAfter, fenceTimeout, healthyDelay, maxFencedNodes, paused, Duration.ZERO, DEFAULT_SAFETY_MARGIN);
     }
 }

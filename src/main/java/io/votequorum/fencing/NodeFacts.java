@@ -13,13 +13,17 @@ import java.util.Optional;
  * @param selfFencing  the watchdog-backed self-fencing its agent last reported armed, if any
  * @param confirmedOff when an administrator or another fencer confirmed, by annotation, that it is off
  */
-public record NodeFacts(String name, Optional<Long> corosyncId, boolean paused, Optional<FenceRecord> record,
-        Optional<SelfFencing> selfFencing, Optional<Instant> confirmedOff) {
+public record NodeFacts(
+        String name,
+        Optional<Long> corosyncId,
+        boolean paused,
+        Optional<FenceRecord> record,
+        Optional<SelfFencing> selfFencing,
+        Optional<Instant> confirmedOff) {
 
     /**
      * Self-fencing backed by a watchdog: the agent stops feeding {@code device} at most {@code after}
      * after corosync last confirmed quorum, and the device resets the node {@code timeout} later.
      */
-    public record SelfFencing(String device, Duration after, Duration timeout) {
-    }
+    public record SelfFencing(String device, Duration after, Duration timeout) {}
 }

@@ -1,7 +1,7 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.VoteQuorumApi;
-
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,8 +16,7 @@ import java.util.TreeMap;
 public final class NodeMapping {
 
     /** A Node's name and labels. */
-    public record KubeNode(String name, Map<String, String> labels) {
-    }
+    public record KubeNode(String name, Map<String, String> labels) {}
 
     /** The mapping, and the Nodes that could not be mapped with the reason. */
     public record Result(Map<String, Long> corosyncIds, Map<String, String> unmapped) {
@@ -26,8 +25,7 @@ public final class NodeMapping {
         }
     }
 
-    private NodeMapping() {
-    }
+    private NodeMapping() {}
 
     /**
      * @param reportedIds    node id each QuorumStatus (named after its Node) reports
@@ -44,21 +42,26 @@ public final class NodeMapping {
                 if (labelled == null) {
                     unmapped.put(node.name(), VoteQuorumApi.NODE_ID_LABEL + "=" + label + " is not a corosync node id");
                 } else if (reported != null && !reported.equals(labelled)) {
-                    unmapped.put(node.name(), VoteQuorumApi.NODE_ID_LABEL + "=" + label + " but its agent reports "
-                            + "corosync node " + reported);
+                    unmapped.put(
+                            node.name(),
+                            VoteQuorumApi.NODE_ID_LABEL + "=" + label + " but its agent reports " + "corosync node "
+                                    + reported);
                 } else {
                     ids.put(node.name(), labelled);
                 }
             } else if (reported != null) {
                 ids.put(node.name(), reported);
             } else {
-                corosyncNames.entrySet().stream().filter(e -> e.getValue().equals(node.name())).findFirst()
+                corosyncNames.entrySet().stream()
+                        .filter(e -> e.getValue().equals(node.name()))
+                        .findFirst()
                         .ifPresent(e -> ids.put(node.name(), e.getKey()));
             }
         }
         // Two Nodes claiming one corosync node: neither is trusted.
         Map<Long, List<String>> byId = new TreeMap<>();
-        ids.forEach((name, id) -> byId.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(name));
+        ids.forEach(
+                (name, id) -> byId.computeIfAbsent(id, k -> new ArrayList<>()).add(name));
         byId.forEach((id, names) -> {
             if (names.size() > 1) {
                 names.forEach(name -> {

@@ -1,9 +1,9 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
-
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,40 +29,44 @@ import java.util.stream.Collectors;
  */
 public sealed interface PartitionVerdict {
 
-    record Quorate(QuoratePartition partition) implements PartitionVerdict {
-    }
+    record Quorate(QuoratePartition partition) implements PartitionVerdict {}
 
-    record NoQuorateView(String reason) implements PartitionVerdict {
-    }
+    record NoQuorateView(String reason) implements PartitionVerdict {}
 
     /** Quorate, but another quorate partition cannot be ruled out: nothing may be fenced from it. */
-    record NotExclusive(QuoratePartition partition, String reason) implements PartitionVerdict {
-    }
+    record NotExclusive(QuoratePartition partition, String reason) implements PartitionVerdict {}
 
     static PartitionVerdict of(List<Report> reports) {
         Map<Long, Report> freshById = new TreeMap<>();
         reports.stream().filter(Report::fresh).forEach(r -> freshById.put(r.nodeId(), r));
 
-        Map<RingId, List<Report>> views = reports.stream().filter(Report::freshQuorate)
-                .collect(Collectors.groupingBy(r -> r.ring().orElseThrow(),
-                        () -> new TreeMap<>(Comparator.comparingLong(RingId::seq).thenComparingLong(RingId::nodeId)),
+        Map<RingId, List<Report>> views = reports.stream()
+                .filter(Report::freshQuorate)
+                .collect(Collectors.groupingBy(
+                        r -> r.ring().orElseThrow(),
+                        () -> new TreeMap<>(
+                                Comparator.comparingLong(RingId::seq).thenComparingLong(RingId::nodeId)),
                         Collectors.toList()));
         if (views.isEmpty()) {
-            return new NoQuorateView(reports.stream().noneMatch(Report::fresh)
-                    ? "no node has a fresh heartbeat Lease"
-                    : "no node with a fresh heartbeat reports quorum");
+            return new NoQuorateView(
+                    reports.stream().noneMatch(Report::fresh)
+                            ? "no node has a fresh heartbeat Lease"
+                            : "no node with a fresh heartbeat reports quorum");
         }
 
         List<QuoratePartition> settled = new ArrayList<>();
-        Map<RingId, List<Report>> settledViews = new java.util.HashMap<>();
+        Map<RingId, List<Report>> settledViews = new HashMap<>();
         List<String> superseded = new ArrayList<>();
         List<String> conflicting = new ArrayList<>();
         for (Map.Entry<RingId, List<Report>> view : views.entrySet()) {
             RingId ring = view.getKey();
-            Set<Long> members = view.getValue().stream().flatMap(r -> r.members().stream())
+            Set<Long> members = view.getValue().stream()
+                    .flatMap(r -> r.members().stream())
                     .collect(Collectors.toCollection(TreeSet::new));
-            Set<Set<Long>> memberLists = view.getValue().stream().map(Report::members).collect(Collectors.toSet());
-            Optional<Report> outsider = view.getValue().stream().filter(r -> !r.members().contains(r.nodeId()))
+            Set<Set<Long>> memberLists =
+                    view.getValue().stream().map(Report::members).collect(Collectors.toSet());
+            Optional<Report> outsider = view.getValue().stream()
+                    .filter(r -> !r.members().contains(r.nodeId()))
                     .findFirst();
             if (memberLists.size() != 1) {
                 conflicting.add("ring " + ring + " is reported with different members " + memberLists);
@@ -72,15 +76,20 @@ public sealed interface PartitionVerdict {
                 conflicting.add(outsider.get().nodeName() + " reports ring " + ring + " without being a member of it");
                 continue;
             }
-            List<String> contradicting = members.stream().map(freshById::get).filter(r -> r != null)
+            List<String> contradicting = members.stream()
+                    .map(freshById::get)
+                    .filter(r -> r != null)
                     .filter(r -> !r.ring().equals(Optional.of(ring)))
-                    .map(r -> r.nodeName() + " reports " + r.ring().map(Object::toString).orElse("no ring"))
+                    .map(r -> r.nodeName() + " reports "
+                            + r.ring().map(Object::toString).orElse("no ring"))
                     .toList();
             if (!contradicting.isEmpty()) {
                 superseded.add("ring " + ring + " is not settled: " + String.join(", ", contradicting));
                 continue;
             }
-            Report any = view.getValue().stream().min(Comparator.comparingLong(Report::nodeId)).orElseThrow();
+            Report any = view.getValue().stream()
+                    .min(Comparator.comparingLong(Report::nodeId))
+                    .orElseThrow();
             settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum()));
             settledViews.put(ring, view.getValue());
         }
@@ -89,15 +98,18 @@ public sealed interface PartitionVerdict {
             return new NoQuorateView("conflicting reports: " + String.join("; ", conflicting));
         }
         if (settled.size() > 1) {
-            return new NoQuorateView("ambiguous: " + settled.stream()
-                    .map(p -> "ring " + p.ring() + " with members " + new TreeSet<>(p.members()))
-                    .collect(Collectors.joining(" and ")) + " both report quorum");
+            return new NoQuorateView("ambiguous: "
+                    + settled.stream()
+                            .map(p -> "ring " + p.ring() + " with members " + new TreeSet<>(p.members()))
+                            .collect(Collectors.joining(" and "))
+                    + " both report quorum");
         }
         if (settled.isEmpty()) {
             return new NoQuorateView("no settled quorate view: " + String.join("; ", superseded));
         }
         QuoratePartition partition = settled.get(0);
         return Exclusivity.whyNot(partition, settledViews.get(partition.ring()), reports)
-                .<PartitionVerdict>map(why -> new NotExclusive(partition, why)).orElseGet(() -> new Quorate(partition));
+                .<PartitionVerdict>map(why -> new NotExclusive(partition, why))
+                .orElseGet(() -> new Quorate(partition));
     }
 }

@@ -1,7 +1,6 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
-
 import java.util.Set;
 
 /** The partition that holds quorum: its ring, its members (corosync node ids) and its votes. */

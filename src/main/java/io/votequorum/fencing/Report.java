@@ -1,7 +1,6 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,8 +15,16 @@ import java.util.stream.Collectors;
  * @param members corosync node ids in MEMBER state, as this node sees them
  * @param votes   what the report says about the whole cluster's votes, beyond this partition
  */
-public record Report(String nodeName, long nodeId, Optional<Boolean> quorate, Optional<RingId> ring,
-        Set<Long> members, int totalVotes, int quorum, boolean fresh, Votes votes) {
+public record Report(
+        String nodeName,
+        long nodeId,
+        Optional<Boolean> quorate,
+        Optional<RingId> ring,
+        Set<Long> members,
+        int totalVotes,
+        int quorum,
+        boolean fresh,
+        Votes votes) {
 
     /**
      * The cluster's votes as one node sees them.
@@ -30,8 +37,13 @@ public record Report(String nodeName, long nodeId, Optional<Boolean> quorate, Op
      * @param autoTieBreaker  corosync's auto_tie_breaker is on
      * @param twoNode         corosync's two_node is on
      */
-    public record Votes(Map<Long, Integer> nodelist, int expectedVotes, int qdeviceVotes, boolean qdeviceCastVote,
-            boolean autoTieBreaker, boolean twoNode) {
+    public record Votes(
+            Map<Long, Integer> nodelist,
+            int expectedVotes,
+            int qdeviceVotes,
+            boolean qdeviceCastVote,
+            boolean autoTieBreaker,
+            boolean twoNode) {
 
         public Votes {
             nodelist = Map.copyOf(nodelist);
@@ -39,8 +51,13 @@ public record Report(String nodeName, long nodeId, Optional<Boolean> quorate, Op
 
         /** A cluster of one-vote nodes without a quorum device or tie-breaker: the given nodes, one vote each. */
         public static Votes oneEach(Set<Long> nodes) {
-            return new Votes(nodes.stream().collect(Collectors.toMap(Function.identity(), id -> 1)), nodes.size(), 0,
-                    false, false, false);
+            return new Votes(
+                    nodes.stream().collect(Collectors.toMap(Function.identity(), id -> 1)),
+                    nodes.size(),
+                    0,
+                    false,
+                    false,
+                    false);
         }
     }
 
@@ -49,8 +66,15 @@ public record Report(String nodeName, long nodeId, Optional<Boolean> quorate, Op
     }
 
     /** A report from a cluster of one-vote nodes without a quorum device: its members are all it lists. */
-    public Report(String nodeName, long nodeId, Optional<Boolean> quorate, Optional<RingId> ring, Set<Long> members,
-            int totalVotes, int quorum, boolean fresh) {
+    public Report(
+            String nodeName,
+            long nodeId,
+            Optional<Boolean> quorate,
+            Optional<RingId> ring,
+            Set<Long> members,
+            int totalVotes,
+            int quorum,
+            boolean fresh) {
         this(nodeName, nodeId, quorate, ring, members, totalVotes, quorum, fresh, Votes.oneEach(members));
     }
 

@@ -8,7 +8,11 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AppliedVotes(
-        @JsonPropertyDescription("Votes applied to this node.") Integer votes,
-        @JsonPropertyDescription("Expected votes applied to the cluster.") Integer expectedVotes,
-        @JsonPropertyDescription("metadata.generation of the QuorumStatus spec that was applied.") Long generation) {
-}
+        @JsonPropertyDescription("Votes applied to this node.")
+        Integer votes,
+
+        @JsonPropertyDescription("Expected votes applied to the cluster.")
+        Integer expectedVotes,
+
+        @JsonPropertyDescription("metadata.generation of the QuorumStatus spec that was applied.")
+        Long generation) {}

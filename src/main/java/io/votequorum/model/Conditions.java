@@ -2,7 +2,6 @@ package io.votequorum.model;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -18,15 +17,16 @@ import java.util.Optional;
 public final class Conditions {
 
     public enum Status {
-        True, False, Unknown;
+        True,
+        False,
+        Unknown;
 
         public static Status of(boolean value) {
             return value ? True : False;
         }
     }
 
-    private Conditions() {
-    }
+    private Conditions() {}
 
     /** A condition without a transition time; {@link #merge} fills it in. */
     public static Condition of(String type, Status status, String reason, String message, Long observedGeneration) {
@@ -52,18 +52,22 @@ public final class Conditions {
                     .map(Condition::getLastTransitionTime)
                     .filter(Objects::nonNull)
                     .orElseGet(() -> timestamp(now));
-            merged.add(new ConditionBuilder(wanted).withLastTransitionTime(since).build());
+            merged.add(
+                    new ConditionBuilder(wanted).withLastTransitionTime(since).build());
         }
         return merged;
     }
 
     public static Optional<Condition> find(List<Condition> conditions, String type) {
-        return conditions == null ? Optional.empty()
+        return conditions == null
+                ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
     public static boolean isTrue(List<Condition> conditions, String type) {
-        return find(conditions, type).map(c -> Status.True.name().equals(c.getStatus())).orElse(false);
+        return find(conditions, type)
+                .map(c -> Status.True.name().equals(c.getStatus()))
+                .orElse(false);
     }
 
     /** RFC 3339 in UTC at second precision, as Kubernetes writes metav1.Time. */

@@ -9,8 +9,15 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record FencedNode(
         @JsonPropertyDescription("Kubernetes node name.") String nodeName,
-        @JsonPropertyDescription("Cordoned, Evicted or Fenced.") FenceStage stage,
+
+        @JsonPropertyDescription("Cordoned, Evicted or Fenced.")
+        FenceStage stage,
+
         @JsonPropertyDescription("Why the node is fenced.") String reason,
-        @JsonPropertyDescription("When fencing of this node began: the quorate partition excluding it was first seen.") String since,
-        @JsonPropertyDescription("At stage Fenced: the evidence that the node is off (its watchdog's safe time passed, or a confirmation).") String evidence) {
-}
+
+        @JsonPropertyDescription("When fencing of this node began: the quorate partition excluding it was first seen.")
+        String since,
+
+        @JsonPropertyDescription(
+                "At stage Fenced: the evidence that the node is off (its watchdog's safe time passed, or a confirmation).")
+        String evidence) {}

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.ValidationRule;
 
-
 /** How nodes outside the quorate partition are fenced, step by step, and when they are let back. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -15,7 +14,8 @@ public class FencingSpec {
     /** Go's time.Duration form, as Kubernetes uses it: 500ms, 30s, 2m, 1h30m. */
     static final String DURATION_RULE = "self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$')";
 
-    @JsonPropertyDescription("Disabled: no fencing. DryRun: Events and status say what would be done, nothing changes. Enforce: fence.")
+    @JsonPropertyDescription(
+            "Disabled: no fencing. DryRun: Events and status say what would be done, nothing changes. Enforce: fence.")
     @Default("DryRun")
     private FencingMode mode = FencingMode.DryRun;
 
@@ -24,12 +24,14 @@ public class FencingSpec {
     @ValidationRule(value = DURATION_RULE, message = "evictAfter must be a duration such as 10s, 2m or 1h30m")
     private String evictAfter = "10s";
 
-    @JsonPropertyDescription("How long after a node is first excluded to wait for proof that it is off (its watchdog's safe time, or a confirmation) before the status and a warning Event say that it waits and how to confirm it. A missing heartbeat is never proof.")
+    @JsonPropertyDescription(
+            "How long after a node is first excluded to wait for proof that it is off (its watchdog's safe time, or a confirmation) before the status and a warning Event say that it waits and how to confirm it. A missing heartbeat is never proof.")
     @Default("60s")
     @ValidationRule(value = DURATION_RULE, message = "fenceTimeout must be a duration such as 60s, 5m or 1h")
     private String fenceTimeout = "60s";
 
-    @JsonPropertyDescription("Added to a self-fencing node's safe time (exclusion first seen + selfFenceAfter + watchdog timeout) for clock skew between the operator and the node and for corosync's detection on the lost side (token + consensus).")
+    @JsonPropertyDescription(
+            "Added to a self-fencing node's safe time (exclusion first seen + selfFenceAfter + watchdog timeout) for clock skew between the operator and the node and for corosync's detection on the lost side (token + consensus).")
     @Default("10s")
     @ValidationRule(value = DURATION_RULE, message = "safetyMargin must be a duration such as 10s or 1m")
     private String safetyMargin = "10s";
@@ -40,7 +42,9 @@ public class FencingSpec {
 
     @JsonPropertyDescription("The most nodes that may be fenced at once. Beyond it the operator stops and says so.")
     @Default("1")
-    @ValidationRule(value = "self >= 1", message = "maxFencedNodes must be at least 1; to turn fencing off set mode: Disabled")
+    @ValidationRule(
+            value = "self >= 1",
+            message = "maxFencedNodes must be at least 1; to turn fencing off set mode: Disabled")
     private Integer maxFencedNodes = 1;
 
     @JsonPropertyDescription("How long a node must be a member of the quorate partition again before it is unfenced.")
@@ -55,7 +59,8 @@ public class FencingSpec {
     @Default("None")
     private NoQuorumAction noQuorumAction = NoQuorumAction.None;
 
-    @JsonPropertyDescription("With noQuorumAction SelfFence: how long the agent on the lost side waits for quorum to return before it fences its node.")
+    @JsonPropertyDescription(
+            "With noQuorumAction SelfFence: how long the agent on the lost side waits for quorum to return before it fences its node.")
     @Default("30s")
     @ValidationRule(value = DURATION_RULE, message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
     private String selfFenceAfter = "30s";

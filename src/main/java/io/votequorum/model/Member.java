@@ -9,7 +9,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Member(
         @JsonPropertyDescription("corosync node id.") long nodeId,
-        @JsonPropertyDescription("Node name from corosync's nodelist.") String name,
+
+        @JsonPropertyDescription("Node name from corosync's nodelist.")
+        String name,
+
         @JsonPropertyDescription("Votes this node carries.") int votes,
-        @JsonPropertyDescription("Member, Dead or Leaving.") MemberState state) {
-}
+        @JsonPropertyDescription("Member, Dead or Leaving.") MemberState state) {}

@@ -7,11 +7,11 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
-
 /** Votes for the nodes one entry names: a single node by name, or every node a selector matches. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-@ValidationRule(value = "has(self.nodeName) != has(self.nodeSelector)",
+@ValidationRule(
+        value = "has(self.nodeName) != has(self.nodeSelector)",
         message = "each votes entry must name exactly one of nodeName or nodeSelector")
 public class NodeVotes {
 
@@ -27,8 +27,7 @@ public class NodeVotes {
     @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer votes;
 
-    public NodeVotes() {
-    }
+    public NodeVotes() {}
 
     public NodeVotes(String nodeName, LabelSelector nodeSelector, Integer votes) {
         this.nodeName = nodeName;

@@ -8,9 +8,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Qdevice(
-        @JsonPropertyDescription("Name the qdevice registered with.") String name,
-        @JsonPropertyDescription("Votes the qdevice carries.") int votes,
-        @JsonPropertyDescription("Whether the qdevice is alive.") boolean alive,
-        @JsonPropertyDescription("Whether the qdevice casts its vote for this node.") boolean castVote,
-        @JsonPropertyDescription("Whether the qdevice master_wins setting is on.") boolean masterWins) {
-}
+        @JsonPropertyDescription("Name the qdevice registered with.")
+        String name,
+
+        @JsonPropertyDescription("Votes the qdevice carries.")
+        int votes,
+
+        @JsonPropertyDescription("Whether the qdevice is alive.")
+        boolean alive,
+
+        @JsonPropertyDescription("Whether the qdevice casts its vote for this node.")
+        boolean castVote,
+
+        @JsonPropertyDescription("Whether the qdevice master_wins setting is on.")
+        boolean masterWins) {}

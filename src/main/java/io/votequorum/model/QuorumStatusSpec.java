@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
 
-
 /** What the operator asks the agent to apply on this node. Written only from the quorate partition. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -16,13 +15,17 @@ public class QuorumStatusSpec {
     @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer votes;
 
-    @JsonPropertyDescription("Expected votes for the cluster (corosync setexpected). Unset leaves corosync's value alone.")
+    @JsonPropertyDescription(
+            "Expected votes for the cluster (corosync setexpected). Unset leaves corosync's value alone.")
     @ValidationRule(value = "self >= 1", message = "expectedVotes must be at least 1")
     @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer expectedVotes;
 
-    @JsonPropertyDescription("Set from a policy whose noQuorumAction is SelfFence: how long this node may be without quorum before its agent fences it. Unset: the agent never fences its node.")
-    @ValidationRule(value = FencingSpec.DURATION_RULE, message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
+    @JsonPropertyDescription(
+            "Set from a policy whose noQuorumAction is SelfFence: how long this node may be without quorum before its agent fences it. Unset: the agent never fences its node.")
+    @ValidationRule(
+            value = FencingSpec.DURATION_RULE,
+            message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
     private String selfFenceAfter;
 
     @JsonPropertyDescription("Name of the VoteQuorumPolicy these values come from.")

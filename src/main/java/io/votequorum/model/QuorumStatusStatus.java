@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,43 +14,64 @@ public class QuorumStatusStatus {
 
     @JsonPropertyDescription("Kubernetes node this report is for.")
     private String nodeName;
+
     @JsonPropertyDescription("corosync node id of this node.")
     private Long nodeId;
+
     @JsonPropertyDescription("corosync cluster name (totem.cluster_name).")
     private String clusterName;
+
     @JsonPropertyDescription("Whether this node is in a quorate partition. Unset when corosync cannot be reached.")
     private Boolean quorate;
+
     @JsonPropertyDescription("The membership this report belongs to.")
     private RingId ringId;
+
     @JsonPropertyDescription("Votes this node carries.")
     private Integer nodeVotes;
+
     @JsonPropertyDescription("Expected votes in the cluster.")
     private Integer expectedVotes;
+
     @JsonPropertyDescription("Highest expected votes of all members.")
     private Integer highestExpected;
+
     @JsonPropertyDescription("Votes present in this node's partition.")
     private Integer totalVotes;
+
     @JsonPropertyDescription("Votes needed for quorum.")
     private Integer quorum;
+
     @JsonPropertyDescription("votequorum flags that are set.")
     private List<QuorumFlag> flags = new ArrayList<>();
+
     @JsonPropertyDescription("The quorum device, when one is configured.")
     private Qdevice qdevice;
+
     @JsonPropertyDescription("Number of members in this node's partition.")
     private Integer memberCount;
+
     @JsonPropertyDescription("The cluster's nodes as this node sees them.")
     private List<Member> members = new ArrayList<>();
+
     @JsonPropertyDescription("When quorate last changed.")
     private String lastTransitionTime;
+
     @JsonPropertyDescription("Votes and expected votes the agent applied from the spec.")
     private AppliedVotes applied;
+
     @JsonPropertyDescription("metadata.generation of the spec the agent last acted on.")
     private Long observedGeneration;
-    @JsonPropertyDescription("Set when the agent fences its own node (noQuorumAction SelfFence): the time by which its action should have taken the node down. For people: the operator counts the node as off only once its watchdog's safe time has passed, or on a confirmation.")
+
+    @JsonPropertyDescription(
+            "Set when the agent fences its own node (noQuorumAction SelfFence): the time by which its action should have taken the node down. For people: the operator counts the node as off only once its watchdog's safe time has passed, or on a confirmation.")
     private String selfFenceDeadline;
+
     @JsonPropertyDescription("The watchdog that backs self-fencing, while the node is set to fence itself.")
     private WatchdogStatus watchdog;
-    @JsonPropertyDescription("CorosyncReachable, Quorate, Applied, and SelfFence and Watchdog when the node is set to fence itself.")
+
+    @JsonPropertyDescription(
+            "CorosyncReachable, Quorate, Applied, and SelfFence and Watchdog when the node is set to fence itself.")
     private List<Condition> conditions = new ArrayList<>();
 
     public String getNodeName() {

@@ -2,15 +2,13 @@ package io.votequorum.model;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-
 import java.util.List;
 import java.util.Map;
 
 /** Whether a label selector of a policy (votes entries, exempt pods) matches an object's labels. */
 public final class Selectors {
 
-    private Selectors() {
-    }
+    private Selectors() {}
 
     /** A missing selector matches nothing; an empty one matches everything, as in Kubernetes. */
     public static boolean matches(LabelSelector selector, Map<String, String> labels) {
@@ -18,8 +16,9 @@ public final class Selectors {
             return false;
         }
         Map<String, String> have = labels == null ? Map.of() : labels;
-        if (selector.getMatchLabels() != null && !selector.getMatchLabels().entrySet().stream()
-                .allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
+        if (selector.getMatchLabels() != null
+                && !selector.getMatchLabels().entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
             return false;
         }
         if (selector.getMatchExpressions() != null) {

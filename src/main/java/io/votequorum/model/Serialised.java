@@ -12,8 +12,7 @@ public final class Serialised {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Serialised() {
-    }
+    private Serialised() {}
 
     public static boolean same(Object a, Object b) {
         return a == b || a != null && b != null && a.getClass() == b.getClass() && tree(a).equals(tree(b));

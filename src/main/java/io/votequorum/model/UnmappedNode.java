@@ -9,5 +9,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UnmappedNode(
         @JsonPropertyDescription("Kubernetes node name.") String nodeName,
-        @JsonPropertyDescription("Why it maps to no corosync node, and what to fix.") String reason) {
-}
+
+        @JsonPropertyDescription("Why it maps to no corosync node, and what to fix.")
+        String reason) {}

@@ -28,9 +28,9 @@ public final class VoteQuorumApi {
     public static final int MAX_TOTAL_VOTES = Votequorum.MAX_TOTAL_VOTES;
     /** The CEL rule on every votes and expectedVotes field. */
     public static final String VOTES_LIMIT_RULE = "self <= " + MAX_TOTAL_VOTES;
+
     public static final String VOTES_LIMIT_MESSAGE = "votes and expectedVotes must be at most " + MAX_TOTAL_VOTES
             + ": corosync keeps quorum in 8 bits and computes it wrongly for more votes in all";
 
-    private VoteQuorumApi() {
-    }
+    private VoteQuorumApi() {}
 }

@@ -12,10 +12,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames(VoteQuorumApi.POLICY_SHORT_NAME)
 @AdditionalPrinterColumn(name = "Cluster", jsonPath = ".spec.clusterName")
 @AdditionalPrinterColumn(name = "Quorate", jsonPath = ".status.conditions[?(@.type==\"Quorate\")].status")
-@AdditionalPrinterColumn(name = "Members", jsonPath = ".status.partition.memberCount", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Members",
+        jsonPath = ".status.partition.memberCount",
+        type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Fenced", jsonPath = ".status.fencedCount", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Applied", jsonPath = ".status.conditions[?(@.type==\"Applied\")].status")
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class VoteQuorumPolicy extends CustomResource<VoteQuorumPolicySpec, VoteQuorumPolicyStatus> {
 
     @Override

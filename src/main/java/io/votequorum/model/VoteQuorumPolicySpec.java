@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,8 +16,12 @@ public class VoteQuorumPolicySpec {
 
     @Required
     @JsonPropertyDescription("corosync cluster name (totem.cluster_name) this policy governs.")
-    @ValidationRule(value = "size(self) > 0", message = "clusterName must name the corosync cluster (totem.cluster_name)")
-    @ValidationRule(value = "self == oldSelf", message = "clusterName cannot change; create a new policy for another cluster")
+    @ValidationRule(
+            value = "size(self) > 0",
+            message = "clusterName must name the corosync cluster (totem.cluster_name)")
+    @ValidationRule(
+            value = "self == oldSelf",
+            message = "clusterName cannot change; create a new policy for another cluster")
     private String clusterName;
 
     @JsonPropertyDescription("Votes per node. A node no entry names keeps corosync's configured votes.")
@@ -29,7 +32,8 @@ public class VoteQuorumPolicySpec {
     @ValidationRule(value = VoteQuorumApi.VOTES_LIMIT_RULE, message = VoteQuorumApi.VOTES_LIMIT_MESSAGE)
     private Integer expectedVotes;
 
-    @JsonPropertyDescription("Allow layouts that could let a minority, or two halves, be quorate. For deliberate maintenance only.")
+    @JsonPropertyDescription(
+            "Allow layouts that could let a minority, or two halves, be quorate. For deliberate maintenance only.")
     @Default("false")
     private Boolean allowUnsafe = false;
 

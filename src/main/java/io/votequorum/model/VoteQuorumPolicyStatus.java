@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,15 +14,21 @@ public class VoteQuorumPolicyStatus {
 
     @JsonPropertyDescription("metadata.generation of the spec this status describes.")
     private Long observedGeneration;
+
     @JsonPropertyDescription("Valid, Applied, Quorate, Fencing, ActionsSucceeded, Paused and Unsafe.")
     private List<Condition> conditions = new ArrayList<>();
+
     @JsonPropertyDescription("The quorate partition, when one is settled.")
     private Partition partition;
+
     @JsonPropertyDescription("Number of fenced nodes.")
     private Integer fencedCount;
+
     @JsonPropertyDescription("Nodes outside the quorate partition and their fencing stage.")
     private List<FencedNode> fencedNodes = new ArrayList<>();
-    @JsonPropertyDescription("Nodes of this cluster that map to no corosync node, with the reason: they are never fenced.")
+
+    @JsonPropertyDescription(
+            "Nodes of this cluster that map to no corosync node, with the reason: they are never fenced.")
     private List<UnmappedNode> unmappedNodes = new ArrayList<>();
 
     public Long getObservedGeneration() {

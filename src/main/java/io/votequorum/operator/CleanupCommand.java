@@ -8,10 +8,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
-
 import java.util.List;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * `cleanup`: before the operator is uninstalled, removes from every Node exactly what the operator's
@@ -39,8 +38,10 @@ public class CleanupCommand {
         try {
             nodes = client.nodes().list().getItems();
         } catch (KubernetesClientException e) {
-            LOG.errorf("cleanup: cannot list Nodes (%s); check the API server and that this runs with the operator's "
-                    + "service account", e.getMessage());
+            LOG.errorf(
+                    "cleanup: cannot list Nodes (%s); check the API server and that this runs with the operator's "
+                            + "service account",
+                    e.getMessage());
             return EXIT_ERROR;
         }
         int unfenced = 0;
@@ -48,39 +49,55 @@ public class CleanupCommand {
         for (Node node : nodes) {
             String name = node.getMetadata().getName();
             try {
-                Optional<FenceAnnotation> record = FenceAnnotation.of(node.getMetadata().getAnnotations());
+                Optional<FenceAnnotation> record =
+                        FenceAnnotation.of(node.getMetadata().getAnnotations());
                 if (record.isPresent()) {
                     new KubernetesNodeActions(client, client, record.get().cluster()).unfence(node);
-                    LOG.infof("cleanup: %s: removed what the operator added (cordon: %s, taints: %s)", name,
-                            record.get().cordoned(), record.get().taints());
+                    LOG.infof(
+                            "cleanup: %s: removed what the operator added (cordon: %s, taints: %s)",
+                            name, record.get().cordoned(), record.get().taints());
                     unfenced++;
                 }
                 if (hasQuorumCondition(node)) {
                     withdrawQuorumCondition(name);
                 }
             } catch (IllegalStateException e) {
-                LOG.warnf("cleanup: %s: %s; left as it is: remove the annotation, and only what you know the operator "
-                        + "added, by hand", name, e.getMessage());
+                LOG.warnf(
+                        "cleanup: %s: %s; left as it is: remove the annotation, and only what you know the operator "
+                                + "added, by hand",
+                        name, e.getMessage());
             } catch (KubernetesClientException e) {
                 LOG.errorf("cleanup: %s: %s", name, e.getMessage());
                 failed++;
             }
         }
-        LOG.infof("cleanup: %d of %d Nodes carried the operator's record and were unfenced%s", unfenced, nodes.size(),
-                failed > 0 ? "; " + failed + " could not be changed" : "");
+        LOG.infof(
+                "cleanup: %d of %d Nodes carried the operator's record and were unfenced%s",
+                unfenced, nodes.size(), failed > 0 ? "; " + failed + " could not be changed" : "");
         return failed > 0 ? EXIT_ERROR : EXIT_OK;
     }
 
     private static boolean hasQuorumCondition(Node node) {
-        return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
-                .stream().anyMatch(c -> KubernetesNodeActions.QUORUM_CONDITION.equals(c.getType()));
+        return node.getStatus() != null
+                && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> KubernetesNodeActions.QUORUM_CONDITION.equals(c.getType()));
     }
 
     /** Applying an empty status as the operator's field manager gives up the condition it owns. */
     private void withdrawQuorumCondition(String node) {
-        client.resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().withNewStatus().endStatus()
-                .build()).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(PolicyVotes.FIELD_MANAGER).withForce(true)
-                .build());
+        client.resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(node)
+                        .endMetadata()
+                        .withNewStatus()
+                        .endStatus()
+                        .build())
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(PolicyVotes.FIELD_MANAGER)
+                        .withForce(true)
+                        .build());
     }
 }

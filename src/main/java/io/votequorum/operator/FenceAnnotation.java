@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.VoteQuorumApi;
-
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,8 +18,16 @@ import java.util.Optional;
  * and a restart continues where it stopped (safety rule 2).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FenceAnnotation(String cluster, FenceStage stage, String since, String reason, String healthySince,
-        boolean cordoned, List<String> taints, Integer evicted, String evidence) {
+public record FenceAnnotation(
+        String cluster,
+        FenceStage stage,
+        String since,
+        String reason,
+        String healthySince,
+        boolean cordoned,
+        List<String> taints,
+        Integer evicted,
+        String evidence) {
 
     public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,18 +49,37 @@ public record FenceAnnotation(String cluster, FenceStage stage, String since, St
     }
 
     public static FenceAnnotation start(String cluster, FenceRecord record) {
-        return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(), null, false,
-                List.of(), null, record.evidence().orElse(null));
+        return new FenceAnnotation(
+                cluster,
+                record.stage(),
+                record.since().toString(),
+                record.reason(),
+                null,
+                false,
+                List.of(),
+                null,
+                record.evidence().orElse(null));
     }
 
     public FenceRecord record() {
-        return new FenceRecord(stage, Instant.parse(since), reason, Optional.ofNullable(healthySince).map(Instant::parse),
+        return new FenceRecord(
+                stage,
+                Instant.parse(since),
+                reason,
+                Optional.ofNullable(healthySince).map(Instant::parse),
                 Optional.ofNullable(evidence));
     }
 
     public FenceAnnotation with(FenceRecord record) {
-        return new FenceAnnotation(cluster, record.stage(), record.since().toString(), record.reason(),
-                record.healthySince().map(Instant::toString).orElse(null), cordoned, taints, evicted,
+        return new FenceAnnotation(
+                cluster,
+                record.stage(),
+                record.since().toString(),
+                record.reason(),
+                record.healthySince().map(Instant::toString).orElse(null),
+                cordoned,
+                taints,
+                evicted,
                 record.evidence().orElse(evidence));
     }
 
@@ -61,7 +88,7 @@ public record FenceAnnotation(String cluster, FenceStage stage, String since, St
     }
 
     FenceAnnotation withTaint(String taint) {
-        List<String> more = new java.util.ArrayList<>(taints);
+        List<String> more = new ArrayList<>(taints);
         more.add(taint);
         return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence);
     }

@@ -10,11 +10,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import io.votequorum.model.VoteQuorumPolicy;
-import org.jboss.logging.Logger;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * The Pods of the nodes a policy is evicting: one watch per such node (field selector
@@ -26,8 +25,7 @@ final class FencedNodePods extends AbstractEventSource<Pod, VoteQuorumPolicy> {
 
     private static final Logger LOG = Logger.getLogger(FencedNodePods.class);
 
-    private record Watched(ResourceID policy, Watch watch) {
-    }
+    private record Watched(ResourceID policy, Watch watch) {}
 
     private final KubernetesClient client;
     private final Cache<VoteQuorumPolicy> policies;
@@ -44,7 +42,9 @@ final class FencedNodePods extends AbstractEventSource<Pod, VoteQuorumPolicy> {
     synchronized void track(ResourceID policy, Set<String> nodes) {
         byNode.entrySet().removeIf(e -> {
             ResourceID owner = e.getValue().policy();
-            boolean drop = owner.equals(policy) ? !nodes.contains(e.getKey()) : policies.get(owner).isEmpty();
+            boolean drop = owner.equals(policy)
+                    ? !nodes.contains(e.getKey())
+                    : policies.get(owner).isEmpty();
             if (drop) {
                 e.getValue().watch().close();
             }

@@ -14,12 +14,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.votequorum.model.Conditions;
 import io.votequorum.fencing.FenceRecord;
+import io.votequorum.model.Conditions;
 import io.votequorum.model.ExemptPods;
 import io.votequorum.model.Selectors;
-import org.jboss.logging.Logger;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.jboss.logging.Logger;
 
 /** The fencing ladder's side effects through the fabric8 client. */
 public final class KubernetesNodeActions implements NodeActions {
@@ -51,8 +50,11 @@ public final class KubernetesNodeActions implements NodeActions {
     }
 
     public static KubernetesClient evictionClient(KubernetesClient client) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
-                .withRequestRetryBackoffLimit(0).build()).build();
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration())
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
     }
 
     @Override
@@ -79,12 +81,16 @@ public final class KubernetesNodeActions implements NodeActions {
             if (exempt(pod, exempt) || pod.getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
-            boolean accepted = evictions.pods().inNamespace(pod.getMetadata().getNamespace())
-                    .withName(pod.getMetadata().getName()).evict();
+            boolean accepted = evictions
+                    .pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
+                    .evict();
             if (accepted) {
                 evicted++;
-                LOG.infof("evicted pod %s/%s from %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
-                        name);
+                LOG.infof(
+                        "evicted pod %s/%s from %s",
+                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), name);
             } else {
                 remaining++; // 429: a PodDisruptionBudget holds it back for now
             }
@@ -93,8 +99,8 @@ public final class KubernetesNodeActions implements NodeActions {
         int left = remaining;
         // NoExecute only once the evictable pods are gone: the taint manager would delete them past their budgets.
         edit(cordoned, record, (n, fence) -> {
-            FenceAnnotation updated = done == 0 ? fence
-                    : fence.withEvicted((fence.evicted() == null ? 0 : fence.evicted()) + done);
+            FenceAnnotation updated =
+                    done == 0 ? fence : fence.withEvicted((fence.evicted() == null ? 0 : fence.evicted()) + done);
             return left == 0 ? addTaint(n, Taints.INQUORATE_NO_EXECUTE, updated) : updated;
         });
         return remaining;
@@ -110,13 +116,21 @@ public final class KubernetesNodeActions implements NodeActions {
         String name = node.getMetadata().getName();
         for (Pod pod : podsOn(name)) {
             if (!exempt(pod, exempt)) {
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                        .withGracePeriod(0).delete();
+                client.pods()
+                        .inNamespace(pod.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName())
+                        .withGracePeriod(0)
+                        .delete();
             }
         }
-        for (VolumeAttachment attachment : client.storage().v1().volumeAttachments().list().getItems()) {
+        for (VolumeAttachment attachment :
+                client.storage().v1().volumeAttachments().list().getItems()) {
             if (name.equals(attachment.getSpec().getNodeName())) {
-                client.storage().v1().volumeAttachments().withName(attachment.getMetadata().getName()).delete();
+                client.storage()
+                        .v1()
+                        .volumeAttachments()
+                        .withName(attachment.getMetadata().getName())
+                        .delete();
             }
         }
         edit(node, record, (n, fence) -> fence);
@@ -133,7 +147,8 @@ public final class KubernetesNodeActions implements NodeActions {
             return; // nothing of the operator's on it, as far as the cache knows
         }
         client.nodes().withName(node.getMetadata().getName()).edit(current -> {
-            Optional<FenceAnnotation> fence = FenceAnnotation.of(current.getMetadata().getAnnotations());
+            Optional<FenceAnnotation> fence =
+                    FenceAnnotation.of(current.getMetadata().getAnnotations());
             if (fence.isEmpty()) {
                 return current;
             }
@@ -148,7 +163,8 @@ public final class KubernetesNodeActions implements NodeActions {
             if (fence.get().cordoned()) {
                 n.getSpec().setUnschedulable(false);
             }
-            Map<String, String> annotations = new LinkedHashMap<>(n.getMetadata().getAnnotations());
+            Map<String, String> annotations =
+                    new LinkedHashMap<>(n.getMetadata().getAnnotations());
             annotations.remove(FenceAnnotation.KEY);
             n.getMetadata().setAnnotations(annotations);
             return n;
@@ -157,24 +173,43 @@ public final class KubernetesNodeActions implements NodeActions {
 
     @Override
     public void reportQuorum(Node current, String status, String reason, String message) {
-        Optional<NodeCondition> existing = Optional.ofNullable(current.getStatus())
-                .map(NodeStatus::getConditions).orElse(List.of()).stream()
-                .filter(c -> QUORUM_CONDITION.equals(c.getType())).findFirst();
-        if (existing.isPresent() && status.equals(existing.get().getStatus())
-                && reason.equals(existing.get().getReason()) && message.equals(existing.get().getMessage())) {
+        Optional<NodeCondition> existing =
+                Optional.ofNullable(current.getStatus()).map(NodeStatus::getConditions).orElse(List.of()).stream()
+                        .filter(c -> QUORUM_CONDITION.equals(c.getType()))
+                        .findFirst();
+        if (existing.isPresent()
+                && status.equals(existing.get().getStatus())
+                && reason.equals(existing.get().getReason())
+                && message.equals(existing.get().getMessage())) {
             return;
         }
         String now = Conditions.timestamp(Instant.now());
-        String since = existing.filter(c -> status.equals(c.getStatus())).map(NodeCondition::getLastTransitionTime)
+        String since = existing.filter(c -> status.equals(c.getStatus()))
+                .map(NodeCondition::getLastTransitionTime)
                 .orElse(now);
-        Node patch = new NodeBuilder().withNewMetadata().withName(current.getMetadata().getName()).endMetadata()
-                .withNewStatus().addNewCondition().withType(QUORUM_CONDITION).withStatus(status).withReason(reason)
-                .withMessage(message).withLastHeartbeatTime(now).withLastTransitionTime(since).endCondition()
-                .endStatus().build();
+        Node patch = new NodeBuilder()
+                .withNewMetadata()
+                .withName(current.getMetadata().getName())
+                .endMetadata()
+                .withNewStatus()
+                .addNewCondition()
+                .withType(QUORUM_CONDITION)
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage(message)
+                .withLastHeartbeatTime(now)
+                .withLastTransitionTime(since)
+                .endCondition()
+                .endStatus()
+                .build();
         // Server-side apply on the status subresource: the kubelet's own conditions stay its own.
-        client.resource(patch).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(PolicyVotes.FIELD_MANAGER)
-                .withForce(true).build());
+        client.resource(patch)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(PolicyVotes.FIELD_MANAGER)
+                        .withForce(true)
+                        .build());
     }
 
     /** A change to the Node together with its record, in one patch. */
@@ -192,11 +227,12 @@ public final class KubernetesNodeActions implements NodeActions {
             if (n.getSpec() == null) {
                 n.setSpec(new NodeSpec());
             }
-            FenceAnnotation fence = FenceAnnotation.of(n.getMetadata().getAnnotations()).map(a -> a.with(record))
+            FenceAnnotation fence = FenceAnnotation.of(n.getMetadata().getAnnotations())
+                    .map(a -> a.with(record))
                     .orElseGet(() -> FenceAnnotation.start(cluster, record));
             FenceAnnotation updated = change.apply(n, fence);
-            Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(n.getMetadata().getAnnotations())
-                    .orElse(Map.of()));
+            Map<String, String> annotations = new LinkedHashMap<>(
+                    Optional.ofNullable(n.getMetadata().getAnnotations()).orElse(Map.of()));
             annotations.put(FenceAnnotation.KEY, updated.json());
             n.getMetadata().setAnnotations(annotations);
             return n;
@@ -209,7 +245,8 @@ public final class KubernetesNodeActions implements NodeActions {
 
     /** Adds the taint unless the Node has it; records it as the operator's only when the operator added it. */
     private static FenceAnnotation addTaint(Node n, Taint taint, FenceAnnotation fence) {
-        List<Taint> taints = new ArrayList<>(Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of()));
+        List<Taint> taints =
+                new ArrayList<>(Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of()));
         if (taints.stream().anyMatch(t -> Taints.same(t, taint))) {
             return fence;
         }
@@ -219,16 +256,22 @@ public final class KubernetesNodeActions implements NodeActions {
     }
 
     private List<Pod> podsOn(String node) {
-        return client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems();
+        return client.pods()
+                .inAnyNamespace()
+                .withField("spec.nodeName", node)
+                .list()
+                .getItems();
     }
 
     /** DaemonSet and mirror pods are left alone unless the policy says otherwise, and so are selected pods. */
     static boolean exempt(Pod pod, ExemptPods exempt) {
-        Map<String, String> annotations = Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
+        Map<String, String> annotations =
+                Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
         if (!Boolean.FALSE.equals(exempt.getMirrorPods()) && annotations.containsKey(MIRROR_ANNOTATION)) {
             return true;
         }
-        List<OwnerReference> owners = Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of());
+        List<OwnerReference> owners =
+                Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of());
         if (!Boolean.FALSE.equals(exempt.getDaemonSetPods())
                 && owners.stream().anyMatch(o -> "DaemonSet".equals(o.getKind()))) {
             return true;

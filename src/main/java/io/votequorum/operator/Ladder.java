@@ -3,7 +3,6 @@ package io.votequorum.operator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.votequorum.fencing.NodeStep;
 import io.votequorum.model.ExemptPods;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +17,16 @@ final class Ladder {
     /** A step that failed, and why. */
     record Failure(NodeStep step, RuntimeException error) {
         String describe() {
-            return name(step) + " " + step.node() + " failed: " + Optional.ofNullable(error.getMessage())
-                    .orElse(error.getClass().getSimpleName());
+            return name(step) + " " + step.node() + " failed: "
+                    + Optional.ofNullable(error.getMessage())
+                            .orElse(error.getClass().getSimpleName());
         }
     }
 
     /** What happened: the nodes whose steps all ran, and the failures. */
-    record Outcome(List<String> done, List<Failure> failures) {
-    }
+    record Outcome(List<String> done, List<Failure> failures) {}
 
-    private Ladder() {
-    }
+    private Ladder() {}
 
     /**
      * Runs {@code steps} (the plan's, node by node, in order) on the Nodes in {@code cached}. A step
@@ -43,8 +41,9 @@ final class Ladder {
                 continue;
             }
             try {
-                Node node = Optional.ofNullable(cached.get(step.node())).orElseThrow(() -> new IllegalStateException(
-                        "the Node is not in the operator's cache (deleted, or not seen yet)"));
+                Node node = Optional.ofNullable(cached.get(step.node()))
+                        .orElseThrow(() -> new IllegalStateException(
+                                "the Node is not in the operator's cache (deleted, or not seen yet)"));
                 run(step, node, actions, exempt);
                 if (!done.contains(step.node())) {
                     done.add(step.node());

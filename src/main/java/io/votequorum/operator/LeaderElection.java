@@ -22,11 +22,15 @@ public class LeaderElection {
     @Produces
     @ApplicationScoped
     LeaderElectionConfiguration leaderElection(OperatorConfig config) {
-        return new LeaderElectionConfiguration(LEASE, config.namespace(),
+        return new LeaderElectionConfiguration(
+                LEASE,
+                config.namespace(),
                 LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
                 LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, identity(),
-                new LeaderCallbacks(() -> { }, LeaderElection::stoppedLeading, leader -> { }), false);
+                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                identity(),
+                new LeaderCallbacks(() -> {}, LeaderElection::stoppedLeading, leader -> {}),
+                false);
     }
 
     /** The operator is stopping: giving up the Lease from now on is part of it, not a loss. */

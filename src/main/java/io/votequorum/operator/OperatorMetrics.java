@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.votequorum.fencing.FencePlan;
 import io.votequorum.fencing.PartitionVerdict;
 import io.votequorum.model.FenceStage;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +23,8 @@ final class OperatorMetrics {
         this.registry = registry;
         this.decision = Timer.builder("votequorum_decision_latency")
                 .description("From the start of a reconcile to the plan decided and carried out")
-                .publishPercentileHistogram().register(registry);
+                .publishPercentileHistogram()
+                .register(registry);
     }
 
     void decided(Duration took) {
@@ -35,21 +35,42 @@ final class OperatorMetrics {
     void plan(String cluster, FencePlan plan) {
         for (FenceStage stage : FenceStage.values()) {
             gauge("votequorum_fenced_nodes", "Nodes on the fencing ladder, by stage", cluster, "stage", stage.name())
-                    .set((int) plan.fenced().stream().filter(d -> d.desired().get().stage() == stage).count());
+                    .set((int) plan.fenced().stream()
+                            .filter(d -> d.desired().get().stage() == stage)
+                            .count());
         }
-        gauge("votequorum_nodes_awaiting_confirmation", "Evicted nodes past fenceTimeout without proof that they are "
-                + "off (no watchdog safe time, no confirmation)", cluster, null, null)
-                .set((int) plan.decisions().stream().filter(d -> d.active() && d.awaiting().isPresent()).count());
-        gauge("votequorum_partition_votes_to_spare", "Votes the quorate partition can lose and stay quorate "
-                + "(-1: no settled quorate view)", cluster, null, null)
-                .set(plan.verdict() instanceof PartitionVerdict.Quorate q ? q.partition().votesToSpare()
-                        : plan.verdict() instanceof PartitionVerdict.NotExclusive n ? n.partition().votesToSpare() : -1);
+        gauge(
+                        "votequorum_nodes_awaiting_confirmation",
+                        "Evicted nodes past fenceTimeout without proof that they are "
+                                + "off (no watchdog safe time, no confirmation)",
+                        cluster,
+                        null,
+                        null)
+                .set((int) plan.decisions().stream()
+                        .filter(d -> d.active() && d.awaiting().isPresent())
+                        .count());
+        gauge(
+                        "votequorum_partition_votes_to_spare",
+                        "Votes the quorate partition can lose and stay quorate " + "(-1: no settled quorate view)",
+                        cluster,
+                        null,
+                        null)
+                .set(
+                        plan.verdict() instanceof PartitionVerdict.Quorate q
+                                ? q.partition().votesToSpare()
+                                : plan.verdict() instanceof PartitionVerdict.NotExclusive n
+                                        ? n.partition().votesToSpare()
+                                        : -1);
     }
 
     /** One action on a Node: cordon, evict, outOfService, deleteWorkloads, unfence; success or error. */
     void action(String type, boolean success) {
-        Counter.builder("votequorum_fencing_actions").description("Fencing actions by type and result")
-                .tag("type", type).tag("result", success ? "success" : "error").register(registry).increment();
+        Counter.builder("votequorum_fencing_actions")
+                .description("Fencing actions by type and result")
+                .tag("type", type)
+                .tag("result", success ? "success" : "error")
+                .register(registry)
+                .increment();
     }
 
     private AtomicInteger gauge(String name, String description, String cluster, String tag, String value) {
@@ -57,7 +78,8 @@ final class OperatorMetrics {
         return gauges.computeIfAbsent(key, k -> {
             AtomicInteger holder = new AtomicInteger();
             Gauge.Builder<AtomicInteger> builder = Gauge.builder(name, holder, AtomicInteger::get)
-                    .description(description).tag("cluster", cluster);
+                    .description(description)
+                    .tag("cluster", cluster);
             if (tag != null) {
                 builder.tag(tag, value);
             }

@@ -7,7 +7,6 @@ import io.votequorum.fencing.QuoratePartition;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.VoteQuorumApi;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -26,10 +25,10 @@ final class PolicyConditions {
     static final String FENCING = "Fencing";
     /** Whether every step of the ladder the plan asked for was carried out (Enforce only). */
     static final String ACTIONS = "ActionsSucceeded";
+
     static final String PAUSED = "Paused";
 
-    private PolicyConditions() {
-    }
+    private PolicyConditions() {}
 
     static Condition valid(String message, Long generation) {
         return Conditions.of(VALID, Conditions.Status.True, "Valid", message, generation);
@@ -44,8 +43,12 @@ final class PolicyConditions {
     }
 
     static Condition applied(Long generation) {
-        return Conditions.of(APPLIED, Conditions.Status.True, "Applied",
-                "every agent applied the votes of generation " + generation, generation);
+        return Conditions.of(
+                APPLIED,
+                Conditions.Status.True,
+                "Applied",
+                "every agent applied the votes of generation " + generation,
+                generation);
     }
 
     /** Not applied (yet): REASON is Refused, Waiting, NotQuorate or Paused. */
@@ -59,57 +62,101 @@ final class PolicyConditions {
         }
         if (verdict instanceof PartitionVerdict.Quorate quorate) {
             QuoratePartition p = quorate.partition();
-            return Conditions.of(QUORATE, Conditions.Status.True, "SettledQuorateView", "ring " + p.ring() + " with "
-                    + p.members().size() + " members holds quorum", generation);
+            return Conditions.of(
+                    QUORATE,
+                    Conditions.Status.True,
+                    "SettledQuorateView",
+                    "ring " + p.ring() + " with " + p.members().size() + " members holds quorum",
+                    generation);
         }
-        return Conditions.of(QUORATE, Conditions.Status.Unknown, "NoSettledQuorateView",
-                ((PartitionVerdict.NoQuorateView) verdict).reason(), generation);
+        return Conditions.of(
+                QUORATE,
+                Conditions.Status.Unknown,
+                "NoSettledQuorateView",
+                ((PartitionVerdict.NoQuorateView) verdict).reason(),
+                generation);
     }
 
     /**
      * True while nodes are fenced (or waiting for proof that they are off); False with the reason when
      * none is, or when fencing is held back.
      */
-    static Condition fencing(FencePlan plan, FencingMode mode, boolean paused, Optional<Condition> invalid,
-            Optional<String> awaiting, int fenced, Long generation) {
+    static Condition fencing(
+            FencePlan plan,
+            FencingMode mode,
+            boolean paused,
+            Optional<Condition> invalid,
+            Optional<String> awaiting,
+            int fenced,
+            Long generation) {
         String dryRun = mode == FencingMode.DryRun ? " (dry run: nothing is changed)" : "";
         if (invalid.isPresent()) {
-            return Conditions.of(FENCING, Conditions.Status.False, "InvalidPolicy", "nothing is done while the policy "
-                    + "is not valid: " + invalid.get().getMessage(), generation);
+            return Conditions.of(
+                    FENCING,
+                    Conditions.Status.False,
+                    "InvalidPolicy",
+                    "nothing is done while the policy " + "is not valid: "
+                            + invalid.get().getMessage(),
+                    generation);
         }
         if (paused) {
             return Conditions.of(FENCING, Conditions.Status.False, "Paused", "the policy is paused", generation);
         }
         if (mode == FencingMode.Disabled) {
-            return Conditions.of(FENCING, Conditions.Status.False, "Disabled", "fencing is disabled by the policy's "
-                    + "mode", generation);
-        }
-        if (plan.refusal().isPresent()) {
-            return Conditions.of(FENCING, Conditions.Status.False, "NotFencing", plan.refusal().get(), generation);
-        }
-        if (awaiting.isPresent()) {
-            return Conditions.of(FENCING, Conditions.Status.True, "AwaitingConfirmation", awaiting.get() + dryRun,
+            return Conditions.of(
+                    FENCING,
+                    Conditions.Status.False,
+                    "Disabled",
+                    "fencing is disabled by the policy's " + "mode",
                     generation);
         }
-        if (fenced == 0) {
-            return Conditions.of(FENCING, Conditions.Status.False, "NothingToFence", "every node is a member of the "
-                    + "quorate partition; " + mode + " fences any node that falls out of it" + dryRun, generation);
+        if (plan.refusal().isPresent()) {
+            return Conditions.of(
+                    FENCING,
+                    Conditions.Status.False,
+                    "NotFencing",
+                    plan.refusal().get(),
+                    generation);
         }
-        return Conditions.of(FENCING, Conditions.Status.True, mode.name(), fenced + " node(s) fenced" + dryRun,
-                generation);
+        if (awaiting.isPresent()) {
+            return Conditions.of(
+                    FENCING, Conditions.Status.True, "AwaitingConfirmation", awaiting.get() + dryRun, generation);
+        }
+        if (fenced == 0) {
+            return Conditions.of(
+                    FENCING,
+                    Conditions.Status.False,
+                    "NothingToFence",
+                    "every node is a member of the " + "quorate partition; " + mode
+                            + " fences any node that falls out of it" + dryRun,
+                    generation);
+        }
+        return Conditions.of(
+                FENCING, Conditions.Status.True, mode.name(), fenced + " node(s) fenced" + dryRun, generation);
     }
 
     /** Enforce: whether every step ran; False names each failing step and its error. */
     static Condition actions(List<String> failures, Long generation) {
         return failures.isEmpty()
-                ? Conditions.of(ACTIONS, Conditions.Status.True, "AllStepsDone", "every step the plan asked for is "
-                        + "carried out", generation)
-                : Conditions.of(ACTIONS, Conditions.Status.False, "ActionFailed", String.join("; ", failures)
-                        + "; the next reconcile tries again", generation);
+                ? Conditions.of(
+                        ACTIONS,
+                        Conditions.Status.True,
+                        "AllStepsDone",
+                        "every step the plan asked for is " + "carried out",
+                        generation)
+                : Conditions.of(
+                        ACTIONS,
+                        Conditions.Status.False,
+                        "ActionFailed",
+                        String.join("; ", failures) + "; the next reconcile tries again",
+                        generation);
     }
 
     static Condition paused(boolean paused, Long generation) {
-        return Conditions.of(PAUSED, Conditions.Status.of(paused), paused ? "Paused" : "NotPaused",
+        return Conditions.of(
+                PAUSED,
+                Conditions.Status.of(paused),
+                paused ? "Paused" : "NotPaused",
                 paused ? "the " + VoteQuorumApi.PAUSED_ANNOTATION + " annotation stops every action" : "acting",
                 generation);
     }

@@ -4,11 +4,9 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
-
 import io.votequorum.model.Conditions;
-
 import java.time.Instant;
+import org.jboss.logging.Logger;
 
 /** Kubernetes Events about a policy: every fence, unfence, refusal, and what a dry run would do. */
 final class PolicyEvents {
@@ -34,15 +32,31 @@ final class PolicyEvents {
     private void emit(HasMetadata about, String type, String reason, String message) {
         String now = Conditions.timestamp(Instant.now());
         try {
-            client.v1().events().inNamespace(NAMESPACE).resource(new EventBuilder()
-                    .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".").withNamespace(NAMESPACE)
-                    .endMetadata()
-                    .withNewInvolvedObject().withApiVersion(about.getApiVersion()).withKind(about.getKind())
-                    .withName(about.getMetadata().getName()).withUid(about.getMetadata().getUid()).endInvolvedObject()
-                    .withType(type).withReason(reason).withMessage(message).withCount(1)
-                    .withFirstTimestamp(now).withLastTimestamp(now)
-                    .withNewSource().withComponent("votequorum-operator").endSource()
-                    .build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(NAMESPACE)
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withGenerateName(about.getMetadata().getName() + ".")
+                            .withNamespace(NAMESPACE)
+                            .endMetadata()
+                            .withNewInvolvedObject()
+                            .withApiVersion(about.getApiVersion())
+                            .withKind(about.getKind())
+                            .withName(about.getMetadata().getName())
+                            .withUid(about.getMetadata().getUid())
+                            .endInvolvedObject()
+                            .withType(type)
+                            .withReason(reason)
+                            .withMessage(message)
+                            .withCount(1)
+                            .withFirstTimestamp(now)
+                            .withLastTimestamp(now)
+                            .withNewSource()
+                            .withComponent("votequorum-operator")
+                            .endSource()
+                            .build())
+                    .create();
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot record Event %s %s: %s", reason, message, e.getMessage());
         }

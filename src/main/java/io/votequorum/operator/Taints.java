@@ -10,13 +10,17 @@ final class Taints {
     static final String INQUORATE = VoteQuorumApi.INQUORATE_TAINT;
     static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
 
-    static final Taint INQUORATE_NO_SCHEDULE = new TaintBuilder().withKey(INQUORATE).withEffect("NoSchedule").build();
-    static final Taint INQUORATE_NO_EXECUTE = new TaintBuilder().withKey(INQUORATE).withEffect("NoExecute").build();
-    static final Taint OUT_OF_SERVICE_TAINT = new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown")
-            .withEffect("NoExecute").build();
+    static final Taint INQUORATE_NO_SCHEDULE =
+            new TaintBuilder().withKey(INQUORATE).withEffect("NoSchedule").build();
+    static final Taint INQUORATE_NO_EXECUTE =
+            new TaintBuilder().withKey(INQUORATE).withEffect("NoExecute").build();
+    static final Taint OUT_OF_SERVICE_TAINT = new TaintBuilder()
+            .withKey(OUT_OF_SERVICE)
+            .withValue("nodeshutdown")
+            .withEffect("NoExecute")
+            .build();
 
-    private Taints() {
-    }
+    private Taints() {}
 
     /** key:effect, as the record lists what the operator added. */
     static String id(Taint taint) {

@@ -3,7 +3,6 @@ package io.votequorum.status;
 import io.votequorum.corosync.QuorumInfo;
 import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.corosync.VotequorumFlag;
-
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -16,8 +15,7 @@ final class QuorumToolFormat {
     private static final DateTimeFormatter DATE =
             DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy", Locale.ROOT).withZone(ZoneId.systemDefault());
 
-    private QuorumToolFormat() {
-    }
+    private QuorumToolFormat() {}
 
     static String summary(QuorumSnapshot snapshot, Instant now) {
         QuorumInfo local = snapshot.local();
@@ -39,11 +37,18 @@ final class QuorumToolFormat {
         out.append("\nMembership information\n----------------------\n");
         out.append(String.format("%10s %10s %s%n", "Nodeid", "Votes", "Name"));
         for (QuorumSnapshot.Node node : snapshot.members()) {
-            out.append(String.format("%10d %10d %s%s%n", node.nodeId(), node.votes(),
-                    node.name().orElse("-"), node.nodeId() == snapshot.config().localNodeId() ? " (local)" : ""));
+            out.append(String.format(
+                    "%10d %10d %s%s%n",
+                    node.nodeId(),
+                    node.votes(),
+                    node.name().orElse("-"),
+                    node.nodeId() == snapshot.config().localNodeId() ? " (local)" : ""));
         }
         if (local.has(VotequorumFlag.QDEVICE_REGISTERED)) {
-            out.append(String.format("%10d %10d %s%n", 0, local.qdeviceVotes(),
+            out.append(String.format(
+                    "%10d %10d %s%n",
+                    0,
+                    local.qdeviceVotes(),
                     "Qdevice" + local.qdeviceName().map(n -> " (" + n + ")").orElse("")));
         }
         return out.toString();
@@ -52,10 +57,16 @@ final class QuorumToolFormat {
     /** One line for {@code status --watch}: when, what changed, and the state after it. */
     static String line(Instant when, String change, QuorumSnapshot snapshot) {
         QuorumInfo local = snapshot.local();
-        return String.format("%s %-10s quorate=%s ring=%s members=%s expected=%d total=%d quorum=%d flags=%s",
-                when, change, snapshot.quorate() ? "yes" : "no", snapshot.ring().map(Object::toString).orElse("-"),
+        return String.format(
+                "%s %-10s quorate=%s ring=%s members=%s expected=%d total=%d quorum=%d flags=%s",
+                when,
+                change,
+                snapshot.quorate() ? "yes" : "no",
+                snapshot.ring().map(Object::toString).orElse("-"),
                 snapshot.members().stream().map(n -> String.valueOf(n.nodeId())).collect(Collectors.joining(",")),
-                local.expectedVotes(), local.totalVotes(), local.quorum(),
+                local.expectedVotes(),
+                local.totalVotes(),
+                local.quorum(),
                 flags(local).isBlank() ? "-" : flags(local).trim().replace(' ', ','));
     }
 
@@ -64,18 +75,20 @@ final class QuorumToolFormat {
         StringBuilder out = new StringBuilder();
         for (VotequorumFlag flag : VotequorumFlag.values()) {
             if (info.has(flag)) {
-                out.append(switch (flag) {
-                    case TWO_NODE -> "2Node";
-                    case QUORATE -> "Quorate";
-                    case WAIT_FOR_ALL -> "WaitForAll";
-                    case LAST_MAN_STANDING -> "LastManStanding";
-                    case AUTO_TIE_BREAKER -> "AutoTieBreaker";
-                    case ALLOW_DOWNSCALE -> "AllowDownscale";
-                    case QDEVICE_REGISTERED -> "Qdevice";
-                    case QDEVICE_ALIVE -> "QdeviceAlive";
-                    case QDEVICE_CAST_VOTE -> "QdeviceCastVote";
-                    case QDEVICE_MASTER_WINS -> "QdeviceMasterWins";
-                }).append(' ');
+                out.append(
+                                switch (flag) {
+                                    case TWO_NODE -> "2Node";
+                                    case QUORATE -> "Quorate";
+                                    case WAIT_FOR_ALL -> "WaitForAll";
+                                    case LAST_MAN_STANDING -> "LastManStanding";
+                                    case AUTO_TIE_BREAKER -> "AutoTieBreaker";
+                                    case ALLOW_DOWNSCALE -> "AllowDownscale";
+                                    case QDEVICE_REGISTERED -> "Qdevice";
+                                    case QDEVICE_ALIVE -> "QdeviceAlive";
+                                    case QDEVICE_CAST_VOTE -> "QdeviceCastVote";
+                                    case QDEVICE_MASTER_WINS -> "QdeviceMasterWins";
+                                })
+                        .append(' ');
             }
         }
         return out.toString();

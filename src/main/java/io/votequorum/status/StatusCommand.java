@@ -11,7 +11,6 @@ import io.votequorum.corosync.QuorumEvent;
 import io.votequorum.corosync.QuorumReader;
 import io.votequorum.corosync.QuorumSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +26,7 @@ public class StatusCommand {
 
     /** corosync-quorumtool's exit codes. */
     static final int EXIT_QUORATE = 0;
+
     static final int EXIT_ERROR = 1;
     static final int EXIT_NOT_QUORATE = 2;
 
@@ -141,8 +141,9 @@ public class StatusCommand {
                 ObjectNode line = json.createObjectNode();
                 line.put("time", event.get().received().toString());
                 line.put("change", change);
-                line.set("status", json.valueToTree(
-                        StatusReport.toStatus(snapshot, StatusReport.defaultNodeName(snapshot))));
+                line.set(
+                        "status",
+                        json.valueToTree(StatusReport.toStatus(snapshot, StatusReport.defaultNodeName(snapshot))));
                 out.println(toJson(line));
             } else {
                 out.println(QuorumToolFormat.line(event.get().received(), change, snapshot));

@@ -1,5 +1,8 @@
 package io.votequorum.agent;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -7,13 +10,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
+import io.votequorum.testenv.KubeApiServer;
 import io.votequorum.testenv.ProcessStats;
 import io.votequorum.testenv.PrometheusText;
 import io.votequorum.testenv.Samples;
-import io.votequorum.testenv.KubeApiServer;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +25,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 
 /**
  * Not a test: prints the agent's callback-to-status-visible latency over real partitions, and its
@@ -38,21 +37,26 @@ class AgentBenchmark {
     private static final int CYCLES = Integer.getInteger("bench.cycles", 10);
     private static final Duration IDLE = Duration.ofSeconds(Long.getLong("bench.agentIdleSeconds", 300));
     private static final Path LOGS = Path.of("target", "agent-bench");
-    private static final Pattern TRANSITION = Pattern.compile(
-            "transition node=(\\S+) quorate=\\S+ ring=(\\S+) .* callback=(\\S+)");
+    private static final Pattern TRANSITION =
+            Pattern.compile("transition node=(\\S+) quorate=\\S+ ring=(\\S+) .* callback=(\\S+)");
 
     @Test
     void callbackToVisibleAndIdleFootprint() throws Exception {
         try (KubeApiServer api = KubeApiServer.start().withCrds();
-                CorosyncCluster cluster = CorosyncCluster.builder().nodes(3).clusterName("bench").start()) {
+                CorosyncCluster cluster =
+                        CorosyncCluster.builder().nodes(3).clusterName("bench").start()) {
             KubernetesClient client = api.client();
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(AgentIT.NAMESPACE).endMetadata()
-                    .build()).create();
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(AgentIT.NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
             Path kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
             List<AgentProcess> agents = new ArrayList<>();
             Map<String, Instant> visible = new ConcurrentHashMap<>();
-            SharedIndexInformer<QuorumStatus> watch = client.resources(QuorumStatus.class).inform(
-                    new ResourceEventHandler<>() {
+            SharedIndexInformer<QuorumStatus> watch = client.resources(QuorumStatus.class)
+                    .inform(new ResourceEventHandler<>() {
                         @Override
                         public void onAdd(QuorumStatus qs) {
                             seen(qs);
@@ -64,12 +68,13 @@ class AgentBenchmark {
                         }
 
                         @Override
-                        public void onDelete(QuorumStatus qs, boolean unknown) {
-                        }
+                        public void onDelete(QuorumStatus qs, boolean unknown) {}
 
                         private void seen(QuorumStatus qs) {
                             if (qs.getStatus() != null && qs.getStatus().getRingId() != null) {
-                                visible.putIfAbsent(qs.getMetadata().getName() + " " + qs.getStatus().getRingId(),
+                                visible.putIfAbsent(
+                                        qs.getMetadata().getName() + " "
+                                                + qs.getStatus().getRingId(),
                                         Instant.now());
                             }
                         }
@@ -95,7 +100,9 @@ class AgentBenchmark {
                         if (m.find() && !m.group(2).equals("-")) {
                             Instant seen = visible.get(m.group(1) + " " + m.group(2));
                             if (seen != null) {
-                                latencies.add(Duration.between(Instant.parse(m.group(3)), seen).toNanos() / 1e6);
+                                latencies.add(Duration.between(Instant.parse(m.group(3)), seen)
+                                                .toNanos()
+                                        / 1e6);
                             }
                         }
                     }
@@ -104,43 +111,73 @@ class AgentBenchmark {
 
                 StringBuilder own = new StringBuilder();
                 for (int node = 1; node <= 3; node++) {
-                    String metrics = cluster.exec(node, "curl", "-s", "--max-time", "5",
-                            "http://127.0.0.1:8080/q/metrics").output();
+                    String metrics = cluster.exec(
+                                    node, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8080/q/metrics")
+                            .output();
                     double sum = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_sum");
                     double count = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_count");
                     double max = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_max");
-                    own.append(String.format(Locale.ROOT, "  node%d agent's own callback -> write acknowledged: "
-                            + "mean %.1f ms, max %.1f ms over %.0f writes%n", node, 1000 * sum / count, 1000 * max, count));
+                    own.append(String.format(
+                            Locale.ROOT,
+                            "  node%d agent's own callback -> write acknowledged: "
+                                    + "mean %.1f ms, max %.1f ms over %.0f writes%n",
+                            node,
+                            1000 * sum / count,
+                            1000 * max,
+                            count));
                 }
                 Thread.sleep(10_000); // settle before the idle window
-                List<ProcessStats> start = agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
+                List<ProcessStats> start =
+                        agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
                 Thread.sleep(IDLE.toMillis());
-                List<ProcessStats> end = agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
+                List<ProcessStats> end =
+                        agents.stream().map(a -> ProcessStats.of(a.jvm())).toList();
 
                 StringBuilder report = new StringBuilder();
-                report.append(String.format(Locale.ROOT, "agent callback -> QuorumStatus visible to a watch: %s "
-                        + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n", Samples.summary(latencies),
-                        latencies.size(), CYCLES));
+                report.append(String.format(
+                        Locale.ROOT,
+                        "agent callback -> QuorumStatus visible to a watch: %s "
+                                + "(%d node transitions, %d partition/heal cycles of 1 node of 3)%n",
+                        Samples.summary(latencies),
+                        latencies.size(),
+                        CYCLES));
                 report.append(own);
-                report.append("  samples (ms, in order): ").append(latencies.stream()
-                        .map(v -> String.format(Locale.ROOT, "%.0f", v)).collect(java.util.stream.Collectors.joining(" ")))
+                report.append("  samples (ms, in order): ")
+                        .append(latencies.stream()
+                                .map(v -> String.format(Locale.ROOT, "%.0f", v))
+                                .collect(Collectors.joining(" ")))
                         .append('\n');
                 for (int i = 0; i < agents.size(); i++) {
                     double cpuSeconds = end.get(i).cpuSecondsSince(start.get(i));
-                    report.append(String.format(Locale.ROOT, "agent node%d idle %d s: RSS %.1f MiB (start of "
-                            + "window %.1f MiB), CPU %.2f s (%.3f%% of one core)%n", i + 1, IDLE.toSeconds(),
-                            end.get(i).rssMiB(), start.get(i).rssMiB(), cpuSeconds,
+                    report.append(String.format(
+                            Locale.ROOT,
+                            "agent node%d idle %d s: RSS %.1f MiB (start of "
+                                    + "window %.1f MiB), CPU %.2f s (%.3f%% of one core)%n",
+                            i + 1,
+                            IDLE.toSeconds(),
+                            end.get(i).rssMiB(),
+                            start.get(i).rssMiB(),
+                            cpuSeconds,
                             100 * cpuSeconds / IDLE.toSeconds()));
                 }
                 if (Boolean.getBoolean("bench.nmt")) {
-                    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                            String.valueOf(agents.get(0).jvm().pid()), "VM.native_memory", "summary")
-                            .redirectErrorStream(true).start();
+                    Process jcmd = new ProcessBuilder(
+                                    Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                            .toString(),
+                                    String.valueOf(agents.get(0).jvm().pid()),
+                                    "VM.native_memory",
+                                    "summary")
+                            .redirectErrorStream(true)
+                            .start();
                     report.append(new String(jcmd.getInputStream().readAllBytes()));
                 }
-                report.append("agent JVM options: ").append(String.join(" ", AgentProcess.JVM_OPTIONS))
-                        .append(' ').append(System.getProperty("agent.jvmExtra", "")).append(", environment ")
-                        .append(String.join(" ", AgentProcess.ENVIRONMENT)).append('\n');
+                report.append("agent JVM options: ")
+                        .append(String.join(" ", AgentProcess.JVM_OPTIONS))
+                        .append(' ')
+                        .append(System.getProperty("agent.jvmExtra", ""))
+                        .append(", environment ")
+                        .append(String.join(" ", AgentProcess.ENVIRONMENT))
+                        .append('\n');
                 System.out.print(report);
                 Path out = Path.of("target", "benchmarks", "agent.txt");
                 Files.createDirectories(out.getParent());

@@ -1,29 +1,29 @@
 package io.votequorum.agent;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.MemberState;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.RingId;
+import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
 import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.KubeApiServer;
 import io.votequorum.testenv.QuorumToolOutput;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +32,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The agent, one process per node inside the node's namespace, against a real 3-node corosync
@@ -58,7 +65,12 @@ class AgentIT {
     static void startEverything() throws IOException {
         api = KubeApiServer.start().withCrds();
         client = api.client();
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+        client.resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
+                .create();
         cluster = CorosyncCluster.builder().nodes(3).clusterName("agents").start();
         kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
         for (int node = 1; node <= 3; node++) {
@@ -82,17 +94,23 @@ class AgentIT {
     }
 
     static QuorumStatusStatus status(int node) {
-        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
+        QuorumStatus qs =
+                client.resources(QuorumStatus.class).withName("node" + node).get();
         assertThat(qs).as("QuorumStatus node%d", node).isNotNull();
         return qs.getStatus();
     }
 
     static List<Long> members(QuorumStatusStatus status) {
-        return status.getMembers().stream().filter(m -> m.state() == MemberState.Member).map(m -> m.nodeId()).toList();
+        return status.getMembers().stream()
+                .filter(m -> m.state() == MemberState.Member)
+                .map(m -> m.nodeId())
+                .toList();
     }
 
     static String condition(QuorumStatusStatus status, String type) {
-        return Conditions.find(status.getConditions(), type).map(Condition::getStatus).orElse("missing");
+        return Conditions.find(status.getConditions(), type)
+                .map(Condition::getStatus)
+                .orElse("missing");
     }
 
     private static void allQuorateWithThreeMembers() {
@@ -131,17 +149,26 @@ class AgentIT {
         assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(10);
 
         assertThat(http(1, "/q/health/ready")).contains("corosyncReachable");
-        assertThat(new ObjectMapper().readTree(http(1, "/q/health/ready")).path("status").asText())
-                .as("the whole readiness, every check included").isEqualTo("UP");
+        assertThat(new ObjectMapper()
+                        .readTree(http(1, "/q/health/ready"))
+                        .path("status")
+                        .asText())
+                .as("the whole readiness, every check included")
+                .isEqualTo("UP");
         String metrics = http(1, "/q/metrics");
-        assertThat(metrics).contains("votequorum_quorate 1.0", "votequorum_members 3.0", "votequorum_quorum 2.0",
-                "votequorum_flag{flag=\"Quorate\"} 1.0", "votequorum_api_writes_total{kind=\"Lease\",result=\"success\"}",
-                "votequorum_status_write_latency_seconds_bucket");
+        assertThat(metrics)
+                .contains(
+                        "votequorum_quorate 1.0",
+                        "votequorum_members 3.0",
+                        "votequorum_quorum 2.0",
+                        "votequorum_flag{flag=\"Quorate\"} 1.0",
+                        "votequorum_api_writes_total{kind=\"Lease\",result=\"success\"}",
+                        "votequorum_status_write_latency_seconds_bucket");
 
         String table = kubectl("get", "qs");
         assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
-                .containsExactly("NAME", "NODEID", "QUORATE", "VOTES", "EXPECTED", "TOTAL", "QUORUM", "MEMBERS", "RING",
-                        "AGE");
+                .containsExactly(
+                        "NAME", "NODEID", "QUORATE", "VOTES", "EXPECTED", "TOTAL", "QUORUM", "MEMBERS", "RING", "AGE");
         assertThat(table).containsPattern("node2\\s+2\\s+true\\s+1\\s+3\\s+3\\s+2\\s+3\\s+\\d+");
     }
 
@@ -181,9 +208,12 @@ class AgentIT {
         Instant to = Instant.now();
 
         Map<String, Integer> writes = writesBetween(from, to);
-        assertThat(writes.getOrDefault("quorumstatuses", 0)).as("QuorumStatus writes while idle: %s", writes).isZero();
-        assertThat(writes.getOrDefault("leases", 0)).as("Lease renewals while idle").isGreaterThanOrEqualTo(
-                3 * 20);
+        assertThat(writes.getOrDefault("quorumstatuses", 0))
+                .as("QuorumStatus writes while idle: %s", writes)
+                .isZero();
+        assertThat(writes.getOrDefault("leases", 0))
+                .as("Lease renewals while idle")
+                .isGreaterThanOrEqualTo(3 * 20);
         assertThat(writes.keySet()).as("nothing else is written").containsOnly("leases");
     }
 
@@ -202,12 +232,17 @@ class AgentIT {
         });
 
         cluster.startCorosync(2);
-        await().atMost(CHANGE).untilAsserted(() ->
-                assertThat(condition(status(2), AgentStatus.COROSYNC_REACHABLE)).isEqualTo("True"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(condition(status(2), AgentStatus.COROSYNC_REACHABLE))
+                        .isEqualTo("True"));
         allQuorateWithThreeMembers();
         assertThat(agents[2].alive()).isTrue();
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(new ObjectMapper().readTree(http(2, "/q/health/ready"))
-                .path("status").asText()).isEqualTo("UP"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(new ObjectMapper()
+                                .readTree(http(2, "/q/health/ready"))
+                                .path("status")
+                                .asText())
+                        .isEqualTo("UP"));
     }
 
     @Test
@@ -216,8 +251,8 @@ class AgentIT {
         patchSpec(1, Map.of("votes", 2));
         await().atMost(CHANGE).untilAsserted(() -> {
             QuorumToolOutput reference = QuorumToolOutput.parse(cluster.quorumtool(2));
-            assertThat(reference.members()).anySatisfy(r -> assertThat(r).extracting("nodeId", "votes")
-                    .containsExactly(1L, 2));
+            assertThat(reference.members())
+                    .anySatisfy(r -> assertThat(r).extracting("nodeId", "votes").containsExactly(1L, 2));
             QuorumStatusStatus s = status(1);
             assertThat(s.getNodeVotes()).isEqualTo(2);
             assertThat(condition(s, AgentStatus.APPLIED)).isEqualTo("True");
@@ -229,13 +264,15 @@ class AgentIT {
         patchSpec(2, Map.of("expectedVotes", 1));
         await().atMost(CHANGE).untilAsserted(() -> {
             QuorumStatusStatus s = status(2);
-            Condition applied = Conditions.find(s.getConditions(), AgentStatus.APPLIED).orElseThrow();
+            Condition applied =
+                    Conditions.find(s.getConditions(), AgentStatus.APPLIED).orElseThrow();
             assertThat(applied.getStatus()).isEqualTo("False");
             assertThat(applied.getReason()).isEqualTo("CS_ERR_INVALID_PARAM");
             assertThat(applied.getMessage()).contains("votequorum_setexpected(1)", "votes present");
             assertThat(applied.getObservedGeneration()).isEqualTo(generation(2));
         });
-        assertThat(QuorumToolOutput.parse(cluster.quorumtool(2)).number("Expected votes")).isEqualTo(4);
+        assertThat(QuorumToolOutput.parse(cluster.quorumtool(2)).number("Expected votes"))
+                .isEqualTo(4);
 
         // Back to one vote each and 3 expected: votes first, since corosync takes no expected votes below them.
         patchSpec(2, null);
@@ -257,9 +294,11 @@ class AgentIT {
         agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS);
         await().atMost(CHANGE).until(() -> agents[3].log().contains("agent for Kubernetes node node3"));
         allQuorateWithThreeMembers();
-        assertThat(client.resources(QuorumStatus.class).list().getItems()).extracting(q -> q.getMetadata().getName())
+        assertThat(client.resources(QuorumStatus.class).list().getItems())
+                .extracting(q -> q.getMetadata().getName())
                 .containsExactlyInAnyOrder("node1", "node2", "node3");
-        assertThat(status(3).getLastTransitionTime()).as("kept across the restart")
+        assertThat(status(3).getLastTransitionTime())
+                .as("kept across the restart")
                 .isEqualTo(before.getLastTransitionTime());
     }
 
@@ -307,23 +346,35 @@ class AgentIT {
 
     /** An HTTP GET to the agent on node I, from inside that node, as the kubelet's probes do. */
     private static String http(int node, String path) {
-        return cluster.exec(node, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8080" + path).output();
+        return cluster.exec(node, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8080" + path)
+                .output();
     }
 
     @Test
     @Order(9)
     void withoutNodeNameTheNodeIdLabelPicksTheKubernetesNode() throws Exception {
         agents[3].close();
-        client.resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("edge-three")
-                .addToLabels(io.votequorum.model.VoteQuorumApi.NODE_ID_LABEL, "3").endMetadata().build()).create();
+        client.resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName("edge-three")
+                        .addToLabels(VoteQuorumApi.NODE_ID_LABEL, "3")
+                        .endMetadata()
+                        .build())
+                .create();
         AgentProcess unnamed = AgentProcess.start(cluster, 3, null, kubeconfig, NAMESPACE, LOGS);
         try {
             await().atMost(CHANGE).untilAsserted(() -> {
-                QuorumStatus qs = client.resources(QuorumStatus.class).withName("edge-three").get();
+                QuorumStatus qs = client.resources(QuorumStatus.class)
+                        .withName("edge-three")
+                        .get();
                 assertThat(qs).isNotNull();
                 assertThat(qs.getStatus().getNodeId()).isEqualTo(3L);
                 assertThat(qs.getStatus().getNodeName()).isEqualTo("edge-three");
-                assertThat(client.leases().inNamespace(NAMESPACE).withName("edge-three").get()).isNotNull();
+                assertThat(client.leases()
+                                .inNamespace(NAMESPACE)
+                                .withName("edge-three")
+                                .get())
+                        .isNotNull();
             });
         } finally {
             unnamed.close();
@@ -342,18 +393,21 @@ class AgentIT {
         Path marker = LOGS.toAbsolutePath().resolve("node3-fenced");
         Files.deleteIfExists(marker);
         agents[3].close();
-        agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS,
-                "-Dvotequorum.agent.self-fence-command=touch," + marker);
+        agents[3] = AgentProcess.start(
+                cluster, 3, kubeconfig, NAMESPACE, LOGS, "-Dvotequorum.agent.self-fence-command=touch," + marker);
         setSelfFenceAfter(3, "60s");
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
 
         // Quorum back well before 60 s: the node does not fence itself.
         cluster.isolate(3, 1);
         cluster.isolate(3, 2);
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("WithoutQuorum"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("WithoutQuorum"));
         cluster.heal(3);
         allQuorateWithThreeMembers();
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("Armed"));
         assertThat(status(3).getSelfFenceDeadline()).isNull();
         assertThat(marker).doesNotExist();
 
@@ -361,7 +415,8 @@ class AgentIT {
         setSelfFenceAfter(3, "2s");
         cluster.isolate(3, 1);
         cluster.isolate(3, 2);
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getQuorate()).isFalse());
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(status(3).getQuorate()).isFalse());
         Instant lost = Instant.parse(status(3).getLastTransitionTime());
         await().atMost(CHANGE).untilAsserted(() -> {
             QuorumStatusStatus s = status(3);
@@ -370,9 +425,11 @@ class AgentIT {
             assertThat(marker).exists();
         });
         Instant deadline = Instant.parse(status(3).getSelfFenceDeadline());
-        assertThat(deadline).as("deadline is after the 2 s without quorum plus the action's time")
+        assertThat(deadline)
+                .as("deadline is after the 2 s without quorum plus the action's time")
                 .isAfterOrEqualTo(lost.plusSeconds(2 + 5));
-        assertThat(agents[3].log()).contains("fencing this node (command touch " + marker + ")")
+        assertThat(agents[3].log())
+                .contains("fencing this node (command touch " + marker + ")")
                 .contains("fenced this node");
 
         cluster.heal(3);
@@ -382,7 +439,8 @@ class AgentIT {
             assertThat(selfFenceReason(status(3))).isEqualTo("Armed");
         });
         setSelfFenceAfter(3, null);
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("missing"));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(selfFenceReason(status(3))).isEqualTo("missing"));
     }
 
     @Test
@@ -392,9 +450,12 @@ class AgentIT {
         Path device = LOGS.toAbsolutePath().resolve("watchdog-node3");
         Files.deleteIfExists(device);
         Files.createFile(device);
-        String[] options = {"-Dvotequorum.agent.self-fence-command=touch," + LOGS.toAbsolutePath().resolve(
-                "node3-fenced-watchdog"), AgentProcess.WATCHDOG_OPTION + device,
-                "-Dvotequorum.agent.watchdog-timeout=2s"};
+        String[] options = {
+            "-Dvotequorum.agent.self-fence-command=touch,"
+                    + LOGS.toAbsolutePath().resolve("node3-fenced-watchdog"),
+            AgentProcess.WATCHDOG_OPTION + device,
+            "-Dvotequorum.agent.watchdog-timeout=2s"
+        };
         Duration after = Duration.ofSeconds(6);
         agents[3].close();
         agents[3] = AgentProcess.start(cluster, 3, kubeconfig, NAMESPACE, LOGS, options);
@@ -414,21 +475,27 @@ class AgentIT {
         // corosync stopped on the node, the API server still reachable: no confirmations, so no feeding.
         cluster.stopCorosync(3);
         Instant stopped = Instant.now();
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
-                WatchdogStatus::state).isEqualTo(WatchdogState.Expired));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(status(3).getWatchdog())
+                        .extracting(WatchdogStatus::state)
+                        .isEqualTo(WatchdogState.Expired));
         Instant feedsUntil = Instant.parse(status(3).getWatchdog().feedsUntil());
         assertThat(condition(status(3), WatchdogFeed.CONDITION)).isEqualTo("False");
         Instant lastFeed = stopsGrowing(device);
-        LOG_FIGURES.add("corosync stopped: last feed " + Duration.between(stopped, lastFeed).toMillis()
-                + " ms after stopCorosync returned; S = " + after.toMillis() + " ms; feedsUntil " + feedsUntil);
+        LOG_FIGURES.add("corosync stopped: last feed "
+                + Duration.between(stopped, lastFeed).toMillis() + " ms after stopCorosync returned; S = "
+                + after.toMillis() + " ms; feedsUntil " + feedsUntil);
         assertThat(lastFeed).as("never fed after feedsUntil").isBeforeOrEqualTo(feedsUntil);
-        assertThat(lastFeed).as("never fed later than S after the last confirmation").isBeforeOrEqualTo(
-                stopped.plus(after));
+        assertThat(lastFeed)
+                .as("never fed later than S after the last confirmation")
+                .isBeforeOrEqualTo(stopped.plus(after));
 
         cluster.startCorosync(3);
         allQuorateWithThreeMembers();
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
-                WatchdogStatus::state).isEqualTo(WatchdogState.Armed));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(status(3).getWatchdog())
+                        .extracting(WatchdogStatus::state)
+                        .isEqualTo(WatchdogState.Armed));
         keepsGrowing(device);
 
         // Cut off: the status cannot reach the API server, so the agent's log says when feeding stops.
@@ -436,16 +503,20 @@ class AgentIT {
         cluster.cut(3);
         Instant cut = Instant.now();
         Instant lastFeedAfterCut = stopsGrowing(device);
-        Instant loggedFeedsUntil = await().atMost(CHANGE).until(() -> lastFeedsUntil(agents[3].log()),
-                java.util.Objects::nonNull);
-        LOG_FIGURES.add("cut: last feed " + Duration.between(cut, lastFeedAfterCut).toMillis()
-                + " ms after cut returned; feedsUntil " + Duration.between(cut, loggedFeedsUntil).toMillis()
-                + " ms after it; S = " + after.toMillis() + " ms");
+        Instant loggedFeedsUntil =
+                await().atMost(CHANGE).until(() -> lastFeedsUntil(agents[3].log()), Objects::nonNull);
+        LOG_FIGURES.add(
+                "cut: last feed " + Duration.between(cut, lastFeedAfterCut).toMillis()
+                        + " ms after cut returned; feedsUntil "
+                        + Duration.between(cut, loggedFeedsUntil).toMillis()
+                        + " ms after it; S = " + after.toMillis() + " ms");
         assertThat(lastFeedAfterCut).as("never fed after feedsUntil").isBeforeOrEqualTo(loggedFeedsUntil);
         cluster.heal(3);
         allQuorateWithThreeMembers();
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
-                WatchdogStatus::state).isEqualTo(WatchdogState.Armed));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(status(3).getWatchdog())
+                        .extracting(WatchdogStatus::state)
+                        .isEqualTo(WatchdogState.Armed));
         keepsGrowing(device);
 
         // Killed: the device is closed without the magic close and nothing feeds it.
@@ -473,12 +544,16 @@ class AgentIT {
             assertThat(s.getWatchdog().message()).contains("no watchdog device at " + missing);
             assertThat(s.getWatchdog().backsSelfFencing()).isFalse();
             assertThat(condition(s, WatchdogFeed.CONDITION)).isEqualTo("False");
-            assertThat(Conditions.find(s.getConditions(), WatchdogFeed.CONDITION).orElseThrow().getReason())
+            assertThat(Conditions.find(s.getConditions(), WatchdogFeed.CONDITION)
+                            .orElseThrow()
+                            .getReason())
                     .isEqualTo("Unavailable");
         });
         setSelfFenceAfter(3, null);
-        await().atMost(CHANGE).untilAsserted(() -> assertThat(status(3).getWatchdog()).extracting(
-                WatchdogStatus::state).isEqualTo(WatchdogState.Disarmed));
+        await().atMost(CHANGE)
+                .untilAsserted(() -> assertThat(status(3).getWatchdog())
+                        .extracting(WatchdogStatus::state)
+                        .isEqualTo(WatchdogState.Disarmed));
         System.out.println("watchdog figures: " + LOG_FIGURES);
     }
 
@@ -493,22 +568,26 @@ class AgentIT {
     /** Waits until the stand-in device has not grown for a while, and says when it was last written. */
     private static Instant stopsGrowing(Path device) throws IOException {
         long[] last = {Files.size(device)};
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            long now = Files.size(device);
-            boolean still = now == last[0];
-            last[0] = now;
-            return still && Files.getLastModifiedTime(device).toInstant().isBefore(Instant.now().minusSeconds(3));
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    long now = Files.size(device);
+                    boolean still = now == last[0];
+                    last[0] = now;
+                    return still
+                            && Files.getLastModifiedTime(device)
+                                    .toInstant()
+                                    .isBefore(Instant.now().minusSeconds(3));
+                });
         long size = Files.size(device);
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                .until(() -> Files.size(device) == size);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> Files.size(device) == size);
         return Files.getLastModifiedTime(device).toInstant();
     }
 
     /** The feedsUntil of the agent's last "Armed -> Expiring" log line, or null. */
     private static Instant lastFeedsUntil(String log) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Armed -> Expiring: .*feeding stops at (\\S+)")
-                .matcher(log);
+        Matcher m =
+                Pattern.compile("Armed -> Expiring: .*feeding stops at (\\S+)").matcher(log);
         Instant found = null;
         while (m.find()) {
             found = Instant.parse(m.group(1));
@@ -523,19 +602,22 @@ class AgentIT {
     }
 
     private static String selfFenceReason(QuorumStatusStatus status) {
-        return Conditions.find(status.getConditions(), SelfFence.CONDITION).map(Condition::getReason)
+        return Conditions.find(status.getConditions(), SelfFence.CONDITION)
+                .map(Condition::getReason)
                 .orElse("missing");
     }
 
     private static void setSelfFenceAfter(int node, String after) {
-        client.resources(QuorumStatus.class).withName("node" + node).patch(
-                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                "{\"spec\":{\"selfFenceAfter\":" + (after == null ? "null" : "\"" + after + "\"") + "}}");
+        client.resources(QuorumStatus.class)
+                .withName("node" + node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"selfFenceAfter\":" + (after == null ? "null" : "\"" + after + "\"") + "}}");
     }
 
     private static void patchSpec(int node, Map<String, Object> spec) {
-        QuorumStatus qs = client.resources(QuorumStatus.class).withName("node" + node).get();
+        QuorumStatus qs =
+                client.resources(QuorumStatus.class).withName("node" + node).get();
         Map<String, Object> values = spec == null ? Map.of() : spec;
         qs.getSpec().setVotes((Integer) values.get("votes"));
         qs.getSpec().setExpectedVotes((Integer) values.get("expectedVotes"));
@@ -543,13 +625,17 @@ class AgentIT {
     }
 
     private static Long generation(int node) {
-        return client.resources(QuorumStatus.class).withName("node" + node).get().getMetadata().getGeneration();
+        return client.resources(QuorumStatus.class)
+                .withName("node" + node)
+                .get()
+                .getMetadata()
+                .getGeneration();
     }
 
     /** Writes the API server itself recorded in its audit log between two instants, by resource. */
     private static Map<String, Integer> writesBetween(Instant from, Instant to) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        Map<String, Integer> counts = new java.util.TreeMap<>();
+        Map<String, Integer> counts = new TreeMap<>();
         for (String line : Files.readAllLines(api.auditLog())) {
             JsonNode event = json.readTree(line);
             Instant at = Instant.parse(event.path("requestReceivedTimestamp").asText());
@@ -566,8 +652,8 @@ class AgentIT {
     private static String kubectl(String... args) throws Exception {
         Path config = LOGS.resolve("kubeconfig-host.yaml");
         Files.writeString(config, api.kubeconfig());
-        List<String> command = new ArrayList<>(List.of(
-                KubeApiServer.kubectl().toString(), "--kubeconfig", config.toString()));
+        List<String> command =
+                new ArrayList<>(List.of(KubeApiServer.kubectl().toString(), "--kubeconfig", config.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());

@@ -1,5 +1,9 @@
 package io.votequorum.agent;
 
+import static io.votequorum.agent.AgentStatusTest.T0;
+import static io.votequorum.agent.AgentStatusTest.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.votequorum.agent.AgentLoop.Input;
 import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.QuorumSnapshot;
@@ -7,9 +11,6 @@ import io.votequorum.model.Conditions;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.WatchdogStatus;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +21,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-
-import static io.votequorum.agent.AgentStatusTest.T0;
-import static io.votequorum.agent.AgentStatusTest.snapshot;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The agent's loop with a fake clock, fake timers and a fake world: no time passes, no thread runs. */
 class AgentLoopTest {
@@ -37,11 +36,18 @@ class AgentLoopTest {
 
     @BeforeEach
     void namedAndQuorate() {
-        loop = new AgentLoop(world, clock, timers, SELF_FENCE_TIMEOUT,
+        loop = new AgentLoop(
+                world,
+                clock,
+                timers,
+                SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
-                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)), false);
+                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
+                false);
         handle(viewed(true, 1));
-        assertThat(world.namings).as("the name looked up from corosync's first view").hasSize(1);
+        assertThat(world.namings)
+                .as("the name looked up from corosync's first view")
+                .hasSize(1);
         handle(new AgentLoop.Named("k1", Optional.empty()));
     }
 
@@ -60,7 +66,8 @@ class AgentLoopTest {
         assertThat(world.fences).hasSize(1);
         SelfFence.Fencing fencing = world.fences.get(0);
         assertThat(fencing.downBy()).isEqualTo(T0.plusSeconds(2 + 30 + 10));
-        assertThat(world.promises.get(0)).as("the promise is the status already published")
+        assertThat(world.promises.get(0))
+                .as("the promise is the status already published")
                 .isSameAs(world.last());
         assertThat(condition("SelfFence")).contains("Fencing");
         assertThat(world.last().getSelfFenceDeadline()).isNotNull();
@@ -88,7 +95,8 @@ class AgentLoopTest {
     void refusedVotesAreRetriedWithBackoffAndOneTimerAtATime() {
         handle(spec(2, null));
         assertThat(world.applies).as("applied at once").hasSize(1);
-        handle(new AgentLoop.VotesTried(VotePlan.refused(desired(2), "CS_ERR_TRY_AGAIN", "corosync refused: try again")));
+        handle(new AgentLoop.VotesTried(
+                VotePlan.refused(desired(2), "CS_ERR_TRY_AGAIN", "corosync refused: try again")));
         assertThat(condition("Applied")).contains("CS_ERR_TRY_AGAIN");
 
         // Inputs during the pause recompute, and none of them starts another attempt or timer.
@@ -103,12 +111,16 @@ class AgentLoopTest {
 
         advance(Duration.ofMillis(500));
         assertThat(world.applies).as("retried when the pause is over").hasSize(2);
-        handle(new AgentLoop.VotesTried(VotePlan.refused(desired(2), "CS_ERR_TRY_AGAIN", "corosync refused: try again")));
-        assertThat(timers.pending().get(0).at()).as("the pause doubled").isEqualTo(clock.instant().plusSeconds(2));
+        handle(new AgentLoop.VotesTried(
+                VotePlan.refused(desired(2), "CS_ERR_TRY_AGAIN", "corosync refused: try again")));
+        assertThat(timers.pending().get(0).at())
+                .as("the pause doubled")
+                .isEqualTo(clock.instant().plusSeconds(2));
 
         advance(Duration.ofSeconds(2));
         assertThat(world.applies).hasSize(3);
-        handle(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 1, 1, 2, 3)), clock.instant()),
+        handle(
+                new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 1, 1, 2, 3)), clock.instant()),
                 new AgentLoop.VotesTried(VotePlan.applied(desired(2))));
         assertThat(condition("Applied")).contains("Applied");
         assertThat(timers.pending()).isEmpty();
@@ -133,8 +145,8 @@ class AgentLoopTest {
         Instant first = clock.instant();
         List<Input> burst = new ArrayList<>();
         for (int seq = 10; seq < 60; seq++) {
-            burst.add(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(seq % 2 == 0, seq, 1, 2)),
-                    first.plusMillis(seq)));
+            burst.add(new AgentLoop.Viewed(
+                    new CorosyncView.Reachable(snapshot(seq % 2 == 0, seq, 1, 2)), first.plusMillis(seq)));
         }
         loop.handle(burst);
 
@@ -145,9 +157,14 @@ class AgentLoopTest {
 
     @Test
     void withoutANameNothingIsPublishedAndTheLookupIsRetriedOnATimer() {
-        AgentLoop unnamed = new AgentLoop(world, clock, timers, SELF_FENCE_TIMEOUT,
+        AgentLoop unnamed = new AgentLoop(
+                world,
+                clock,
+                timers,
+                SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
-                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)), false);
+                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
+                false);
         world.namings.clear();
         int published = world.published.size();
         unnamed.handle(List.of(viewed(true, 1)));
@@ -163,9 +180,14 @@ class AgentLoopTest {
 
     @Test
     void withNodeNameSetTheNameIsNeverLookedUpAndTheLabelIsChecked() {
-        AgentLoop given = new AgentLoop(world, clock, timers, SELF_FENCE_TIMEOUT,
+        AgentLoop given = new AgentLoop(
+                world,
+                clock,
+                timers,
+                SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
-                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)), true);
+                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
+                true);
         world.namings.clear();
         given.handle(List.of(viewed(true, 1)));
         given.handle(List.of(new AgentLoop.Named("k1", Optional.empty()), viewed(true, 2)));
@@ -202,8 +224,9 @@ class AgentLoopTest {
     }
 
     private AgentLoop.Viewed viewed(boolean quorate, long seq) {
-        return new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(quorate, seq, quorate ? new long[] {1, 2, 3}
-                : new long[] {1})), clock.instant());
+        return new AgentLoop.Viewed(
+                new CorosyncView.Reachable(snapshot(quorate, seq, quorate ? new long[] {1, 2, 3} : new long[] {1})),
+                clock.instant());
     }
 
     private static AgentLoop.SpecSeen spec(Integer votes, String selfFenceAfter) {
@@ -218,7 +241,8 @@ class AgentLoopTest {
     }
 
     private String condition(String type) {
-        return Conditions.find(world.last().getConditions(), type).map(c -> c.getReason() + ": " + c.getMessage())
+        return Conditions.find(world.last().getConditions(), type)
+                .map(c -> c.getReason() + ": " + c.getMessage())
                 .orElse("none");
     }
 
@@ -264,8 +288,7 @@ class AgentLoopTest {
         }
 
         @Override
-        public void selfFenceAfter(Optional<Duration> after) {
-        }
+        public void selfFenceAfter(Optional<Duration> after) {}
 
         @Override
         public Optional<WatchdogStatus> watchdogReport() {
@@ -278,14 +301,12 @@ class AgentLoopTest {
         }
 
         @Override
-        public void metrics(QuorumStatusStatus status) {
-        }
+        public void metrics(QuorumStatusStatus status) {}
     }
 
     /** Timers that fire only when the test moves the clock. */
     private static final class FakeTimers implements AgentLoop.Timers {
-        record Scheduled(Instant at, Input input, boolean[] cancelled) {
-        }
+        record Scheduled(Instant at, Input input, boolean[] cancelled) {}
 
         private final List<Scheduled> scheduled = new ArrayList<>();
         private FakeClock clock;
@@ -307,8 +328,8 @@ class AgentLoopTest {
 
         /** The earliest pending timer due by {@code until}, taken off the list. */
         Optional<Scheduled> next(Instant until) {
-            Optional<Scheduled> next = pending().stream().filter(s -> !s.at().isAfter(until))
-                    .min(Comparator.comparing(Scheduled::at));
+            Optional<Scheduled> next =
+                    pending().stream().filter(s -> !s.at().isAfter(until)).min(Comparator.comparing(Scheduled::at));
             next.ifPresent(scheduled::remove);
             return next;
         }

@@ -1,13 +1,12 @@
 package io.votequorum.agent;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The self-fence action as configured: a command exactly as written, or the SysRq reboot. */
 class SelfFenceActionTest {
@@ -37,7 +36,8 @@ class SelfFenceActionTest {
     void unsetMeansTheRebootAndABlankCommandIsRefused() {
         assertThat(SelfFenceAction.configured(KEY)).isEqualTo(new SelfFenceAction.SysrqReboot());
         System.setProperty(KEY, " , ");
-        assertThatThrownBy(() -> SelfFenceAction.configured(KEY)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SelfFenceAction.configured(KEY))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("names no command");
         assertThat(SelfFenceAction.of(Optional.empty())).isEqualTo(new SelfFenceAction.SysrqReboot());
     }

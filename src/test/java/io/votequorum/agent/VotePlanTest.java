@@ -1,12 +1,11 @@
 package io.votequorum.agent;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.votequorum.agent.VotePlan.Desired;
 import io.votequorum.model.AppliedVotes;
-import org.junit.jupiter.api.Test;
-
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class VotePlanTest {
 
@@ -44,6 +43,7 @@ class VotePlanTest {
         VotePlan.Settled settled = (VotePlan.Settled) plan;
         assertThat(settled.outcome().reason()).isEqualTo("Applied");
         assertThat(settled.outcome().applied()).contains(new AppliedVotes(1, 3, 5L));
-        assertThat(settled.outcome().message()).isEqualTo("corosync carries 1 votes for this node and 3 expected votes");
+        assertThat(settled.outcome().message())
+                .isEqualTo("corosync carries 1 votes for this node and 3 expected votes");
     }
 }

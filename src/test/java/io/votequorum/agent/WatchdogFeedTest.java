@@ -1,16 +1,15 @@
 package io.votequorum.agent;
 
+import static io.votequorum.agent.AgentStatusTest.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.votequorum.agent.WatchdogFeed.Inputs;
 import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
-import static io.votequorum.agent.AgentStatusTest.T0;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The feeding rule, on a clock the test moves: nothing sleeps. */
 class WatchdogFeedTest {
@@ -36,8 +35,10 @@ class WatchdogFeedTest {
 
     @Test
     void withoutSelfFencingNothingIsOpenedOrReported() {
-        WatchdogFeed state = WatchdogFeed.next(new WatchdogFeed.Off(),
-                new Inputs(Optional.empty(), Optional.empty(), Optional.of(T0), true, Optional.empty()), T0);
+        WatchdogFeed state = WatchdogFeed.next(
+                new WatchdogFeed.Off(),
+                new Inputs(Optional.empty(), Optional.empty(), Optional.of(T0), true, Optional.empty()),
+                T0);
         assertThat(state).isEqualTo(new WatchdogFeed.Off());
         assertThat(state.holdsDevice()).isFalse();
         assertThat(state.feeds(T0)).isFalse();
@@ -53,11 +54,13 @@ class WatchdogFeedTest {
         state = WatchdogFeed.next(state, quorateAt(T0.plusSeconds(1)), T0.plusSeconds(1));
         assertThat(state).isEqualTo(new WatchdogFeed.Armed(S, S, T0.plusSeconds(1)));
         assertThat(state.feeds(T0.plusSeconds(30).plusMillis(999))).isTrue();
-        assertThat(state.feeds(T0.plusSeconds(31))).as("never at lastConfirmed + S or later").isFalse();
+        assertThat(state.feeds(T0.plusSeconds(31)))
+                .as("never at lastConfirmed + S or later")
+                .isFalse();
 
         WatchdogStatus report = state.report("/dev/watchdog", 10).orElseThrow();
-        assertThat(report).isEqualTo(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Armed, "30s", null,
-                report.message()));
+        assertThat(report)
+                .isEqualTo(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Armed, "30s", null, report.message()));
         assertThat(report.backsSelfFencing()).isTrue();
         assertThat(WatchdogFeed.condition(report, 1L).getStatus()).isEqualTo("True");
     }
@@ -77,7 +80,9 @@ class WatchdogFeedTest {
         state = WatchdogFeed.next(state, lostAfter(T0.plusSeconds(4)), T0.plusSeconds(34));
         assertThat(state).isEqualTo(new WatchdogFeed.Expired(S, T0.plusSeconds(4), T0.plusSeconds(34)));
         assertThat(state.feeds(T0.plusSeconds(34))).isFalse();
-        assertThat(state.holdsDevice()).as("closing could stop it: the device stays open").isTrue();
+        assertThat(state.holdsDevice())
+                .as("closing could stop it: the device stays open")
+                .isTrue();
         assertThat(state.report("/dev/watchdog", 10).orElseThrow().feedsUntil()).isEqualTo("2026-01-01T00:00:34Z");
         // An old confirmation, even "quorate", is no confirmation.
         state = WatchdogFeed.next(state, quorateAt(T0.plusSeconds(4)), T0.plusSeconds(40));
@@ -89,7 +94,8 @@ class WatchdogFeedTest {
     void aCorosyncThatStopsAnsweringCountsAsNoConfirmation() {
         WatchdogFeed state = armed();
         // No answer since T0: the latest answer still says quorate, but it is stale.
-        state = WatchdogFeed.next(state, quorateAt(T0), T0.plus(WatchdogFeed.FRESH).plusMillis(1));
+        state = WatchdogFeed.next(
+                state, quorateAt(T0), T0.plus(WatchdogFeed.FRESH).plusMillis(1));
         assertThat(state).isEqualTo(new WatchdogFeed.Expiring(S, T0, T0.plus(S)));
         // Unreachable: the same.
         WatchdogFeed unreachable = WatchdogFeed.next(armed(), lostAfter(T0), T0.plusMillis(100));
@@ -100,8 +106,8 @@ class WatchdogFeedTest {
 
     @Test
     void quorumConfirmedAgainArmsOnceMore() {
-        WatchdogFeed expired = WatchdogFeed.next(WatchdogFeed.next(armed(), lostAfter(T0), T0.plusSeconds(1)),
-                lostAfter(T0), T0.plusSeconds(31));
+        WatchdogFeed expired = WatchdogFeed.next(
+                WatchdogFeed.next(armed(), lostAfter(T0), T0.plusSeconds(1)), lostAfter(T0), T0.plusSeconds(31));
         assertThat(expired).isInstanceOf(WatchdogFeed.Expired.class);
         WatchdogFeed back = WatchdogFeed.next(expired, quorateAt(T0.plusSeconds(60)), T0.plusSeconds(60));
         assertThat(back).isEqualTo(new WatchdogFeed.Armed(S, S, T0.plusSeconds(60)));
@@ -111,8 +117,12 @@ class WatchdogFeedTest {
     @Test
     void withoutQuorumASpecChangeNeitherDisarmsNorLengthens() {
         WatchdogFeed expiring = WatchdogFeed.next(armed(), lostAfter(T0), T0.plusSeconds(1));
-        Inputs longer = new Inputs(Optional.of(Duration.ofMinutes(10)), Optional.of(Duration.ofMinutes(10)),
-                Optional.of(T0), false, Optional.empty());
+        Inputs longer = new Inputs(
+                Optional.of(Duration.ofMinutes(10)),
+                Optional.of(Duration.ofMinutes(10)),
+                Optional.of(T0),
+                false,
+                Optional.empty());
         assertThat(WatchdogFeed.next(expiring, longer, T0.plusSeconds(2))).isEqualTo(expiring);
         Inputs off = new Inputs(Optional.empty(), SPEC, Optional.of(T0), false, Optional.empty());
         assertThat(WatchdogFeed.next(expiring, off, T0.plusSeconds(2))).isEqualTo(expiring);
@@ -137,18 +147,22 @@ class WatchdogFeedTest {
         Inputs pending = new Inputs(Optional.of(longer), SPEC, Optional.of(T0.plusSeconds(1)), true, Optional.empty());
         WatchdogFeed state = WatchdogFeed.next(armed(), pending, T0.plusSeconds(1));
         assertThat(state).isEqualTo(new WatchdogFeed.Armed(S, longer, T0.plusSeconds(1)));
-        assertThat(state.report("d", 10).orElseThrow().selfFenceAfter()).as("reported at once").isEqualTo("90s");
-        assertThat(state.feeds(T0.plusSeconds(31))).as("still the acknowledged 30s").isFalse();
+        assertThat(state.report("d", 10).orElseThrow().selfFenceAfter())
+                .as("reported at once")
+                .isEqualTo("90s");
+        assertThat(state.feeds(T0.plusSeconds(31)))
+                .as("still the acknowledged 30s")
+                .isFalse();
 
-        Inputs acknowledged = new Inputs(Optional.of(longer), Optional.of(longer), Optional.of(T0.plusSeconds(2)), true,
-                Optional.empty());
+        Inputs acknowledged = new Inputs(
+                Optional.of(longer), Optional.of(longer), Optional.of(T0.plusSeconds(2)), true, Optional.empty());
         state = WatchdogFeed.next(state, acknowledged, T0.plusSeconds(2));
         assertThat(state).isEqualTo(new WatchdogFeed.Armed(longer, longer, T0.plusSeconds(2)));
         assertThat(state.feeds(T0.plusSeconds(60))).isTrue();
 
         Duration shorter = Duration.ofSeconds(5);
-        Inputs smaller = new Inputs(Optional.of(shorter), Optional.of(longer), Optional.of(T0.plusSeconds(3)), true,
-                Optional.empty());
+        Inputs smaller = new Inputs(
+                Optional.of(shorter), Optional.of(longer), Optional.of(T0.plusSeconds(3)), true, Optional.empty());
         state = WatchdogFeed.next(state, smaller, T0.plusSeconds(3));
         assertThat(state).isEqualTo(new WatchdogFeed.Armed(shorter, shorter, T0.plusSeconds(3)));
         assertThat(state.feeds(T0.plusSeconds(8))).isFalse();
@@ -160,11 +174,16 @@ class WatchdogFeedTest {
 
     @Test
     void aDeviceThatCannotBeUsedIsUnavailableAndNeverBacksSelfFencing() {
-        Inputs broken = new Inputs(SPEC, SPEC, Optional.of(T0), true,
+        Inputs broken = new Inputs(
+                SPEC,
+                SPEC,
+                Optional.of(T0),
+                true,
                 Optional.of("no watchdog device at /dev/watchdog: load a watchdog driver"));
         WatchdogFeed state = WatchdogFeed.next(new WatchdogFeed.Off(), broken, T0);
-        assertThat(state).isEqualTo(new WatchdogFeed.Unavailable(S, "no watchdog device at /dev/watchdog: load a "
-                + "watchdog driver"));
+        assertThat(state)
+                .isEqualTo(new WatchdogFeed.Unavailable(
+                        S, "no watchdog device at /dev/watchdog: load a " + "watchdog driver"));
         assertThat(state.feeds(T0)).isFalse();
         WatchdogStatus report = state.report("/dev/watchdog", 10).orElseThrow();
         assertThat(report.state()).isEqualTo(WatchdogState.Unavailable);

@@ -1,11 +1,10 @@
 package io.votequorum.corosync;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.concurrent.atomic.AtomicInteger;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 class CsErrorTest {
 
@@ -42,9 +41,9 @@ class CsErrorTest {
     void tryAgainForeverGivesUpAfterABoundedNumberOfAttempts() {
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> CsCall.check("votequorum_trackstart", () -> {
-            calls.incrementAndGet();
-            return 6;
-        }))
+                    calls.incrementAndGet();
+                    return 6;
+                }))
                 .isInstanceOf(CorosyncException.class)
                 .hasMessageContaining("CS_ERR_TRY_AGAIN")
                 .hasMessageContaining("stayed busy");
@@ -55,10 +54,12 @@ class CsErrorTest {
     void otherErrorsAreNotRetriedAndCarryAHint() {
         AtomicInteger calls = new AtomicInteger();
         assertThatThrownBy(() -> CsCall.check("cmap_initialize", () -> {
-            calls.incrementAndGet();
-            return 2;
-        })).hasMessageContaining("corosync is not running on this node");
+                    calls.incrementAndGet();
+                    return 2;
+                }))
+                .hasMessageContaining("corosync is not running on this node");
         assertThat(calls).hasValue(1);
-        assertThatThrownBy(() -> CsCall.check("votequorum_initialize", () -> 11)).hasMessageContaining("uidgid");
+        assertThatThrownBy(() -> CsCall.check("votequorum_initialize", () -> 11))
+                .hasMessageContaining("uidgid");
     }
 }

@@ -2,7 +2,6 @@ package io.votequorum.corosync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,20 +21,21 @@ public final class NodeProbe {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private NodeProbe() {
-    }
+    private NodeProbe() {}
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "info" -> call(v -> print(info(v.info(Long.parseLong(args[1])))));
-            case "setvotes" -> call(v -> {
-                v.setVotes(Long.parseLong(args[1]), Integer.parseInt(args[2]));
-                print(JSON.createObjectNode().put("ok", true));
-            });
-            case "setexpected" -> call(v -> {
-                v.setExpected(Integer.parseInt(args[1]));
-                print(JSON.createObjectNode().put("ok", true));
-            });
+            case "setvotes" ->
+                call(v -> {
+                    v.setVotes(Long.parseLong(args[1]), Integer.parseInt(args[2]));
+                    print(JSON.createObjectNode().put("ok", true));
+                });
+            case "setexpected" ->
+                call(v -> {
+                    v.setExpected(Integer.parseInt(args[1]));
+                    print(JSON.createObjectNode().put("ok", true));
+                });
             case "events" -> events(Duration.ofSeconds(Long.parseLong(args[1])));
             default -> throw new IllegalArgumentException("unknown probe command " + args[0]);
         }
@@ -75,8 +75,7 @@ public final class NodeProbe {
                     if (votequorum == null) {
                         return;
                     }
-                    print(JSON.createObjectNode().put("type", "reconnected")
-                            .set("info", info(votequorum.localInfo())));
+                    print(JSON.createObjectNode().put("type", "reconnected").set("info", info(votequorum.localInfo())));
                     votequorum.trackStart(EnumSet.of(Track.CURRENT, Track.CHANGES));
                     votequorum.startDispatchThread();
                 }
@@ -103,9 +102,11 @@ public final class NodeProbe {
     }
 
     private static long cpu(Votequorum votequorum) {
-        return votequorum.dispatchThread()
+        return votequorum
+                .dispatchThread()
                 .map(t -> ManagementFactory.getThreadMXBean().getThreadCpuTime(t.getId()))
-                .filter(n -> n >= 0).orElse(0L);
+                .filter(n -> n >= 0)
+                .orElse(0L);
     }
 
     private static ObjectNode describe(QuorumEvent event) {
@@ -115,7 +116,9 @@ public final class NodeProbe {
         if (event instanceof QuorumEvent.QuorumChanged q) {
             node.put("type", "quorum").put("quorate", q.quorate());
             ObjectNode states = node.putObject("nodes");
-            q.nodes().forEach(n -> states.put(String.valueOf(n.nodeId()), n.state().name()));
+            q.nodes()
+                    .forEach(n ->
+                            states.put(String.valueOf(n.nodeId()), n.state().name()));
         } else if (event instanceof QuorumEvent.MembershipChanged m) {
             node.put("type", "membership").put("ring", m.ring().toString());
             m.members().forEach(node.putArray("members")::add);
@@ -129,15 +132,23 @@ public final class NodeProbe {
 
     private static ObjectNode info(QuorumInfo info) {
         ObjectNode node = JSON.createObjectNode()
-                .put("nodeId", info.nodeId()).put("state", info.state().name()).put("votes", info.votes())
-                .put("expectedVotes", info.expectedVotes()).put("highestExpected", info.highestExpected())
-                .put("totalVotes", info.totalVotes()).put("quorum", info.quorum()).put("quorate", info.quorate());
+                .put("nodeId", info.nodeId())
+                .put("state", info.state().name())
+                .put("votes", info.votes())
+                .put("expectedVotes", info.expectedVotes())
+                .put("highestExpected", info.highestExpected())
+                .put("totalVotes", info.totalVotes())
+                .put("quorum", info.quorum())
+                .put("quorate", info.quorate());
         info.flags().stream().sorted().forEach(f -> node.withArray("flags").add(f.name()));
         return node;
     }
 
     private static ObjectNode error(CorosyncException e) {
-        return JSON.createObjectNode().put("error", e.error().name()).put("code", e.code()).put("call", e.call())
+        return JSON.createObjectNode()
+                .put("error", e.error().name())
+                .put("code", e.code())
+                .put("call", e.call())
                 .put("message", e.getMessage());
     }
 

@@ -1,24 +1,23 @@
 package io.votequorum.corosync;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.JsonLines;
 import io.votequorum.testenv.QuorumToolOutput;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The binding's calls, made inside the nodes of a real corosync cluster, checked with corosync-quorumtool. */
 class VotequorumIT {
@@ -58,12 +57,15 @@ class VotequorumIT {
 
     /** Runs {@link NodeProbe} on a node and reads the JSON line it printed. */
     static JsonNode probe(int node, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                NodeProbe.class.getName()));
+        List<String> command = new ArrayList<>(
+                List.of(java(), "-cp", System.getProperty("java.class.path"), NodeProbe.class.getName()));
         command.addAll(List.of(args));
         CorosyncCluster.Result result = cluster.exec(node, command.toArray(String[]::new));
         assertThat(result.exitCode()).as(result.output()).isZero();
-        String line = result.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+        String line = result.output()
+                .lines()
+                .filter(l -> l.startsWith("{"))
+                .reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("probe printed no JSON: " + result.output()));
         return JSON.readTree(line);
     }
@@ -84,7 +86,9 @@ class VotequorumIT {
             assertThat(info.path("quorum").asInt()).isEqualTo(reference.number("Quorum"));
         }
         JsonNode local = probe(2, "info", "0");
-        assertThat(local.path("nodeId").asLong()).as("node id 0 answers for this node").isEqualTo(2);
+        assertThat(local.path("nodeId").asLong())
+                .as("node id 0 answers for this node")
+                .isEqualTo(2);
         assertThat(local.path("flags").toString()).contains("QUORATE");
     }
 
@@ -93,8 +97,8 @@ class VotequorumIT {
         assertThat(probe(1, "setvotes", "2", "2").path("ok").asBoolean()).isTrue();
         await().atMost(CHANGE).untilAsserted(() -> {
             QuorumToolOutput status = QuorumToolOutput.parse(cluster.quorumtool(3));
-            assertThat(status.members()).anySatisfy(r -> assertThat(r).extracting("nodeId", "votes")
-                    .containsExactly(2L, 2));
+            assertThat(status.members())
+                    .anySatisfy(r -> assertThat(r).extracting("nodeId", "votes").containsExactly(2L, 2));
             assertThat(status.number("Total votes")).isEqualTo(4);
         });
 
@@ -129,8 +133,15 @@ class VotequorumIT {
     @Test
     void moreVotesThanCorosyncsQuorumHoldsAreRefusedBeforeCorosyncSeesThem() throws Exception {
         String before = figures(cluster.quorumtool(1));
-        CorosyncCluster.Result result = cluster.exec(1, java(), "-cp", System.getProperty("java.class.path"),
-                NodeProbe.class.getName(), "setvotes", "2", "508");
+        CorosyncCluster.Result result = cluster.exec(
+                1,
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                NodeProbe.class.getName(),
+                "setvotes",
+                "2",
+                "508");
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.output()).contains("IllegalArgumentException", "510 votes", "only up to 509 votes");
         assertThat(figures(cluster.quorumtool(1))).isEqualTo(before);
@@ -139,16 +150,26 @@ class VotequorumIT {
     @Test
     void corosyncStoppedUnderAnOpenHandleIsATypedEventAndANewHandleWorksOnceItIsBack() throws Exception {
         Path log = Files.createTempFile("probe-events", ".jsonl");
-        Process events = cluster.start(2, log, List.of(java(), "-cp", System.getProperty("java.class.path"),
-                NodeProbe.class.getName(), "events", "120"));
+        Process events = cluster.start(
+                2,
+                log,
+                List.of(
+                        java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        NodeProbe.class.getName(),
+                        "events",
+                        "120"));
         try {
             await().atMost(CHANGE).until(() -> types(log).contains("quorum"));
 
             cluster.stopCorosync(2);
 
             await().atMost(CHANGE).until(() -> types(log).contains("disconnected"));
-            JsonNode lost = lines(log).stream().filter(l -> l.path("type").asText().equals("disconnected"))
-                    .findFirst().orElseThrow();
+            JsonNode lost = lines(log).stream()
+                    .filter(l -> l.path("type").asText().equals("disconnected"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(lost.path("error").asText()).isIn("CS_ERR_LIBRARY", "CS_ERR_BAD_HANDLE");
             assertThat(lost.path("call").asText()).isEqualTo("votequorum_dispatch");
 
@@ -163,7 +184,8 @@ class VotequorumIT {
                     assertThat(l.path("type").asText()).isEqualTo("quorum");
                     assertThat(l.path("quorate").asBoolean()).isTrue();
                     assertThat(l.path("nodes").path("2").asText()).isEqualTo("MEMBER");
-                    assertThat(l.path("receivedNanos").asLong()).isGreaterThan(lost.path("receivedNanos").asLong());
+                    assertThat(l.path("receivedNanos").asLong())
+                            .isGreaterThan(lost.path("receivedNanos").asLong());
                 });
             });
             await().atMost(CHANGE).until(() -> cluster.quorate(2));

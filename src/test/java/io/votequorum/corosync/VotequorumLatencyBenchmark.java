@@ -1,11 +1,12 @@
 package io.votequorum.corosync;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.Samples;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * Not a test: prints how long a membership change takes from corosync forming it (its log, hires
@@ -38,29 +37,40 @@ class VotequorumLatencyBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FORMED = Pattern.compile(
             "^(\\w{3} +\\d+ \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*A new membership \\(([0-9a-f]+\\.[0-9a-f]+)\\) was formed");
-    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy MMM d HH:mm:ss.SSS", Locale.ROOT);
+    private static final DateTimeFormatter LOG_TIME =
+            DateTimeFormatter.ofPattern("yyyy MMM d HH:mm:ss.SSS", Locale.ROOT);
 
     @Test
     void membershipChangeToJavaEvent() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
-        try (CorosyncCluster cluster = CorosyncCluster.builder().nodes(3).clusterName("bench").start()) {
+        try (CorosyncCluster cluster =
+                CorosyncCluster.builder().nodes(3).clusterName("bench").start()) {
             Path events = Files.createTempFile("bench-events", ".jsonl");
             Path tool = Files.createTempFile("bench-quorumtool", ".txt");
-            Process probe = cluster.start(1, events, List.of(java, "-cp", classpath, NodeProbe.class.getName(),
-                    "events", "900"));
+            Process probe = cluster.start(
+                    1, events, List.of(java, "-cp", classpath, NodeProbe.class.getName(), "events", "900"));
             long firstCut;
-            Process monitor = cluster.start(1, tool, List.of("sh", "-c", "stdbuf -oL corosync-quorumtool -m | "
-                    + "perl -MTime::HiRes=time -ne '$|=1; printf \"%.6f %s\", time, $_'"));
+            Process monitor = cluster.start(
+                    1,
+                    tool,
+                    List.of(
+                            "sh",
+                            "-c",
+                            "stdbuf -oL corosync-quorumtool -m | "
+                                    + "perl -MTime::HiRes=time -ne '$|=1; printf \"%.6f %s\", time, $_'"));
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(events).contains("\"quorum\""));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.readString(events).contains("\"quorum\""));
                 firstCut = System.currentTimeMillis() * 1000;
                 for (int i = 0; i < CYCLES; i++) {
                     int before = membershipEvents(events).size();
                     cluster.cut(3);
-                    await().atMost(Duration.ofSeconds(30)).until(() -> membershipEvents(events).size() > before);
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> membershipEvents(events).size() > before);
                     cluster.heal(3);
-                    await().atMost(Duration.ofSeconds(30)).until(() -> membershipEvents(events).size() > before + 1);
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> membershipEvents(events).size() > before + 1);
                 }
                 Thread.sleep(1000); // let quorumtool's last block arrive
             } finally {
@@ -71,7 +81,8 @@ class VotequorumLatencyBenchmark {
             Map<String, Long> formed = formedAt(cluster, 1);
             Map<String, Long> javaAt = new HashMap<>();
             for (JsonNode event : membershipEvents(events)) {
-                javaAt.putIfAbsent(event.path("ring").asText(), event.path("receivedNanos").asLong() / 1_000);
+                javaAt.putIfAbsent(
+                        event.path("ring").asText(), event.path("receivedNanos").asLong() / 1_000);
             }
             Map<String, Long> toolAt = quorumtoolAt(tool);
             List<Double> javaLatency = new ArrayList<>();
@@ -88,18 +99,34 @@ class VotequorumLatencyBenchmark {
                     toolLatency.add((toolAt.get(ring) - micros) / 1000.0);
                 }
             });
-            assertThat(javaLatency).as("membership changes matched to Java events").hasSize(2 * CYCLES);
+            assertThat(javaLatency)
+                    .as("membership changes matched to Java events")
+                    .hasSize(2 * CYCLES);
 
             Path idle = Files.createTempFile("bench-idle", ".jsonl");
-            Process idleProbe = cluster.start(2, idle, List.of(java, "-cp", classpath, NodeProbe.class.getName(),
-                    "events", String.valueOf(IDLE.toSeconds())));
-            assertThat(idleProbe.waitFor(IDLE.toSeconds() + 60, TimeUnit.SECONDS)).isTrue();
-            long idleCpuNanos = JSON.readTree(Files.readAllLines(idle).stream().filter(l -> l.contains("\"end\""))
-                    .findFirst().orElseThrow()).path("dispatchCpuNanos").asLong();
+            Process idleProbe = cluster.start(
+                    2,
+                    idle,
+                    List.of(
+                            java,
+                            "-cp",
+                            classpath,
+                            NodeProbe.class.getName(),
+                            "events",
+                            String.valueOf(IDLE.toSeconds())));
+            assertThat(idleProbe.waitFor(IDLE.toSeconds() + 60, TimeUnit.SECONDS))
+                    .isTrue();
+            long idleCpuNanos = JSON.readTree(Files.readAllLines(idle).stream()
+                            .filter(l -> l.contains("\"end\""))
+                            .findFirst()
+                            .orElseThrow())
+                    .path("dispatchCpuNanos")
+                    .asLong();
 
-            String report = String.join("\n",
-                    "votequorum membership change -> Java event (" + javaLatency.size() + " transitions, "
-                            + CYCLES + " cut/heal cycles of 1 node of 3, token 1000 ms)",
+            String report = String.join(
+                    "\n",
+                    "votequorum membership change -> Java event (" + javaLatency.size() + " transitions, " + CYCLES
+                            + " cut/heal cycles of 1 node of 3, token 1000 ms)",
                     "  binding:              " + Samples.summary(javaLatency),
                     "  corosync-quorumtool -m: " + Samples.summary(toolLatency),
                     "  (measured from corosync's 'A new membership (ring) was formed' log line, ms)",
@@ -124,15 +151,17 @@ class VotequorumLatencyBenchmark {
 
     /** When corosync on node I logged each new membership, in microseconds since the epoch. */
     private static Map<String, Long> formedAt(CorosyncCluster cluster, int node) throws IOException {
-        Path log = Path.of(System.getProperty("vq.cluster.dir", "/tmp/vq-corosync"), "node" + node, "log",
-                "corosync.log");
+        Path log =
+                Path.of(System.getProperty("vq.cluster.dir", "/tmp/vq-corosync"), "node" + node, "log", "corosync.log");
         Map<String, Long> formed = new HashMap<>();
         String year = Year.now().toString();
         for (String line : Files.readAllLines(log)) {
             Matcher m = FORMED.matcher(line);
             if (m.find()) {
                 LocalDateTime at = LocalDateTime.parse(year + " " + m.group(1).replaceAll(" +", " "), LOG_TIME);
-                formed.put(m.group(2), at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli() * 1000);
+                formed.put(
+                        m.group(2),
+                        at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli() * 1000);
             }
         }
         return formed;
@@ -149,5 +178,4 @@ class VotequorumLatencyBenchmark {
         }
         return at;
     }
-
 }

@@ -1,16 +1,16 @@
 package io.votequorum.corosync;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.jna.Structure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The JNA structures against the installed corosync/votequorum.h: gcc compiles a program that
@@ -62,11 +62,15 @@ class VotequorumLayoutTest {
     }
 
     private static String run(Path dir, String... command) throws Exception {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("%s: %s (install gcc and libvotequorum-dev)", String.join(" ", command),
-                output).isZero();
+        assertThat(process.exitValue())
+                .as("%s: %s (install gcc and libvotequorum-dev)", String.join(" ", command), output)
+                .isZero();
         return output;
     }
 
@@ -79,9 +83,12 @@ class VotequorumLayoutTest {
     void votequorumInfo() {
         LibVotequorum.votequorum_info info = new LibVotequorum.votequorum_info();
         assertThat((long) info.size()).isEqualTo(header("sizeof struct votequorum_info"));
-        for (String field : LibVotequorum.votequorum_info.class.getAnnotation(com.sun.jna.Structure.FieldOrder.class)
+        for (String field : LibVotequorum.votequorum_info
+                .class
+                .getAnnotation(Structure.FieldOrder.class)
                 .value()) {
-            assertThat((long) info.offsetOf(field)).as(field)
+            assertThat((long) info.offsetOf(field))
+                    .as(field)
                     .isEqualTo(header("offset struct votequorum_info." + field));
         }
     }

@@ -1,5 +1,8 @@
 package io.votequorum.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
@@ -9,13 +12,6 @@ import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.testenv.CorosyncLog;
 import io.votequorum.testenv.PowerSwitch;
 import io.votequorum.testenv.RealNodes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,10 +30,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The failure matrix, end to end: four real nodes (corosync, containerd and a kubelet each) and a full
@@ -50,7 +48,8 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailureMatrixE2E {
 
-    private static final Path REPO = Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
+    private static final Path REPO =
+            Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
     private static final String SYSTEM = "votequorum-system";
     private static final String APP = Shop.NAMESPACE;
     private static final String CLUSTER = "vqreal";
@@ -59,7 +58,9 @@ class FailureMatrixE2E {
     private static final String FENCING_RECORD = "votequorum.io/fencing";
     /** The policy's healthyDelay (5 s) and more: how long after corosync takes a node back it may still be fenced. */
     private static final Duration UNFENCE_WITHIN = Duration.ofSeconds(20);
-    private static final Set<String> OUR_TAINTS = Set.of("votequorum.io/inquorate", "node.kubernetes.io/out-of-service");
+
+    private static final Set<String> OUR_TAINTS =
+            Set.of("votequorum.io/inquorate", "node.kubernetes.io/out-of-service");
 
     private static RealNodes nodes;
     private static KubernetesClient client;
@@ -76,20 +77,31 @@ class FailureMatrixE2E {
         Path hardware = Files.createDirectories(RealNodes.STATE.resolve("e2e-hardware"));
         power = new PowerSwitch(nodes, hardware, WATCHDOG_TIMEOUT);
         // Both operator replicas on node1, which no scenario takes away.
-        nodes.installProduct(SYSTEM, "--set", "agent.leaseDuration=6s", "--set", "agent.renewInterval=1s",
-                "--set-string", "operator.nodeSelector.kubernetes\\.io/hostname=node1");
+        nodes.installProduct(
+                SYSTEM,
+                "--set",
+                "agent.leaseDuration=6s",
+                "--set",
+                "agent.renewInterval=1s",
+                "--set-string",
+                "operator.nodeSelector.kubernetes\\.io/hostname=node1");
         power.wireAgents(SYSTEM);
         shop = new Shop(nodes);
         shop.deploy(REPO);
         applyPolicy("SelfFence", "");
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(condition("Quorate")).isEqualTo("True");
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(power.armed(i)).as("node%d's watchdog fed", i).isTrue();
-            }
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(condition("Quorate")).isEqualTo("True");
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(power.armed(i))
+                                .as("node%d's watchdog fed", i)
+                                .isTrue();
+                    }
+                });
         fenceWatch = new FenceWatch();
-        System.out.printf("FailureMatrixE2E: 4 nodes, chart, application and policy ready in %.1f s%n",
+        System.out.printf(
+                "FailureMatrixE2E: 4 nodes, chart, application and policy ready in %.1f s%n",
                 (System.nanoTime() - started) / 1e9);
     }
 
@@ -114,7 +126,8 @@ class FailureMatrixE2E {
     @Order(1)
     void badInputIsRefusedAtAdmissionAndChangesNothing() {
         String corosyncBefore = votesOf(1);
-        String reportBefore = nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output();
+        String reportBefore =
+                nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output();
         List<String[]> bad = List.of(
                 new String[] {"spec.fencing.mode", """
                         apiVersion: votequorum.io/v1alpha1
@@ -142,15 +155,24 @@ class FailureMatrixE2E {
             RealNodes.Result result = input[1] != null
                     ? nodes.kubectl("create", "-f", write(input[1]).toString())
                     : nodes.kubectl("patch", "qs", "node1", "--type", "merge", "-p", input[2]);
-            assertThat(result.exitCode()).as("a bad %s: %s", input[0], result.output()).isNotZero();
+            assertThat(result.exitCode())
+                    .as("a bad %s: %s", input[0], result.output())
+                    .isNotZero();
             assertThat(result.output()).as("the refusal names the field").contains(input[0]);
-            figures.add("refused (" + input[0] + "): " + result.output().lines().filter(l -> l.contains(input[0]))
-                    .findFirst().orElse("").trim());
+            figures.add("refused (" + input[0] + "): "
+                    + result.output()
+                            .lines()
+                            .filter(l -> l.contains(input[0]))
+                            .findFirst()
+                            .orElse("")
+                            .trim());
         }
-        assertThat(client.resources(VoteQuorumPolicy.class).list().getItems()).extracting(p -> p.getMetadata().getName())
+        assertThat(client.resources(VoteQuorumPolicy.class).list().getItems())
+                .extracting(p -> p.getMetadata().getName())
                 .containsExactly(CLUSTER);
         assertThat(votesOf(1)).as("corosync unchanged").isEqualTo(corosyncBefore);
-        assertThat(nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output()).isEqualTo(reportBefore);
+        assertThat(nodes.kubectl("get", "qs", "node1", "-o", "jsonpath={.spec}").output())
+                .isEqualTo(reportBefore);
         assertAllClean();
     }
 
@@ -164,12 +186,16 @@ class FailureMatrixE2E {
         Instant deleted = Instant.now();
         // Longer than the agent's Lease (6 s) and the policy's evictAfter (3 s): its report goes stale.
         sleep(Duration.ofSeconds(20));
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            Pod next = agentOn(2);
-            assertThat(next.getMetadata().getUid()).isNotEqualTo(agent.getMetadata().getUid());
-            assertThat(Shop.ready(next)).isTrue();
-        });
-        figures.add(String.format("agent on node2 deleted: replaced and Ready after %.1f s; nothing fenced", since(deleted)));
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    Pod next = agentOn(2);
+                    assertThat(next.getMetadata().getUid())
+                            .isNotEqualTo(agent.getMetadata().getUid());
+                    assertThat(Shop.ready(next)).isTrue();
+                });
+        figures.add(String.format(
+                "agent on node2 deleted: replaced and Ready after %.1f s; nothing fenced", since(deleted)));
         assertThat(power.poweredOff(2)).as("node2 kept running").isEmpty();
         assertAllClean();
     }
@@ -184,19 +210,27 @@ class FailureMatrixE2E {
         fenceWatch.allow();
         Instant stopped = Instant.now();
         nodes.stopKubelet(2);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> !nodes.ready(2));
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> !nodes.ready(2));
         double notReady = since(stopped);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> taints(2).stream().anyMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey())));
         double unreachable = since(stopped);
         sleep(Duration.ofSeconds(10));
         assertThat(nodes.quorate(2)).as("corosync still counts node2").isTrue();
         assertThat(fenced(2)).as("node2 not fenced").isEmpty();
         nodes.startKubelet(2);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> nodes.ready(2));
-        figures.add(String.format("kubelet of node2 stopped: NotReady after %.1f s, unreachable taint after %.1f s "
-                + "(Kubernetes); not fenced; Ready again %.1f s after the stop", notReady, unreachable, since(stopped)));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> nodes.ready(2));
+        figures.add(String.format(
+                "kubelet of node2 stopped: NotReady after %.1f s, unreachable taint after %.1f s "
+                        + "(Kubernetes); not fenced; Ready again %.1f s after the stop",
+                notReady, unreachable, since(stopped)));
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> taints(2).stream().noneMatch(t -> "node.kubernetes.io/unreachable".equals(t.getKey())));
         assertAllClean();
     }
@@ -217,25 +251,32 @@ class FailureMatrixE2E {
                 nodes.isolate(a, b);
             }
         }
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(quorumStatus(i).getStatus().getQuorate()).as("node%d quorate", i).isFalse();
-            }
-            assertThat(condition("Quorate")).isEqualTo("Unknown");
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(quorumStatus(i).getStatus().getQuorate())
+                                .as("node%d quorate", i)
+                                .isFalse();
+                    }
+                    assertThat(condition("Quorate")).isEqualTo("Unknown");
+                });
         double seen = since(split);
         sleep(Duration.ofSeconds(15));
         String reason = conditionField("Quorate", "reason");
         String message = conditionField("Quorate", "message");
         assertThat(reason).isEqualTo("NoSettledQuorateView");
         assertThat(message).as("the Quorate condition explains").isNotBlank();
-        figures.add(String.format("2/2 split: every node inquorate and the policy's Quorate Unknown after %.1f s (%s: %s); "
-                + "nothing fenced for 15 s", seen, reason, message));
+        figures.add(String.format(
+                "2/2 split: every node inquorate and the policy's Quorate Unknown after %.1f s (%s: %s); "
+                        + "nothing fenced for 15 s",
+                seen, reason, message));
 
         // 9. A vote change made while no partition is quorate waits for quorum.
         String votesBefore = votesOf(1);
         applyPolicy("None", "  votes:\n    - {nodeName: node1, votes: 2}\n");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> "NotQuorate".equals(conditionField("Applied", "reason")));
         String waiting = conditionField("Applied", "message");
         sleep(Duration.ofSeconds(5));
@@ -243,19 +284,28 @@ class FailureMatrixE2E {
         Instant healed = Instant.now();
         nodes.heal(1);
         nodes.heal(2);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(quorumStatus(i).getStatus().getQuorate()).as("node%d quorate", i).isTrue();
-            }
-        });
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output()).containsPattern("1\\s+2 node1");
-            assertThat(condition("Applied")).isEqualTo("True");
-        });
-        figures.add(String.format("votes changed during the split: held (Applied=False, %s), applied %.1f s after the heal",
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(quorumStatus(i).getStatus().getQuorate())
+                                .as("node%d quorate", i)
+                                .isTrue();
+                    }
+                });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output())
+                            .containsPattern("1\\s+2 node1");
+                    assertThat(condition("Applied")).isEqualTo("True");
+                });
+        figures.add(String.format(
+                "votes changed during the split: held (Applied=False, %s), applied %.1f s after the heal",
                 waiting, since(healed)));
         applyPolicy("None", "  votes:\n    - {nodeName: node1, votes: 1}\n");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(nodes.quorumtool(1)).containsPattern("Total votes:\\s+4"));
         selfFencing(true);
         assertAllClean();
@@ -272,19 +322,25 @@ class FailureMatrixE2E {
         fenceWatch.allow(4);
         Instant left = Instant.now();
         nodes.stopCorosync(4);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cordoned(4));
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> cordoned(4));
         double cordoned = since(left);
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250))
                 .until(() -> hasTaint(4, "node.kubernetes.io/out-of-service"));
         double outOfService = since(left);
-        assertThat(power.poweredOff(4)).as("node4 off before the out-of-service taint").isPresent();
+        assertThat(power.poweredOff(4))
+                .as("node4 off before the out-of-service taint")
+                .isPresent();
         double off = Duration.between(left, power.poweredOff(4).orElseThrow()).toMillis() / 1000.0;
         Instant back = Instant.now();
         power.powerOn(4);
         awaitClean(4);
-        figures.add(String.format("graceful leave of node4: cordoned +%.1f s, powered off (watchdog) +%.1f s, "
-                + "out-of-service +%.1f s; back and unfenced %.1f s after power-on", cordoned, off, outOfService,
-                since(back)));
+        figures.add(String.format(
+                "graceful leave of node4: cordoned +%.1f s, powered off (watchdog) +%.1f s, "
+                        + "out-of-service +%.1f s; back and unfenced %.1f s after power-on",
+                cordoned, off, outOfService, since(back)));
         assertAllClean();
     }
 
@@ -318,7 +374,8 @@ class FailureMatrixE2E {
             }
             Pod current = shop.pod("db-0");
             if (current != null && !oldUid.equals(current.getMetadata().getUid())) {
-                boolean newAlive = !Shop.processesOf(current.getMetadata().getUid()).isEmpty();
+                boolean newAlive =
+                        !Shop.processesOf(current.getMetadata().getUid()).isEmpty();
                 if (newAlive && newRunning == null) {
                     newRunning = Instant.now();
                     newNode = current.getSpec().getNodeName();
@@ -347,22 +404,34 @@ class FailureMatrixE2E {
         assertThat(outOfService).isNotNull();
         assertThat(power.poweredOff(3)).as("node3 powered itself off").isPresent();
         assertThat(power.poweredOff(3).orElseThrow()).isBefore(outOfService);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(shop.web())
-                        .filteredOn(p -> Shop.ready(p) && !shop.on(p, 3) && p.getMetadata().getDeletionTimestamp() == null)
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(shop.web())
+                        .filteredOn(p -> Shop.ready(p)
+                                && !shop.on(p, 3)
+                                && p.getMetadata().getDeletionTimestamp() == null)
                         .hasSize(2));
         double webBack = since(cut);
-        figures.add(String.format("cut of node3: cordoned +%.1f s, NoExecute +%.1f s, powered off +%.1f s, "
-                + "out-of-service +%.1f s, old db-0 gone +%.1f s, new db-0 running on %s +%.1f s and Ready +%.1f s, "
-                + "web back to 2 Ready +%.1f s", secs(cut, cordoned), secs(cut, noExecute),
-                secs(cut, power.poweredOff(3).orElseThrow()), secs(cut, outOfService), secs(cut, oldGone), newNode,
-                secs(cut, newRunning), secs(cut, newReady), webBack));
+        figures.add(String.format(
+                "cut of node3: cordoned +%.1f s, NoExecute +%.1f s, powered off +%.1f s, "
+                        + "out-of-service +%.1f s, old db-0 gone +%.1f s, new db-0 running on %s +%.1f s and Ready +%.1f s, "
+                        + "web back to 2 Ready +%.1f s",
+                secs(cut, cordoned),
+                secs(cut, noExecute),
+                secs(cut, power.poweredOff(3).orElseThrow()),
+                secs(cut, outOfService),
+                secs(cut, oldGone),
+                newNode,
+                secs(cut, newRunning),
+                secs(cut, newReady),
+                webBack));
 
         Instant healed = Instant.now();
         nodes.heal(3);
         power.powerOn(3);
         awaitClean(3);
-        figures.add(String.format("heal of node3: powered on, rejoined and unfenced %.1f s after the heal", since(healed)));
+        figures.add(
+                String.format("heal of node3: powered on, rejoined and unfenced %.1f s after the heal", since(healed)));
         assertAllClean();
     }
 
@@ -378,17 +447,26 @@ class FailureMatrixE2E {
     @Order(7)
     void corosyncRestartedWithinTheTokenTimeoutFencesNothing() {
         fenceWatch.allow();
-        String ringBefore = nodes.quorumtool(1).lines().filter(l -> l.startsWith("Ring ID")).findFirst().orElse("");
+        String ringBefore = nodes.quorumtool(1)
+                .lines()
+                .filter(l -> l.startsWith("Ring ID"))
+                .findFirst()
+                .orElse("");
         Instant killed = Instant.now();
         nodes.killCorosync(2);
         nodes.startCorosync(2);
         double restarted = since(killed);
         // Longer than evictAfter (3 s) and healthyDelay (5 s): anything the operator would do, it has done.
         sleep(Duration.ofSeconds(15));
-        String ringAfter = nodes.quorumtool(1).lines().filter(l -> l.startsWith("Ring ID")).findFirst().orElse("");
+        String ringAfter = nodes.quorumtool(1)
+                .lines()
+                .filter(l -> l.startsWith("Ring ID"))
+                .findFirst()
+                .orElse("");
         assertThat(nodes.quorumtool(1)).containsPattern("Nodes:\\s+4");
         assertThat(power.poweredOff(2)).isEmpty();
-        figures.add(String.format("corosync on node2 killed and started again in %.1f s: ring %s -> %s, nothing fenced",
+        figures.add(String.format(
+                "corosync on node2 killed and started again in %.1f s: ring %s -> %s, nothing fenced",
                 restarted, ringBefore.replaceAll("Ring ID:\\s+", ""), ringAfter.replaceAll("Ring ID:\\s+", "")));
         assertAllClean();
     }
@@ -410,7 +488,9 @@ class FailureMatrixE2E {
         Instant start = Instant.now();
         Map<String, Integer> podNode = new TreeMap<>();
         for (Pod p : client.pods().inNamespace(APP).list().getItems()) {
-            IntStream.rangeClosed(1, NODES).filter(i -> shop.on(p, i)).forEach(i -> podNode.put(p.getMetadata().getName(), i));
+            IntStream.rangeClosed(1, NODES)
+                    .filter(i -> shop.on(p, i))
+                    .forEach(i -> podNode.put(p.getMetadata().getName(), i));
         }
         boolean cordonedOnce = false;
         for (int flap = 0; flap < 20; flap++) {
@@ -427,24 +507,42 @@ class FailureMatrixE2E {
             awaitClean(i);
         }
         List<CorosyncLog.Membership> memberships = nodes.memberships(start);
-        Set<Integer> leftOut = IntStream.rangeClosed(1, NODES).boxed().filter(i -> i != 3).filter(i -> memberships.stream()
-                .anyMatch(m -> m.quorate() && !m.members().contains(i))).collect(Collectors.toCollection(TreeSet::new));
-        List<FenceWatch.Sighting> byCorosync = fenceWatch.excuse(
-                s -> CorosyncLog.excluded(memberships, s.node(), s.at(), UNFENCE_WITHIN));
+        Set<Integer> leftOut = IntStream.rangeClosed(1, NODES)
+                .boxed()
+                .filter(i -> i != 3)
+                .filter(i -> memberships.stream()
+                        .anyMatch(m -> m.quorate() && !m.members().contains(i)))
+                .collect(Collectors.toCollection(TreeSet::new));
+        List<FenceWatch.Sighting> byCorosync =
+                fenceWatch.excuse(s -> CorosyncLog.excluded(memberships, s.node(), s.at(), UNFENCE_WITHIN));
         List<RealNodes.Eviction> accepted = nodes.evictions(APP).stream()
-                .filter(e -> e.accepted() && !e.at().isBefore(start)).toList();
+                .filter(e -> e.accepted() && !e.at().isBefore(start))
+                .toList();
         selfFencing(true);
-        assertThat(podNode.values()).as("pods on node3 when the flapping began").filteredOn(n -> n == 3).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(accepted).extracting(RealNodes.Eviction::pod).doesNotHaveDuplicates()
-                .allMatch(pod -> podNode.get(pod) != null && (podNode.get(pod) == 3 || leftOut.contains(podNode.get(pod))),
+        assertThat(podNode.values())
+                .as("pods on node3 when the flapping began")
+                .filteredOn(n -> n == 3)
+                .hasSizeGreaterThanOrEqualTo(2);
+        assertThat(accepted)
+                .extracting(RealNodes.Eviction::pod)
+                .doesNotHaveDuplicates()
+                .allMatch(
+                        pod -> podNode.get(pod) != null
+                                && (podNode.get(pod) == 3 || leftOut.contains(podNode.get(pod))),
                         "a pod that was on node3 or on a node corosync left out");
-        figures.add(String.format("20 flaps of node3 in %.1f s: cordoned during them %s, %d evictions of the %d pods "
-                + "on node3 %s, powered off %s; clean %.1f s after the last flap; other nodes corosync left out of a "
-                + "quorate membership %s, seen fenced %d times", flapped, cordonedOnce,
-                accepted.size(), podNode.values().stream().filter(n -> n == 3).count(),
+        figures.add(String.format(
+                "20 flaps of node3 in %.1f s: cordoned during them %s, %d evictions of the %d pods "
+                        + "on node3 %s, powered off %s; clean %.1f s after the last flap; other nodes corosync left out of a "
+                        + "quorate membership %s, seen fenced %d times",
+                flapped,
+                cordonedOnce,
+                accepted.size(),
+                podNode.values().stream().filter(n -> n == 3).count(),
                 accepted.stream().map(RealNodes.Eviction::pod).toList(),
-                off.map(at -> String.format("+%.1f s", secs(start, at))).orElse("no"), since(start) - flapped,
-                leftOut, byCorosync.size()));
+                off.map(at -> String.format("+%.1f s", secs(start, at))).orElse("no"),
+                since(start) - flapped,
+                leftOut,
+                byCorosync.size()));
         assertAllClean();
     }
 
@@ -458,29 +556,39 @@ class FailureMatrixE2E {
         fenceWatch.allow(2);
         Instant cut = Instant.now();
         nodes.cut(2);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cordoned(2));
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> cordoned(2));
         double cordoned = since(cut);
         String leader = leader();
         Pod leaderPod = client.pods().inNamespace(SYSTEM).withName(leader).get();
         List<Long> jvm = Shop.processesOf(leaderPod.getMetadata().getUid()).stream()
-                .filter(pid -> cmdline(pid).contains("java")).toList();
+                .filter(pid -> cmdline(pid).contains("java"))
+                .toList();
         assertThat(jvm).as("the leader's JVM").isNotEmpty();
         // The JVM killed and the pod gone at once, as when its node fails: it cannot come back as leader.
         jvm.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
         ok(nodes.kubectl("-n", SYSTEM, "delete", "pod", leader, "--grace-period=0", "--force", "--wait=false"));
         double killed = since(cut);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
                 .until(() -> hasTaint(2, "node.kubernetes.io/out-of-service"));
         double outOfService = since(cut);
         String next = leader();
         assertThat(next).as("the new leader").isNotEqualTo(leader);
         assertThat(power.poweredOff(2)).isPresent();
         List<RealNodes.Eviction> accepted = nodes.evictions(APP).stream()
-                .filter(e -> e.accepted() && !e.at().isBefore(cut)).toList();
-        assertThat(accepted).extracting(RealNodes.Eviction::pod).as("pods evicted").doesNotHaveDuplicates();
-        figures.add(String.format("leader %s killed mid-fence: node2 cordoned +%.1f s, leader killed +%.1f s, "
-                + "out-of-service +%.1f s under leader %s; %d evictions, none twice", leader, cordoned, killed,
-                outOfService, next, accepted.size()));
+                .filter(e -> e.accepted() && !e.at().isBefore(cut))
+                .toList();
+        assertThat(accepted)
+                .extracting(RealNodes.Eviction::pod)
+                .as("pods evicted")
+                .doesNotHaveDuplicates();
+        figures.add(String.format(
+                "leader %s killed mid-fence: node2 cordoned +%.1f s, leader killed +%.1f s, "
+                        + "out-of-service +%.1f s under leader %s; %d evictions, none twice",
+                leader, cordoned, killed, outOfService, next, accepted.size()));
         nodes.heal(2);
         power.powerOn(2);
         awaitClean(2);
@@ -494,20 +602,27 @@ class FailureMatrixE2E {
         fenceWatch.allow(4);
         Instant cut = Instant.now();
         nodes.cut(4);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cordoned(4));
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> cordoned(4));
         double cordoned = since(cut);
         Instant down = Instant.now();
         nodes.restartApiServer();
         double restart = since(down);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
                 .until(() -> hasTaint(4, "node.kubernetes.io/out-of-service"));
         double outOfService = since(cut);
         assertThat(power.poweredOff(4)).isPresent();
         List<RealNodes.Eviction> accepted = nodes.evictions(APP).stream()
-                .filter(e -> e.accepted() && !e.at().isBefore(cut)).toList();
+                .filter(e -> e.accepted() && !e.at().isBefore(cut))
+                .toList();
         assertThat(accepted).extracting(RealNodes.Eviction::pod).doesNotHaveDuplicates();
-        figures.add(String.format("API server restarted during the cut of node4: cordoned +%.1f s, restart took %.1f s, "
-                + "out-of-service +%.1f s", cordoned, restart, outOfService));
+        figures.add(String.format(
+                "API server restarted during the cut of node4: cordoned +%.1f s, restart took %.1f s, "
+                        + "out-of-service +%.1f s",
+                cordoned, restart, outOfService));
         nodes.heal(4);
         power.powerOn(4);
         awaitClean(4);
@@ -519,15 +634,19 @@ class FailureMatrixE2E {
     void votesFromThePolicyReachCorosyncAndAnUnsafeChangeIsRefused() {
         fenceWatch.allow();
         applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 2}\n");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(nodes.quorumtool(i)).as("node%d", i).containsPattern("Total votes:\\s+5");
-            }
-            assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output()).containsPattern("1\\s+2 node1");
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(nodes.quorumtool(i)).as("node%d", i).containsPattern("Total votes:\\s+5");
+                    }
+                    assertThat(nodes.exec(1, "corosync-quorumtool", "-l").output())
+                            .containsPattern("1\\s+2 node1");
+                });
         String before = votesOf(1);
         applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 2}\n  expectedVotes: 2\n");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> "False".equals(condition("Valid")));
         String why = conditionField("Valid", "message");
         assertThat(why).contains("expectedVotes 2");
@@ -535,10 +654,12 @@ class FailureMatrixE2E {
         assertThat(votesOf(1)).as("corosync unchanged").isEqualTo(before);
         figures.add("unsafe expectedVotes refused: " + why);
         applyPolicy("SelfFence", "  votes:\n    - {nodeName: node1, votes: 1}\n");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(condition("Valid")).isEqualTo("True");
-            assertThat(nodes.quorumtool(1)).containsPattern("Total votes:\\s+4");
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(condition("Valid")).isEqualTo("True");
+                    assertThat(nodes.quorumtool(1)).containsPattern("Total votes:\\s+4");
+                });
         assertAllClean();
     }
 
@@ -547,24 +668,36 @@ class FailureMatrixE2E {
     /** deploy/examples/policy-enforce.yaml for this cluster, with test timings and {@code extraSpec} lines. */
     private static void applyPolicy(String noQuorumAction, String extraSpec) {
         String policy = read(REPO.resolve("deploy/examples/policy-enforce.yaml"))
-                .replace("name: mycluster", "name: " + CLUSTER).replace("clusterName: mycluster", "clusterName: " + CLUSTER)
-                .replace("evictAfter: 10s", "evictAfter: 3s").replace("fenceTimeout: 60s", "fenceTimeout: 30s")
-                .replace("healthyDelay: 30s", "healthyDelay: 5s").replace("selfFenceAfter: 30s", "selfFenceAfter: 5s")
+                .replace("name: mycluster", "name: " + CLUSTER)
+                .replace("clusterName: mycluster", "clusterName: " + CLUSTER)
+                .replace("evictAfter: 10s", "evictAfter: 3s")
+                .replace("fenceTimeout: 60s", "fenceTimeout: 30s")
+                .replace("healthyDelay: 30s", "healthyDelay: 5s")
+                .replace("selfFenceAfter: 30s", "selfFenceAfter: 5s")
                 .replace("safetyMargin: 10s", "safetyMargin: 5s")
                 .replace("noQuorumAction: SelfFence", "noQuorumAction: " + noQuorumAction)
                 .replace("spec:\n", "spec:\n" + extraSpec);
-        ok(nodes.kubectl("apply", "--server-side", "--force-conflicts", "-f", write(policy).toString()));
+        ok(nodes.kubectl(
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "-f",
+                write(policy).toString()));
     }
 
     /** The policy's noQuorumAction SelfFence or None, and every node's watchdog fed or closed accordingly. */
     private static void selfFencing(boolean on) {
         applyPolicy(on ? "SelfFence" : "None", "");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(condition("Quorate")).isEqualTo("True");
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(power.armed(i)).as("node%d's watchdog fed", i).isEqualTo(on);
-            }
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(condition("Quorate")).isEqualTo("True");
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(power.armed(i))
+                                .as("node%d's watchdog fed", i)
+                                .isEqualTo(on);
+                    }
+                });
     }
 
     private static String condition(String type) {
@@ -572,23 +705,38 @@ class FailureMatrixE2E {
     }
 
     private static String conditionField(String type, String field) {
-        return nodes.kubectl("get", "vqp", CLUSTER, "-o",
-                "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}").output().trim();
+        return nodes.kubectl(
+                        "get",
+                        "vqp",
+                        CLUSTER,
+                        "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]." + field + "}")
+                .output()
+                .trim();
     }
 
     private static QuorumStatus quorumStatus(int node) {
-        return client.resources(QuorumStatus.class).withName(nodes.nodeName(node)).get();
+        return client.resources(QuorumStatus.class)
+                .withName(nodes.nodeName(node))
+                .get();
     }
 
     /** corosync's votes as node I sees them: the Votequorum information of `corosync-quorumtool -s`. */
     private static String votesOf(int node) {
-        return nodes.quorumtool(node).lines().filter(l -> l.matches("(Expected votes|Total votes|Quorum):.*"))
+        return nodes.quorumtool(node)
+                .lines()
+                .filter(l -> l.matches("(Expected votes|Total votes|Quorum):.*"))
                 .reduce("", (a, b) -> a + b.replaceAll("\\s+", " ") + "; ");
     }
 
     /** The operator pod holding the leader Lease. */
     private static String leader() {
-        return client.leases().inNamespace(SYSTEM).withName("votequorum-operator").get().getSpec().getHolderIdentity();
+        return client.leases()
+                .inNamespace(SYSTEM)
+                .withName("votequorum-operator")
+                .get()
+                .getSpec()
+                .getHolderIdentity();
     }
 
     private static String cmdline(long pid) {
@@ -600,8 +748,15 @@ class FailureMatrixE2E {
     }
 
     private static Pod agentOn(int node) {
-        return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/component", "agent").list().getItems()
-                .stream().filter(p -> shop.on(p, node) && p.getMetadata().getDeletionTimestamp() == null).findFirst()
+        return client
+                .pods()
+                .inNamespace(SYSTEM)
+                .withLabel("app.kubernetes.io/component", "agent")
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> shop.on(p, node) && p.getMetadata().getDeletionTimestamp() == null)
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no agent pod on node" + node));
     }
 
@@ -611,13 +766,16 @@ class FailureMatrixE2E {
     private static List<String> fenced(int node) {
         Node n = nodes.node(node);
         List<String> found = new ArrayList<>();
-        if (n.getMetadata().getAnnotations() != null && n.getMetadata().getAnnotations().containsKey(FENCING_RECORD)) {
+        if (n.getMetadata().getAnnotations() != null
+                && n.getMetadata().getAnnotations().containsKey(FENCING_RECORD)) {
             found.add("record");
         }
         if (Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
             found.add("cordon");
         }
-        taints(node).stream().filter(t -> OUR_TAINTS.contains(t.getKey())).forEach(t -> found.add(t.getKey() + ":" + t.getEffect()));
+        taints(node).stream()
+                .filter(t -> OUR_TAINTS.contains(t.getKey()))
+                .forEach(t -> found.add(t.getKey() + ":" + t.getEffect()));
         return found;
     }
 
@@ -639,11 +797,16 @@ class FailureMatrixE2E {
 
     /** Node I back: Ready, quorate in corosync and in its QuorumStatus, and nothing of the fencing left. */
     private static void awaitClean(int node) {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
-            assertThat(nodes.ready(node)).as("node%d Ready", node).isTrue();
-            assertThat(quorumStatus(node).getStatus().getQuorate()).as("node%d quorate", node).isTrue();
-            assertThat(fenced(node)).as("node%d's fencing", node).isEmpty();
-        });
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(nodes.ready(node)).as("node%d Ready", node).isTrue();
+                    assertThat(quorumStatus(node).getStatus().getQuorate())
+                            .as("node%d quorate", node)
+                            .isTrue();
+                    assertThat(fenced(node)).as("node%d's fencing", node).isEmpty();
+                });
     }
 
     /** Every node clean and quorate, the policy Quorate, and the watcher saw nothing fenced that was not allowed. */
@@ -652,7 +815,9 @@ class FailureMatrixE2E {
             awaitClean(i);
         }
         ok(nodes.kubectl("-n", SYSTEM, "rollout", "status", "deployment/votequorum-operator", "--timeout=120s"));
-        assertThat(fenceWatch.violations()).as("nodes fenced that the scenario did not allow").isEmpty();
+        assertThat(fenceWatch.violations())
+                .as("nodes fenced that the scenario did not allow")
+                .isEmpty();
         assertThat(power.log()).as("nodes powered off").allMatch(l -> !l.contains("could not"));
     }
 
@@ -676,30 +841,34 @@ class FailureMatrixE2E {
         private volatile boolean running = true;
 
         FenceWatch() {
-            thread = new Thread(() -> {
-                while (running) {
-                    Set<Integer> now = allowed;
-                    for (int i = 1; i <= NODES; i++) {
-                        if (now.contains(i)) {
-                            continue;
-                        }
-                        try {
-                            // The record and the taints: the cordon alone may be the test's own.
-                            List<String> f = fenced(i).stream().filter(x -> !x.equals("cordon")).toList();
-                            if (!f.isEmpty() && allowed == now) {
-                                violations.add(new Sighting(Instant.now(), i, f));
+            thread = new Thread(
+                    () -> {
+                        while (running) {
+                            Set<Integer> now = allowed;
+                            for (int i = 1; i <= NODES; i++) {
+                                if (now.contains(i)) {
+                                    continue;
+                                }
+                                try {
+                                    // The record and the taints: the cordon alone may be the test's own.
+                                    List<String> f = fenced(i).stream()
+                                            .filter(x -> !x.equals("cordon"))
+                                            .toList();
+                                    if (!f.isEmpty() && allowed == now) {
+                                        violations.add(new Sighting(Instant.now(), i, f));
+                                    }
+                                } catch (RuntimeException e) {
+                                    // the API server did not answer this time
+                                }
                             }
-                        } catch (RuntimeException e) {
-                            // the API server did not answer this time
+                            try {
+                                Thread.sleep(500);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
-                    }
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "fence-watch");
+                    },
+                    "fence-watch");
             thread.setDaemon(true);
             thread.start();
         }

@@ -1,9 +1,11 @@
 package io.votequorum.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.votequorum.testenv.RealNodes;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,9 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The application of {@code make demo} and the end-to-end tier, hack/demo-app.yaml, on real nodes: in
@@ -45,7 +44,11 @@ final class Shop {
     }
 
     List<Pod> web() {
-        return client.pods().inNamespace(NAMESPACE).withLabel("app", "web").list().getItems();
+        return client.pods()
+                .inNamespace(NAMESPACE)
+                .withLabel("app", "web")
+                .list()
+                .getItems();
     }
 
     boolean on(Pod pod, int node) {
@@ -53,7 +56,9 @@ final class Shop {
     }
 
     static boolean ready(Pod pod) {
-        return pod != null && pod.getStatus() != null && pod.getStatus().getConditions() != null
+        return pod != null
+                && pod.getStatus() != null
+                && pod.getStatus().getConditions() != null
                 && pod.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
@@ -75,14 +80,24 @@ final class Shop {
                 client.pods().inNamespace(NAMESPACE).withName("db-0").delete();
             }
             if (!webThere) {
-                client.pods().inNamespace(NAMESPACE).withName(web.get(0).getMetadata().getName()).delete();
+                client.pods()
+                        .inNamespace(NAMESPACE)
+                        .withName(web.get(0).getMetadata().getName())
+                        .delete();
             }
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                Pod db = pod("db-0");
-                assertThat(on(db, node) && ready(db)).as("db-0 Ready on node%d", node).isTrue();
-                assertThat(web()).as("a web pod Ready on node%d", node).anyMatch(p -> on(p, node) && ready(p));
-                assertThat(web()).as("two web pods Ready").filteredOn(Shop::ready).hasSize(2);
-            });
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        Pod db = pod("db-0");
+                        assertThat(on(db, node) && ready(db))
+                                .as("db-0 Ready on node%d", node)
+                                .isTrue();
+                        assertThat(web()).as("a web pod Ready on node%d", node).anyMatch(p -> on(p, node) && ready(p));
+                        assertThat(web())
+                                .as("two web pods Ready")
+                                .filteredOn(Shop::ready)
+                                .hasSize(2);
+                    });
         } finally {
             cordonAllBut(node, false);
         }

@@ -1,5 +1,8 @@
 package io.votequorum.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Node;
@@ -13,13 +16,6 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.testenv.CorosyncLog;
 import io.votequorum.testenv.PowerSwitch;
 import io.votequorum.testenv.RealNodes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +34,12 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Time to fence, side by side with Kubernetes itself, in one run on four real nodes (a benchmark, not
@@ -66,7 +65,8 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TimeToFenceBenchmark {
 
-    private static final Path REPO = Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
+    private static final Path REPO =
+            Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath();
     private static final Path OUT = REPO.resolve("target/benchmarks");
     private static final String SYSTEM = "votequorum-system";
     private static final String CLUSTER = "vqreal";
@@ -98,8 +98,8 @@ class TimeToFenceBenchmark {
         client = nodes.client();
         shop = new Shop(nodes);
         shop.deploy(REPO);
-        power = new PowerSwitch(nodes, Files.createDirectories(RealNodes.STATE.resolve("bench-hardware")),
-                WATCHDOG_TIMEOUT);
+        power = new PowerSwitch(
+                nodes, Files.createDirectories(RealNodes.STATE.resolve("bench-hardware")), WATCHDOG_TIMEOUT);
     }
 
     @AfterAll
@@ -126,9 +126,14 @@ class TimeToFenceBenchmark {
             alone.add(t);
             line("Kubernetes alone, cut " + i, t);
             nodes.heal(LOST);
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> nodes.ready(LOST)
-                    && taints(LOST).stream().noneMatch(x -> x.getKey().startsWith("node.kubernetes.io/unreachable")));
-            assertThat(t.at("web pod Ready elsewhere")).as("Kubernetes alone moved the web pod").isPresent();
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> nodes.ready(LOST)
+                            && taints(LOST).stream()
+                                    .noneMatch(x -> x.getKey().startsWith("node.kubernetes.io/unreachable")));
+            assertThat(t.at("web pod Ready elsewhere"))
+                    .as("Kubernetes alone moved the web pod")
+                    .isPresent();
         }
     }
 
@@ -142,13 +147,23 @@ class TimeToFenceBenchmark {
         Path file = Files.createTempFile(RealNodes.STATE, "policy", ".yaml");
         Files.writeString(file, policy);
         ok(nodes.kubectl("apply", "--server-side", "-f", file.toString()));
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            assertThat(nodes.kubectl("get", "vqp", CLUSTER, "-o",
-                    "jsonpath={.status.conditions[?(@.type==\"Quorate\")].status}").output()).isEqualTo("True");
-            for (int i = 1; i <= NODES; i++) {
-                assertThat(power.armed(i)).as("node%d's watchdog fed", i).isTrue();
-            }
-        });
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(nodes.kubectl(
+                                            "get",
+                                            "vqp",
+                                            CLUSTER,
+                                            "-o",
+                                            "jsonpath={.status.conditions[?(@.type==\"Quorate\")].status}")
+                                    .output())
+                            .isEqualTo("True");
+                    for (int i = 1; i <= NODES; i++) {
+                        assertThat(power.armed(i))
+                                .as("node%d's watchdog fed", i)
+                                .isTrue();
+                    }
+                });
         Thread.sleep(30_000); // start-up writes settle
         Instant from = Instant.now();
         List<Map<String, double[]>> samples = new ArrayList<>();
@@ -161,19 +176,32 @@ class TimeToFenceBenchmark {
         Map<String, Integer> writes = writesByUser(from, to);
         int agentWrites = writesBy(writes, "votequorum-agent ");
         int operatorWrites = writesBy(writes, "votequorum-operator ");
-        report.add(String.format(Locale.ROOT, "steady state over %.1f min (policy quorate, nothing fenced): agents' API writes "
-                + "%.1f per node per minute; operator's %.1f per minute; all writes by user, verb and resource: %s",
-                minutes, agentWrites / minutes / NODES, operatorWrites / minutes, writes));
+        report.add(String.format(
+                Locale.ROOT,
+                "steady state over %.1f min (policy quorate, nothing fenced): agents' API writes "
+                        + "%.1f per node per minute; operator's %.1f per minute; all writes by user, verb and resource: %s",
+                minutes,
+                agentWrites / minutes / NODES,
+                operatorWrites / minutes,
+                writes));
         Map<String, double[]> summary = new TreeMap<>();
         for (Map<String, double[]> sample : samples) {
             sample.forEach((pod, v) -> summary.merge(pod, new double[] {v[0], v[1], 1}, (a, b) ->
                     new double[] {a[0] + b[0], Math.max(a[1], b[1]), a[2] + b[2]}));
         }
-        summary.forEach((pod, v) -> report.add(String.format(Locale.ROOT,
+        summary.forEach((pod, v) -> report.add(String.format(
+                Locale.ROOT,
                 "steady state: %s: CPU %.1f millicores (mean of %d kubelet samples), working set up to %.1f MiB",
-                pod, v[0] / v[2], (int) v[2], v[1])));
-        assertThat(agentWrites).as("the agents wrote their reports at least once").isPositive();
-        assertThat(summary.keySet()).as("the kubelets report the product's pods").anyMatch(p -> p.contains("agent"))
+                pod,
+                v[0] / v[2],
+                (int) v[2],
+                v[1])));
+        assertThat(agentWrites)
+                .as("the agents wrote their reports at least once")
+                .isPositive();
+        assertThat(summary.keySet())
+                .as("the kubelets report the product's pods")
+                .anyMatch(p -> p.contains("agent"))
                 .anyMatch(p -> p.contains("operator"));
     }
 
@@ -183,22 +211,27 @@ class TimeToFenceBenchmark {
         for (int i = 1; i <= CUTS; i++) {
             Pod db = shop.gatherOn(LOST);
             String oldDb = db.getMetadata().getUid();
-            Timeline t = cut(Duration.ofSeconds(240),
-                    tl -> tl.seen("db-0 Ready elsewhere") && tl.seen("web back to 2 Ready"));
+            Timeline t = cut(
+                    Duration.ofSeconds(240), tl -> tl.seen("db-0 Ready elsewhere") && tl.seen("web back to 2 Ready"));
             Instant healed = Instant.now();
             t.mark("heal", "healed", healed);
             try (Watches w = watch(t, oldDb)) {
                 nodes.heal(LOST);
                 t.mark("heal", "powered on");
                 power.powerOn(LOST);
-                await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200))
+                await().atMost(Duration.ofSeconds(240))
+                        .pollInterval(Duration.ofMillis(200))
                         .until(() -> t.seen("unfenced"));
             }
             fenced.add(t);
             line("votequorum-operator, cut " + i, t);
             assertThat(t.at("db-0 ran twice")).as("db-0 ran twice in cut %d", i).isEmpty();
-            assertThat(t.at("db-0 Ready elsewhere")).as("db-0 moved in cut %d", i).isPresent();
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> nodes.ready(LOST));
+            assertThat(t.at("db-0 Ready elsewhere"))
+                    .as("db-0 moved in cut %d", i)
+                    .isPresent();
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> nodes.ready(LOST));
         }
     }
 
@@ -208,7 +241,9 @@ class TimeToFenceBenchmark {
     private static Timeline cut(Duration limit, Predicate<Timeline> done) {
         Pod db = shop.pod("db-0");
         String oldDb = db.getMetadata().getUid();
-        List<String> webOnLost = shop.web().stream().filter(p -> shop.on(p, LOST)).map(p -> p.getMetadata().getName())
+        List<String> webOnLost = shop.web().stream()
+                .filter(p -> shop.on(p, LOST))
+                .map(p -> p.getMetadata().getName())
                 .toList();
         Instant zero = Instant.now();
         Timeline t = new Timeline(zero);
@@ -226,7 +261,8 @@ class TimeToFenceBenchmark {
                     t.mark(APPLICATION, "old db-0's processes gone");
                 }
                 Pod current = shop.pod("db-0");
-                if (current != null && !oldDb.equals(current.getMetadata().getUid())
+                if (current != null
+                        && !oldDb.equals(current.getMetadata().getUid())
                         && !Shop.processesOf(current.getMetadata().getUid()).isEmpty()) {
                     t.mark(APPLICATION, "new db-0's first process");
                     if (oldAlive) {
@@ -254,7 +290,8 @@ class TimeToFenceBenchmark {
             @Override
             public void eventReceived(Action action, Node node) {
                 boolean cordoned = Boolean.TRUE.equals(node.getSpec().getUnschedulable());
-                List<Taint> taints = Optional.ofNullable(node.getSpec().getTaints()).orElse(List.of());
+                List<Taint> taints =
+                        Optional.ofNullable(node.getSpec().getTaints()).orElse(List.of());
                 boolean record = node.getMetadata().getAnnotations() != null
                         && node.getMetadata().getAnnotations().containsKey("votequorum.io/fencing");
                 if (cordoned) {
@@ -262,24 +299,29 @@ class TimeToFenceBenchmark {
                 }
                 for (Taint taint : taints) {
                     String name = taint.getKey() + ":" + taint.getEffect();
-                    t.mark(taint.getKey().startsWith("votequorum.io") || name.contains("out-of-service") ? LADDER
-                            : KUBERNETES, name);
+                    t.mark(
+                            taint.getKey().startsWith("votequorum.io") || name.contains("out-of-service")
+                                    ? LADDER
+                                    : KUBERNETES,
+                            name);
                 }
                 boolean ready = node.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
                 if (!ready) {
                     t.mark(KUBERNETES, "node3 NotReady");
                 }
-                boolean ours = record || cordoned || taints.stream().anyMatch(x -> x.getKey().startsWith("votequorum.io")
-                        || x.getKey().equals("node.kubernetes.io/out-of-service"));
+                boolean ours = record
+                        || cordoned
+                        || taints.stream()
+                                .anyMatch(x -> x.getKey().startsWith("votequorum.io")
+                                        || x.getKey().equals("node.kubernetes.io/out-of-service"));
                 if (t.seen("powered on") && !ours) {
                     t.mark("heal", "unfenced");
                 }
             }
 
             @Override
-            public void onClose(WatcherException cause) {
-            }
+            public void onClose(WatcherException cause) {}
         }));
         w.add(client.pods().inNamespace(Shop.NAMESPACE).watch(new Watcher<>() {
             @Override
@@ -295,21 +337,31 @@ class TimeToFenceBenchmark {
                 if (!web && !oldDb.equals(pod.getMetadata().getUid())) {
                     t.mark(APPLICATION, "db-0 Ready elsewhere");
                 }
-                if (web && Instant.parse(pod.getMetadata().getCreationTimestamp()).isAfter(t.zero().minusSeconds(1))) {
+                if (web
+                        && Instant.parse(pod.getMetadata().getCreationTimestamp())
+                                .isAfter(t.zero().minusSeconds(1))) {
                     t.mark(APPLICATION, "web pod Ready elsewhere");
                 }
-                if (web && shop.web().stream().filter(p -> Shop.ready(p) && !shop.on(p, LOST)
-                        && p.getMetadata().getDeletionTimestamp() == null).count() == 2) {
+                if (web
+                        && shop.web().stream()
+                                        .filter(p -> Shop.ready(p)
+                                                && !shop.on(p, LOST)
+                                                && p.getMetadata().getDeletionTimestamp() == null)
+                                        .count()
+                                == 2) {
                     t.mark(APPLICATION, "web back to 2 Ready");
                 }
             }
 
             @Override
-            public void onClose(WatcherException cause) {
-            }
+            public void onClose(WatcherException cause) {}
         }));
-        boolean product = client.apiextensions().v1().customResourceDefinitions()
-                .withName("quorumstatuses.votequorum.io").get() != null;
+        boolean product = client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName("quorumstatuses.votequorum.io")
+                        .get()
+                != null;
         if (!product) {
             return w;
         }
@@ -320,22 +372,24 @@ class TimeToFenceBenchmark {
                     return;
                 }
                 String name = qs.getMetadata().getName();
-                if (name.equals(nodes.nodeName(LOST)) && Boolean.FALSE.equals(qs.getStatus().getQuorate())) {
+                if (name.equals(nodes.nodeName(LOST))
+                        && Boolean.FALSE.equals(qs.getStatus().getQuorate())) {
                     t.mark(REPORTS, "node3 reports inquorate");
                 }
-                if (name.equals(nodes.nodeName(LOST)) && Boolean.TRUE.equals(qs.getStatus().getQuorate())
+                if (name.equals(nodes.nodeName(LOST))
+                        && Boolean.TRUE.equals(qs.getStatus().getQuorate())
                         && t.seen("powered on")) {
                     t.mark(REPORTS, "node3 reports quorate");
                 }
-                if (name.equals("node1") && qs.getStatus().getMemberCount() != null
+                if (name.equals("node1")
+                        && qs.getStatus().getMemberCount() != null
                         && qs.getStatus().getMemberCount() < NODES) {
                     t.mark(REPORTS, "node1 reports " + qs.getStatus().getMemberCount() + " members");
                 }
             }
 
             @Override
-            public void onClose(WatcherException cause) {
-            }
+            public void onClose(WatcherException cause) {}
         }));
         return w;
     }
@@ -394,7 +448,9 @@ class TimeToFenceBenchmark {
             Instant at = Instant.parse(e.path("stageTimestamp").asText());
             if (at.isAfter(from) && at.isBefore(to)) {
                 String resource = e.at("/objectRef/resource").asText()
-                        + (e.at("/objectRef/subresource").isMissingNode() ? "" : "/" + e.at("/objectRef/subresource").asText());
+                        + (e.at("/objectRef/subresource").isMissingNode()
+                                ? ""
+                                : "/" + e.at("/objectRef/subresource").asText());
                 byUser.merge(e.at("/user/username").asText() + " " + verb + " " + resource, 1, Integer::sum);
             }
         }
@@ -402,8 +458,10 @@ class TimeToFenceBenchmark {
     }
 
     private static int writesBy(Map<String, Integer> writes, String account) {
-        return writes.entrySet().stream().filter(w -> w.getKey().startsWith("system:serviceaccount:" + SYSTEM + ":" + account))
-                .mapToInt(Map.Entry::getValue).sum();
+        return writes.entrySet().stream()
+                .filter(w -> w.getKey().startsWith("system:serviceaccount:" + SYSTEM + ":" + account))
+                .mapToInt(Map.Entry::getValue)
+                .sum();
     }
 
     /** The product's pods as each kubelet's summary API reports them: pod to {millicores, MiB}. */
@@ -411,16 +469,17 @@ class TimeToFenceBenchmark {
         ObjectMapper json = new ObjectMapper();
         Map<String, double[]> stats = new TreeMap<>();
         for (int i = 1; i <= NODES; i++) {
-            RealNodes.Result raw = nodes.kubectl("get", "--raw",
-                    "/api/v1/nodes/" + nodes.nodeName(i) + "/proxy/stats/summary");
+            RealNodes.Result raw =
+                    nodes.kubectl("get", "--raw", "/api/v1/nodes/" + nodes.nodeName(i) + "/proxy/stats/summary");
             ok(raw);
             for (JsonNode pod : json.readTree(raw.output()).path("pods")) {
                 if (!SYSTEM.equals(pod.at("/podRef/namespace").asText())) {
                     continue;
                 }
                 stats.put(nodes.nodeName(i) + "/" + pod.at("/podRef/name").asText(), new double[] {
-                        pod.at("/cpu/usageNanoCores").asDouble() / 1e6,
-                        pod.at("/memory/workingSetBytes").asDouble() / (1024 * 1024)});
+                    pod.at("/cpu/usageNanoCores").asDouble() / 1e6,
+                    pod.at("/memory/workingSetBytes").asDouble() / (1024 * 1024)
+                });
             }
         }
         return stats;
@@ -443,21 +502,43 @@ class TimeToFenceBenchmark {
         out.add("| after the cut of node3 | Kubernetes alone (" + alone.size() + " cuts): p50 / p99 | "
                 + "votequorum-operator (" + fenced.size() + " cuts): p50 / p99 |");
         out.add("|---|---|---|");
-        for (String step : List.of("token lost", "membership without node3", "node1 reports 3 members", "cordoned", "votequorum.io/inquorate:NoSchedule", "web pod evicted", "web pod on node3 deleting",
+        for (String step : List.of(
+                "token lost",
+                "membership without node3",
+                "node1 reports 3 members",
+                "cordoned",
+                "votequorum.io/inquorate:NoSchedule",
+                "web pod evicted",
+                "web pod on node3 deleting",
                 "web pod Ready elsewhere",
-                "votequorum.io/inquorate:NoExecute", "node3 powered itself off", "old db-0's processes gone",
-                "node3 NotReady", "node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/out-of-service:NoExecute",
-                "new db-0's first process", "db-0 Ready elsewhere", "web back to 2 Ready")) {
+                "votequorum.io/inquorate:NoExecute",
+                "node3 powered itself off",
+                "old db-0's processes gone",
+                "node3 NotReady",
+                "node.kubernetes.io/unreachable:NoExecute",
+                "node.kubernetes.io/out-of-service:NoExecute",
+                "new db-0's first process",
+                "db-0 Ready elsewhere",
+                "web back to 2 Ready")) {
             out.add("| " + step + " | " + percentiles(alone, t -> t.at(step)) + " | "
                     + percentiles(fenced, t -> t.at(step)) + " |");
         }
-        out.add("| cordoned after corosync's membership without node3 | – | " + percentiles(fenced,
-                t -> t.at("cordoned").flatMap(c -> t.at("membership without node3").map(d -> c - d))) + " |");
-        out.add("| after the heal: unfenced | – | " + percentiles(fenced,
-                t -> t.at("unfenced").flatMap(u -> t.at("healed").map(h -> u - h))) + " |");
-        out.add(String.format(Locale.ROOT, "| **the web pod Ready elsewhere, p50: Kubernetes alone / votequorum-operator** "
-                + "| %s | |", ratio("web pod Ready elsewhere")));
-        out.add("| db-0 ran twice (cuts) | – | " + fenced.stream().filter(t -> t.seen("db-0 ran twice")).count() + " |");
+        out.add("| cordoned after corosync's membership without node3 | – | "
+                + percentiles(
+                        fenced,
+                        t -> t.at("cordoned")
+                                .flatMap(c -> t.at("membership without node3").map(d -> c - d)))
+                + " |");
+        out.add("| after the heal: unfenced | – | "
+                + percentiles(
+                        fenced,
+                        t -> t.at("unfenced").flatMap(u -> t.at("healed").map(h -> u - h))) + " |");
+        out.add(String.format(
+                Locale.ROOT,
+                "| **the web pod Ready elsewhere, p50: Kubernetes alone / votequorum-operator** " + "| %s | |",
+                ratio("web pod Ready elsewhere")));
+        out.add("| db-0 ran twice (cuts) | – | "
+                + fenced.stream().filter(t -> t.seen("db-0 ran twice")).count() + " |");
         out.forEach(System.out::println);
         Files.createDirectories(OUT);
         Files.write(OUT.resolve("time-to-fence.txt"), out);
@@ -466,8 +547,13 @@ class TimeToFenceBenchmark {
             for (int i = 0; i < kind.size(); i++) {
                 Timeline t = kind.get(i);
                 for (Timeline.Mark m : t.marks()) {
-                    tsv.add(String.join("\t", kind == alone ? "alone" : "operator", String.valueOf(i + 1), m.lane(),
-                            m.what(), String.format(Locale.ROOT, "%.3f", t.seconds(m.at()))));
+                    tsv.add(String.join(
+                            "\t",
+                            kind == alone ? "alone" : "operator",
+                            String.valueOf(i + 1),
+                            m.lane(),
+                            m.what(),
+                            String.format(Locale.ROOT, "%.3f", t.seconds(m.at()))));
                 }
             }
         }
@@ -479,7 +565,8 @@ class TimeToFenceBenchmark {
 
     /** "p50 / p99" of the values (nearest rank), or "–" if none; with n, when some cuts lacked it. */
     private static String percentiles(List<Timeline> cuts, Function<Timeline, Optional<Double>> value) {
-        List<Double> v = cuts.stream().map(value).flatMap(Optional::stream).sorted().toList();
+        List<Double> v =
+                cuts.stream().map(value).flatMap(Optional::stream).sorted().toList();
         if (v.isEmpty()) {
             return "–";
         }
@@ -488,8 +575,16 @@ class TimeToFenceBenchmark {
     }
 
     private static String ratio(String step) {
-        List<Double> a = alone.stream().map(t -> t.at(step)).flatMap(Optional::stream).sorted().toList();
-        List<Double> f = fenced.stream().map(t -> t.at(step)).flatMap(Optional::stream).sorted().toList();
+        List<Double> a = alone.stream()
+                .map(t -> t.at(step))
+                .flatMap(Optional::stream)
+                .sorted()
+                .toList();
+        List<Double> f = fenced.stream()
+                .map(t -> t.at(step))
+                .flatMap(Optional::stream)
+                .sorted()
+                .toList();
         return a.isEmpty() || f.isEmpty() ? "–" : String.format(Locale.ROOT, "%.0fx", rank(a, 0.5) / rank(f, 0.5));
     }
 

@@ -16,8 +16,7 @@ import java.util.Optional;
 final class Timeline {
 
     /** One thing seen: its lane, what, and when. */
-    record Mark(String lane, String what, Instant at) {
-    }
+    record Mark(String lane, String what, Instant at) {}
 
     private final Instant zero;
     private final Map<String, Mark> marks = new LinkedHashMap<>();

@@ -1,17 +1,5 @@
 package io.votequorum.e2e;
 
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.annotations.XYTextAnnotation;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.axis.NumberTickUnit;
-import org.jfree.chart.axis.SymbolAxis;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.chart.ui.TextAnchor;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
-
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.geom.Ellipse2D;
@@ -25,6 +13,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Draws the timeline of a cut as a PNG with JFreeChart: one row per event, top to bottom in the order
@@ -34,16 +33,19 @@ import java.util.Set;
 final class TimelineChart {
 
     /** One event: its lane, what happened, and when, in seconds after the cut. */
-    record Event(String lane, String what, double seconds) {
-    }
+    record Event(String lane, String what, double seconds) {}
 
-    private TimelineChart() {
-    }
+    private TimelineChart() {}
 
     /** What the chart leaves out: steps that come with another at the same moment, and the cut itself. */
-    private static final Set<String> SAME_MOMENT = Set.of("node3 cut", "node.kubernetes.io/unschedulable:NoSchedule",
-            "node.kubernetes.io/unreachable:NoSchedule", "web back to 2 Ready", "powered on",
-            "votequorum.io/inquorate:NoSchedule", "web pod on node3 deleting");
+    private static final Set<String> SAME_MOMENT = Set.of(
+            "node3 cut",
+            "node.kubernetes.io/unschedulable:NoSchedule",
+            "node.kubernetes.io/unreachable:NoSchedule",
+            "web back to 2 Ready",
+            "powered on",
+            "votequorum.io/inquorate:NoSchedule",
+            "web pod on node3 deleting");
 
     /**
      * Draws the first cut with the operator and the first without it from the benchmark's TSV (kind, cut,
@@ -54,16 +56,23 @@ final class TimelineChart {
         for (String kind : List.of("operator", "alone")) {
             for (String line : Files.readAllLines(tsv)) {
                 String[] f = line.split("\t");
-                boolean shown = kind.equals("alone") ? !f[3].equals("node3 cut") && !f[3].contains("NoSchedule")
+                boolean shown = kind.equals("alone")
+                        ? !f[3].equals("node3 cut") && !f[3].contains("NoSchedule")
                         : !SAME_MOMENT.contains(f[3]);
                 if (f[0].equals(kind) && f[1].equals("1") && shown) {
-                    events.add(kind.equals("alone")
-                            ? new Event("Kubernetes alone (no operator)", "without the operator: " + f[3], Double.parseDouble(f[4]))
-                            : new Event(f[2], f[3], Double.parseDouble(f[4])));
+                    events.add(
+                            kind.equals("alone")
+                                    ? new Event(
+                                            "Kubernetes alone (no operator)",
+                                            "without the operator: " + f[3],
+                                            Double.parseDouble(f[4]))
+                                    : new Event(f[2], f[3], Double.parseDouble(f[4])));
                 }
             }
         }
-        draw("A cut of node3 and its heal: votequorum-operator at its default timings, and Kubernetes alone", events,
+        draw(
+                "A cut of node3 and its heal: votequorum-operator at its default timings, and Kubernetes alone",
+                events,
                 png);
     }
 
@@ -104,8 +113,15 @@ final class TimelineChart {
         plot.setDomainAxis(seconds);
         plot.setRangeAxis(what);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        Color[] palette = {new Color(178, 34, 34), new Color(30, 80, 200), new Color(0, 128, 0), new Color(230, 120, 0),
-            new Color(140, 40, 160), new Color(0, 140, 140), new Color(110, 110, 110)};
+        Color[] palette = {
+            new Color(178, 34, 34),
+            new Color(30, 80, 200),
+            new Color(0, 128, 0),
+            new Color(230, 120, 0),
+            new Color(140, 40, 160),
+            new Color(0, 140, 140),
+            new Color(110, 110, 110)
+        };
         for (int s = 0; s < data.getSeriesCount(); s++) {
             renderer.setSeriesPaint(s, palette[s % palette.length]);
             renderer.setSeriesShape(s, new Ellipse2D.Double(-5, -5, 10, 10));

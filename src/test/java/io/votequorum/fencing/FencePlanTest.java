@@ -1,31 +1,34 @@
 package io.votequorum.fencing;
 
-import io.votequorum.model.ConfirmedFenceAction;
-import io.votequorum.model.FenceStage;
-import io.votequorum.model.RingId;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
-
 import static io.votequorum.fencing.PartitionVerdictTest.R1;
 import static io.votequorum.fencing.PartitionVerdictTest.R2;
 import static io.votequorum.fencing.PartitionVerdictTest.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.votequorum.model.ConfirmedFenceAction;
+import io.votequorum.model.FenceStage;
+import io.votequorum.model.RingId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
 /** The fencing ladder and safety rules 2 to 5, decided without any Kubernetes call. */
 class FencePlanTest {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    static final FencingRules RULES = new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60),
-            Duration.ofSeconds(30), 1, false);
-    static final List<Report> NODE3_CUT = List.of(report(1, true, true, R2, 1L, 2L), report(2, true, true, R2, 1L, 2L),
-            report(3, true, false, new io.votequorum.model.RingId(3, 0x14), 3L));
+    static final FencingRules RULES =
+            new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), 1, false);
+    static final List<Report> NODE3_CUT = List.of(
+            report(1, true, true, R2, 1L, 2L),
+            report(2, true, true, R2, 1L, 2L),
+            report(3, true, false, new RingId(3, 0x14), 3L));
 
-    static final NodeFacts.SelfFencing WATCHDOG = new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(30),
-            Duration.ofSeconds(10));
+    static final NodeFacts.SelfFencing WATCHDOG =
+            new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(30), Duration.ofSeconds(10));
 
     static NodeFacts node(long id, Optional<FenceRecord> record, Instant lastHeartbeat) {
         return new NodeFacts("node" + id, Optional.of(id), false, record, Optional.empty(), Optional.empty());
@@ -36,7 +39,11 @@ class FencePlanTest {
     }
 
     static Optional<FenceStage> stageOf(FencePlan plan, String node) {
-        return plan.decisions().stream().filter(d -> d.node().equals(node)).findFirst().orElseThrow().desired()
+        return plan.decisions().stream()
+                .filter(d -> d.node().equals(node))
+                .findFirst()
+                .orElseThrow()
+                .desired()
                 .map(FenceRecord::stage);
     }
 
@@ -57,13 +64,19 @@ class FencePlanTest {
 
         FencePlan evicted = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(10));
         assertThat(stageOf(evicted, "node3")).contains(FenceStage.Evicted);
-        assertThat(evicted.decisions().get(2).awaiting()).as("fenceTimeout has not passed yet").isEmpty();
+        assertThat(evicted.decisions().get(2).awaiting())
+                .as("fenceTimeout has not passed yet")
+                .isEmpty();
 
         // An hour without a heartbeat proves nothing: an isolated node keeps running its pods.
         FencePlan silent = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(3600));
         assertThat(stageOf(silent, "node3")).contains(FenceStage.Evicted);
-        assertThat(silent.decisions().get(2).awaiting()).get().asString()
-                .contains("node3 is outside the quorate partition since " + T0, "not known to be off",
+        assertThat(silent.decisions().get(2).awaiting())
+                .get()
+                .asString()
+                .contains(
+                        "node3 is outside the quorate partition since " + T0,
+                        "not known to be off",
                         "it has no watchdog-backed self-fencing",
                         "kubectl annotate node node3 votequorum.io/confirmed-off=");
     }
@@ -71,20 +84,33 @@ class FencePlanTest {
     @Test
     void aWatchdogBackedNodeIsForcedOnlyOnceTheSafeTimeHasPassed() {
         FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
-        NodeFacts armed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.of(WATCHDOG),
-                Optional.empty());
+        NodeFacts armed = new NodeFacts(
+                "node3", Optional.of(3L), false, Optional.of(evicted), Optional.of(WATCHDOG), Optional.empty());
         List<NodeFacts> nodes = List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), armed);
         // Safe at T0 + 30 s (selfFenceAfter) + 10 s (watchdog) + 10 s (margin).
         FencePlan before = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(49));
         assertThat(stageOf(before, "node3")).contains(FenceStage.Evicted);
         FencePlan safe = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(50));
         assertThat(stageOf(safe, "node3")).contains(FenceStage.Fenced);
-        assertThat(safe.decisions().get(2).desired().orElseThrow().evidence()).get().asString()
-                .contains("self-fenced", "/dev/watchdog", "timeout 10s", "30s", T0.plusSeconds(50).toString());
+        assertThat(safe.decisions().get(2).desired().orElseThrow().evidence())
+                .get()
+                .asString()
+                .contains(
+                        "self-fenced",
+                        "/dev/watchdog",
+                        "timeout 10s",
+                        "30s",
+                        T0.plusSeconds(50).toString());
 
         // A policy selfFenceAfter longer than the node's own pushes the safe time out.
-        FencingRules longer = new FencingRules(RULES.evictAfter(), RULES.fenceTimeout(), RULES.healthyDelay(), 1, false,
-                Duration.ofSeconds(60), Duration.ofSeconds(10));
+        FencingRules longer = new FencingRules(
+                RULES.evictAfter(),
+                RULES.fenceTimeout(),
+                RULES.healthyDelay(),
+                1,
+                false,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(10));
         assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(79)), "node3"))
                 .contains(FenceStage.Evicted);
         assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(80)), "node3"))
@@ -94,24 +120,47 @@ class FencePlanTest {
     @Test
     void aConfirmationNoOlderThanTheFencingForcesAtOnce() {
         FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
-        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+        NodeFacts confirmed = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(evicted),
+                Optional.empty(),
                 Optional.of(T0.plusSeconds(20)));
-        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
-                node(2, Optional.empty(), T0), confirmed), RULES, T0.plusSeconds(21));
+        FencePlan plan = FencePlan.decide(
+                NODE3_CUT,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), confirmed),
+                RULES,
+                T0.plusSeconds(21));
         assertThat(stageOf(plan, "node3")).contains(FenceStage.Fenced);
-        assertThat(plan.decisions().get(2).desired().orElseThrow().evidence()).get().asString()
+        assertThat(plan.decisions().get(2).desired().orElseThrow().evidence())
+                .get()
+                .asString()
                 .contains("confirmed off at " + T0.plusSeconds(20), "votequorum.io/confirmed-off");
 
         // A confirmation left over from an earlier fencing confirms nothing now.
-        NodeFacts leftover = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+        NodeFacts leftover = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(evicted),
+                Optional.empty(),
                 Optional.of(T0.minusSeconds(3600)));
-        FencePlan stale = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
-                node(2, Optional.empty(), T0), leftover), RULES, T0.plusSeconds(120));
+        FencePlan stale = FencePlan.decide(
+                NODE3_CUT,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), leftover),
+                RULES,
+                T0.plusSeconds(120));
         assertThat(stageOf(stale, "node3")).contains(FenceStage.Evicted);
         assertThat(stale.decisions().get(2).awaiting()).get().asString().contains("older than this fencing");
 
         // A confirmation naming a time still to come counts only from then.
-        NodeFacts ahead = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+        NodeFacts ahead = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(evicted),
+                Optional.empty(),
                 Optional.of(T0.plusSeconds(300)));
         List<NodeFacts> withAhead = List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), ahead);
         FencePlan early = FencePlan.decide(NODE3_CUT, withAhead, RULES, T0.plusSeconds(299));
@@ -124,20 +173,28 @@ class FencePlanTest {
     @Test
     void aConfirmationNeverSkipsEviction() {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
-        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(cordoned), Optional.empty(),
+        NodeFacts confirmed = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(cordoned),
+                Optional.empty(),
                 Optional.of(T0.plusSeconds(1)));
-        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0),
-                node(2, Optional.empty(), T0), confirmed), RULES, T0.plusSeconds(2));
+        FencePlan plan = FencePlan.decide(
+                NODE3_CUT,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), confirmed),
+                RULES,
+                T0.plusSeconds(2));
         assertThat(stageOf(plan, "node3")).contains(FenceStage.Cordoned);
     }
 
     @Test
     void theSameInputsGiveTheSamePlanAndTheLadderNeverStepsBack() {
         FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty());
-        FencePlan once = FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES,
-                T0.plusSeconds(11));
-        FencePlan again = FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES,
-                T0.plusSeconds(11));
+        FencePlan once =
+                FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES, T0.plusSeconds(11));
+        FencePlan again =
+                FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES, T0.plusSeconds(11));
         assertThat(again).isEqualTo(once);
         assertThat(stageOf(once, "node3")).contains(FenceStage.Fenced);
         assertThat(once.decisions()).noneMatch(FencePlan.NodeDecision::changes);
@@ -145,7 +202,9 @@ class FencePlanTest {
 
     @Test
     void aNodeBackInTheQuoratePartitionIsUnfencedAfterHealthyDelay() {
-        List<Report> healed = List.of(report(1, true, true, R1, 1L, 2L, 3L), report(2, true, true, R1, 1L, 2L, 3L),
+        List<Report> healed = List.of(
+                report(1, true, true, R1, 1L, 2L, 3L),
+                report(2, true, true, R1, 1L, 2L, 3L),
                 report(3, true, true, R1, 1L, 2L, 3L));
         FenceRecord fenced = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
         FencePlan first = FencePlan.decide(healed, three(Optional.of(fenced), T0), RULES, T0.plusSeconds(100));
@@ -163,18 +222,28 @@ class FencePlanTest {
     void leavingAgainResetsTheHealthyClock() {
         FenceRecord waiting = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.of(T0.plusSeconds(100)));
         FencePlan plan = FencePlan.decide(NODE3_CUT, three(Optional.of(waiting), T0), RULES, T0.plusSeconds(110));
-        assertThat(plan.decisions().get(2).desired().orElseThrow().healthySince()).isEmpty();
+        assertThat(plan.decisions().get(2).desired().orElseThrow().healthySince())
+                .isEmpty();
     }
 
     @Test
     void aStormBeyondMaxFencedNodesFencesNoFurtherNodeAndSaysSo() {
         RingId three = new RingId(1, 0x20);
-        List<Report> twoLost = java.util.stream.LongStream.rangeClosed(1, 5).mapToObj(id -> new Report("node" + id, id,
-                Optional.of(id <= 3), Optional.of(id <= 3 ? three : new RingId(id, 0x20)),
-                id <= 3 ? java.util.Set.of(1L, 2L, 3L) : java.util.Set.of(id), id <= 3 ? 3 : 1, 3, true,
-                Report.Votes.oneEach(java.util.Set.of(1L, 2L, 3L, 4L, 5L)))).toList();
-        List<NodeFacts> five = java.util.stream.LongStream.rangeClosed(1, 5)
-                .mapToObj(id -> node(id, Optional.empty(), T0)).toList();
+        List<Report> twoLost = LongStream.rangeClosed(1, 5)
+                .mapToObj(id -> new Report(
+                        "node" + id,
+                        id,
+                        Optional.of(id <= 3),
+                        Optional.of(id <= 3 ? three : new RingId(id, 0x20)),
+                        id <= 3 ? Set.of(1L, 2L, 3L) : Set.of(id),
+                        id <= 3 ? 3 : 1,
+                        3,
+                        true,
+                        Report.Votes.oneEach(Set.of(1L, 2L, 3L, 4L, 5L))))
+                .toList();
+        List<NodeFacts> five = LongStream.rangeClosed(1, 5)
+                .mapToObj(id -> node(id, Optional.empty(), T0))
+                .toList();
         FencePlan plan = FencePlan.decide(twoLost, five, RULES, T0);
         assertThat(plan.fenced()).isEmpty();
         assertThat(plan.refusal()).get().asString().contains("2 nodes are outside", "maxFencedNodes is 1");
@@ -183,19 +252,23 @@ class FencePlanTest {
     @Test
     void aPartitionThatCannotRuleOutAnotherFencesNothing() {
         // Node 1 alone reports quorum in a cluster of three one-vote nodes: only with expected votes lowered.
-        List<Report> onlyNode1 = List.of(report(1, true, true, R2, 1L), report(2, false, false, null),
-                report(3, false, false, null));
+        List<Report> onlyNode1 =
+                List.of(report(1, true, true, R2, 1L), report(2, false, false, null), report(3, false, false, null));
         FencePlan plan = FencePlan.decide(onlyNode1, three(Optional.empty(), T0), RULES, T0);
         assertThat(plan.verdict()).isInstanceOf(PartitionVerdict.NotExclusive.class);
         assertThat(plan.fenced()).isEmpty();
-        assertThat(plan.refusal()).get().asString().contains("another partition may be quorate too",
-                "nothing is fenced", "Fencing needs a quorum device");
+        assertThat(plan.refusal())
+                .get()
+                .asString()
+                .contains("another partition may be quorate too", "nothing is fenced", "Fencing needs a quorum device");
     }
 
     @Test
     void withoutASettledQuorateViewNothingChanges() {
         FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
-        List<Report> stale = List.of(report(1, false, true, R1, 1L, 2L, 3L), report(2, false, true, R1, 1L, 2L, 3L),
+        List<Report> stale = List.of(
+                report(1, false, true, R1, 1L, 2L, 3L),
+                report(2, false, true, R1, 1L, 2L, 3L),
                 report(3, false, true, R1, 1L, 2L, 3L));
         FencePlan plan = FencePlan.decide(stale, three(Optional.of(evicted), T0), RULES, T0.plusSeconds(600));
         assertThat(plan.decisions()).noneMatch(FencePlan.NodeDecision::changes);
@@ -204,15 +277,21 @@ class FencePlanTest {
 
     @Test
     void pausedPolicyOrNodeStopsEveryAction() {
-        FencePlan paused = FencePlan.decide(NODE3_CUT, three(Optional.empty(), T0),
-                new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), 1, true), T0);
+        FencePlan paused = FencePlan.decide(
+                NODE3_CUT,
+                three(Optional.empty(), T0),
+                new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), 1, true),
+                T0);
         assertThat(paused.fenced()).isEmpty();
         assertThat(paused.refusal()).contains("the policy is paused");
 
-        NodeFacts pausedNode = new NodeFacts("node3", Optional.of(3L), true, Optional.empty(), Optional.empty(),
-                Optional.empty());
-        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
-                pausedNode), RULES, T0);
+        NodeFacts pausedNode =
+                new NodeFacts("node3", Optional.of(3L), true, Optional.empty(), Optional.empty(), Optional.empty());
+        FencePlan plan = FencePlan.decide(
+                NODE3_CUT,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), pausedNode),
+                RULES,
+                T0);
         assertThat(plan.fenced()).isEmpty();
         assertThat(plan.decisions().get(2).reason()).isEqualTo("the Node is paused");
     }
@@ -220,29 +299,37 @@ class FencePlanTest {
     @Test
     void nodesThePlanCannotJudgeAreLeftInactive() {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
-        NodeFacts unmapped = new NodeFacts("other", Optional.empty(), false, Optional.of(cordoned), Optional.empty(),
-                Optional.empty());
-        FencePlan plan = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
-                node(3, Optional.empty(), T0), unmapped), RULES, T0.plusSeconds(100));
+        NodeFacts unmapped = new NodeFacts(
+                "other", Optional.empty(), false, Optional.of(cordoned), Optional.empty(), Optional.empty());
+        FencePlan plan = FencePlan.decide(
+                NODE3_CUT,
+                List.of(
+                        node(1, Optional.empty(), T0),
+                        node(2, Optional.empty(), T0),
+                        node(3, Optional.empty(), T0),
+                        unmapped),
+                RULES,
+                T0.plusSeconds(100));
         FencePlan.NodeDecision other = plan.decisions().get(3);
         assertThat(other.active()).isFalse();
         assertThat(other.desired()).contains(cordoned);
         assertThat(plan.decisions().get(2).active()).isTrue();
 
         List<Report> stale = List.of(report(1, false, true, R1, 1L, 2L, 3L));
-        assertThat(FencePlan.decide(stale, three(Optional.of(cordoned), T0), RULES, T0).decisions())
+        assertThat(FencePlan.decide(stale, three(Optional.of(cordoned), T0), RULES, T0)
+                        .decisions())
                 .noneMatch(FencePlan.NodeDecision::active);
     }
 
     @Test
     void everyNodeIsNeverFenced() {
         // corosync's quorate members map to no Kubernetes node: all three Nodes are "outside".
-        List<Report> elsewhere = List.of(report(1, true, true, new io.votequorum.model.RingId(1, 9), 1L));
+        List<Report> elsewhere = List.of(report(1, true, true, new RingId(1, 9), 1L));
         List<NodeFacts> nodes = List.of(
                 new NodeFacts("a", Optional.of(7L), false, Optional.empty(), Optional.empty(), Optional.empty()),
                 new NodeFacts("b", Optional.of(8L), false, Optional.empty(), Optional.empty(), Optional.empty()));
-        FencePlan plan = FencePlan.decide(elsewhere, nodes, new FencingRules(Duration.ZERO, Duration.ZERO,
-                Duration.ZERO, 5, false), T0);
+        FencePlan plan = FencePlan.decide(
+                elsewhere, nodes, new FencingRules(Duration.ZERO, Duration.ZERO, Duration.ZERO, 5, false), T0);
         assertThat(plan.fenced()).isEmpty();
         assertThat(plan.refusal()).get().asString().contains("never done");
     }
@@ -252,7 +339,8 @@ class FencePlanTest {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
         FencePlan cut = FencePlan.decide(NODE3_CUT, three(Optional.empty(), T0), RULES, T0);
         assertThat(steps(cut, "node3", ConfirmedFenceAction.OutOfServiceTaint))
-                .containsExactly(new NodeStep.Cordon("node3", cut.decisions().get(2).desired().orElseThrow()));
+                .containsExactly(new NodeStep.Cordon(
+                        "node3", cut.decisions().get(2).desired().orElseThrow()));
         assertThat(steps(cut, "node1", ConfirmedFenceAction.OutOfServiceTaint)).isEmpty();
 
         FencePlan evicting = FencePlan.decide(NODE3_CUT, three(Optional.of(cordoned), T0), RULES, T0.plusSeconds(10));
@@ -260,39 +348,61 @@ class FencePlanTest {
                 .containsExactly(new NodeStep.Evict("node3", cordoned.atStage(FenceStage.Evicted)));
 
         FenceRecord evicted = cordoned.atStage(FenceStage.Evicted);
-        NodeFacts confirmed = new NodeFacts("node3", Optional.of(3L), false, Optional.of(evicted), Optional.empty(),
+        NodeFacts confirmed = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(evicted),
+                Optional.empty(),
                 Optional.of(T0.plusSeconds(20)));
-        FencePlan off = FencePlan.decide(NODE3_CUT, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
-                confirmed), RULES, T0.plusSeconds(30));
+        FencePlan off = FencePlan.decide(
+                NODE3_CUT,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), confirmed),
+                RULES,
+                T0.plusSeconds(30));
         FenceRecord fenced = off.decisions().get(2).desired().orElseThrow();
-        assertThat(steps(off, "node3", ConfirmedFenceAction.OutOfServiceTaint)).containsExactly(
-                new NodeStep.Evict("node3", fenced), new NodeStep.MarkOutOfService("node3", fenced));
-        assertThat(steps(off, "node3", ConfirmedFenceAction.ResourceDeletion)).containsExactly(
-                new NodeStep.Evict("node3", fenced), new NodeStep.DeleteWorkloads("node3", fenced));
+        assertThat(steps(off, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Evict("node3", fenced), new NodeStep.MarkOutOfService("node3", fenced));
+        assertThat(steps(off, "node3", ConfirmedFenceAction.ResourceDeletion))
+                .containsExactly(new NodeStep.Evict("node3", fenced), new NodeStep.DeleteWorkloads("node3", fenced));
     }
 
     @Test
     void aNodeBackInTheQuoratePartitionKeepsItsRecordThenIsUnfencedAndAPausedOneGetsNoStep() {
-        List<Report> healed = List.of(report(1, true, true, R1, 1L, 2L, 3L), report(2, true, true, R1, 1L, 2L, 3L),
+        List<Report> healed = List.of(
+                report(1, true, true, R1, 1L, 2L, 3L),
+                report(2, true, true, R1, 1L, 2L, 3L),
                 report(3, true, true, R1, 1L, 2L, 3L));
         FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty(), Optional.of("confirmed"));
         FencePlan waiting = FencePlan.decide(healed, three(Optional.of(fenced), T0), RULES, T0.plusSeconds(100));
-        assertThat(steps(waiting, "node3", ConfirmedFenceAction.OutOfServiceTaint)).containsExactly(
-                new NodeStep.Keep("node3", waiting.decisions().get(2).desired().orElseThrow()));
+        assertThat(steps(waiting, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Keep(
+                        "node3", waiting.decisions().get(2).desired().orElseThrow()));
 
-        FencePlan back = FencePlan.decide(healed, three(Optional.of(waiting.decisions().get(2).desired().orElseThrow()),
-                T0), RULES, T0.plusSeconds(130));
+        FencePlan back = FencePlan.decide(
+                healed,
+                three(Optional.of(waiting.decisions().get(2).desired().orElseThrow()), T0),
+                RULES,
+                T0.plusSeconds(130));
         assertThat(steps(back, "node3", ConfirmedFenceAction.OutOfServiceTaint))
                 .containsExactly(new NodeStep.Unfence("node3"));
 
-        NodeFacts paused = new NodeFacts("node3", Optional.of(3L), true, Optional.of(fenced), Optional.empty(),
-                Optional.empty());
-        FencePlan hands = FencePlan.decide(healed, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0),
-                paused), RULES, T0.plusSeconds(130));
-        assertThat(steps(hands, "node3", ConfirmedFenceAction.OutOfServiceTaint)).isEmpty();
+        NodeFacts paused =
+                new NodeFacts("node3", Optional.of(3L), true, Optional.of(fenced), Optional.empty(), Optional.empty());
+        FencePlan hands = FencePlan.decide(
+                healed,
+                List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), paused),
+                RULES,
+                T0.plusSeconds(130));
+        assertThat(steps(hands, "node3", ConfirmedFenceAction.OutOfServiceTaint))
+                .isEmpty();
     }
 
     private static List<NodeStep> steps(FencePlan plan, String node, ConfirmedFenceAction action) {
-        return plan.decisions().stream().filter(d -> d.node().equals(node)).findFirst().orElseThrow().steps(action);
+        return plan.decisions().stream()
+                .filter(d -> d.node().equals(node))
+                .findFirst()
+                .orElseThrow()
+                .steps(action);
     }
 }

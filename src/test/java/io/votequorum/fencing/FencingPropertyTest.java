@@ -1,10 +1,10 @@
 package io.votequorum.fencing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.votequorum.model.ConfirmedFenceAction;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.RingId;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,8 +17,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * For any reports, from a seeded generator: the engine never fences a node that a fresh, quorate
@@ -47,13 +46,20 @@ class FencingPropertyTest {
             FencePlan plan = FencePlan.decide(scenario.reports, scenario.nodes, scenario.rules, scenario.now);
             quorateCases += plan.verdict() instanceof PartitionVerdict.Quorate ? 1 : 0;
             notExclusive += plan.verdict() instanceof PartitionVerdict.NotExclusive ? 1 : 0;
-            splits += scenario.quorateGroups.isPresent() && scenario.quorateGroups.get().size() > 1 ? 1 : 0;
-            forced += (int) plan.decisions().stream().filter(FencingPropertyTest::forcedNow).count();
+            splits += scenario.quorateGroups.isPresent()
+                            && scenario.quorateGroups.get().size() > 1
+                    ? 1
+                    : 0;
+            forced += (int) plan.decisions().stream()
+                    .filter(FencingPropertyTest::forcedNow)
+                    .count();
             check(scenario, plan, caseSeed);
         }
         // The generator must reach the interesting cases, not only the "no view" ones.
         assertThat(quorateCases).as("cases with an exclusive quorate partition").isGreaterThan(CASES / 10);
-        assertThat(notExclusive).as("cases whose quorate partition cannot rule out another").isGreaterThan(CASES / 50);
+        assertThat(notExclusive)
+                .as("cases whose quorate partition cannot rule out another")
+                .isGreaterThan(CASES / 50);
         assertThat(splits).as("splits with two truly quorate partitions").isGreaterThan(CASES / 100);
         assertThat(forced).as("step 3 taken on evidence").isGreaterThan(CASES / 200);
     }
@@ -72,7 +78,8 @@ class FencingPropertyTest {
         Map<Long, Report> fresh = new HashMap<>();
         s.reports.stream().filter(Report::fresh).forEach(r -> fresh.put(r.nodeId(), r));
         for (Report r : s.reports) {
-            boolean contradicted = r.members().stream().map(fresh::get)
+            boolean contradicted = r.members().stream()
+                    .map(fresh::get)
                     .anyMatch(m -> m != null && !m.ring().equals(r.ring()));
             if (r.freshQuorate() && !contradicted && r.members().contains(r.nodeId())) {
                 protectedIds.addAll(r.members());
@@ -85,33 +92,56 @@ class FencingPropertyTest {
         for (FencePlan.NodeDecision d : plan.decisions()) {
             NodeFacts node = byName.get(d.node());
             long id = node.corosyncId().orElseThrow();
-            boolean advanced = d.desired().isPresent() && (d.current().isEmpty()
-                    || d.desired().get().stage().compareTo(d.current().get().stage()) > 0);
+            boolean advanced = d.desired().isPresent()
+                    && (d.current().isEmpty()
+                            || d.desired()
+                                            .get()
+                                            .stage()
+                                            .compareTo(d.current().get().stage())
+                                    > 0);
             if (advanced) {
-                assertThat(protectedIds).as("fenced a member of a fresh quorate view; %s", context).doesNotContain(id);
-                assertThat(anyFreshQuorate).as("fenced with no fresh quorate report; %s", context).isTrue();
+                assertThat(protectedIds)
+                        .as("fenced a member of a fresh quorate view; %s", context)
+                        .doesNotContain(id);
+                assertThat(anyFreshQuorate)
+                        .as("fenced with no fresh quorate report; %s", context)
+                        .isTrue();
                 s.quorateGroups.ifPresent(quorate -> assertThat(quorate.stream().anyMatch(g -> g.contains(id)))
-                        .as("fenced node %d, which corosync counts in a quorate partition; %s", id, context).isFalse());
+                        .as("fenced node %d, which corosync counts in a quorate partition; %s", id, context)
+                        .isFalse());
             }
             if (forcedNow(d)) {
                 FenceRecord record = d.desired().get();
-                boolean confirmed = node.confirmedOff().map(at -> !at.isBefore(record.since()) && !s.now.isBefore(at))
+                boolean confirmed = node.confirmedOff()
+                        .map(at -> !at.isBefore(record.since()) && !s.now.isBefore(at))
                         .orElse(false);
-                boolean selfFenced = node.selfFencing().map(w -> !s.now.isBefore(record.since()
-                        .plus(w.after().compareTo(s.rules.selfFenceAfter()) >= 0 ? w.after() : s.rules.selfFenceAfter())
-                        .plus(w.timeout()).plus(s.rules.safetyMargin()))).orElse(false);
-                assertThat(confirmed || selfFenced).as("step 3 for %s without evidence that holds now; %s", d.node(),
-                        context).isTrue();
-                assertThat(record.evidence()).as("step 3 names its evidence; %s", context).isPresent();
+                boolean selfFenced = node.selfFencing()
+                        .map(w -> !s.now.isBefore(record.since()
+                                .plus(
+                                        w.after().compareTo(s.rules.selfFenceAfter()) >= 0
+                                                ? w.after()
+                                                : s.rules.selfFenceAfter())
+                                .plus(w.timeout())
+                                .plus(s.rules.safetyMargin())))
+                        .orElse(false);
+                assertThat(confirmed || selfFenced)
+                        .as("step 3 for %s without evidence that holds now; %s", d.node(), context)
+                        .isTrue();
+                assertThat(record.evidence())
+                        .as("step 3 names its evidence; %s", context)
+                        .isPresent();
             }
             if (!anyFreshQuorate) {
-                assertThat(d.changes()).as("changed something with no fresh quorate report; %s", context).isFalse();
+                assertThat(d.changes())
+                        .as("changed something with no fresh quorate report; %s", context)
+                        .isFalse();
             }
             checkSteps(d, protectedIds.contains(id), context);
             fencedAfter += d.desired().isPresent() ? 1 : 0;
             fencedBefore += d.current().isPresent() ? 1 : 0;
         }
-        assertThat(fencedAfter).as("more than maxFencedNodes; %s", context)
+        assertThat(fencedAfter)
+                .as("more than maxFencedNodes; %s", context)
                 .isLessThanOrEqualTo(Math.max(s.rules.maxFencedNodes(), fencedBefore));
         if (fencedBefore < s.nodes.size()) {
             assertThat(fencedAfter).as("fenced every node; %s", context).isLessThan(s.nodes.size());
@@ -126,26 +156,36 @@ class FencingPropertyTest {
     private static void checkSteps(FencePlan.NodeDecision d, boolean protectedMember, String context) {
         for (ConfirmedFenceAction action : ConfirmedFenceAction.values()) {
             List<NodeStep> steps = d.steps(action);
-            assertThat(steps).as("steps for another node; %s", context).allMatch(step -> step.node().equals(d.node()));
+            assertThat(steps)
+                    .as("steps for another node; %s", context)
+                    .allMatch(step -> step.node().equals(d.node()));
             if (!d.active()) {
-                assertThat(steps).as("a step for %s, which nothing may be done to; %s", d.node(), context).isEmpty();
+                assertThat(steps)
+                        .as("a step for %s, which nothing may be done to; %s", d.node(), context)
+                        .isEmpty();
                 continue;
             }
             boolean unfence = steps.stream().anyMatch(NodeStep.Unfence.class::isInstance);
-            assertThat(unfence).as("unfence of %s; %s", d.node(), context)
+            assertThat(unfence)
+                    .as("unfence of %s; %s", d.node(), context)
                     .isEqualTo(d.current().isPresent() && d.desired().isEmpty());
-            boolean third = steps.stream().anyMatch(step -> step instanceof NodeStep.MarkOutOfService
-                    || step instanceof NodeStep.DeleteWorkloads);
+            boolean third = steps.stream()
+                    .anyMatch(step ->
+                            step instanceof NodeStep.MarkOutOfService || step instanceof NodeStep.DeleteWorkloads);
             if (third) {
-                assertThat(d.desired().flatMap(FenceRecord::evidence)).as("step 3 on %s without evidence; %s",
-                        d.node(), context).isPresent();
+                assertThat(d.desired().flatMap(FenceRecord::evidence))
+                        .as("step 3 on %s without evidence; %s", d.node(), context)
+                        .isPresent();
             }
-            boolean upTheLadder = steps.stream().anyMatch(step -> step instanceof NodeStep.Cordon
-                    || step instanceof NodeStep.Evict || step instanceof NodeStep.MarkOutOfService
-                    || step instanceof NodeStep.DeleteWorkloads);
+            boolean upTheLadder = steps.stream()
+                    .anyMatch(step -> step instanceof NodeStep.Cordon
+                            || step instanceof NodeStep.Evict
+                            || step instanceof NodeStep.MarkOutOfService
+                            || step instanceof NodeStep.DeleteWorkloads);
             if (upTheLadder && d.current().isEmpty()) {
-                assertThat(protectedMember).as("a new fence of %s, a member of a fresh quorate view; %s", d.node(),
-                        context).isFalse();
+                assertThat(protectedMember)
+                        .as("a new fence of %s, a member of a fresh quorate view; %s", d.node(), context)
+                        .isFalse();
             }
         }
     }
@@ -154,8 +194,13 @@ class FencingPropertyTest {
      * Nodes, what they report, what the operator did before, and the time; for real splits also the
      * groups corosync counts as quorate (empty for arbitrary reports, which have no truth behind them).
      */
-    record Scenario(List<Report> reports, List<NodeFacts> nodes, FencingRules rules, Instant now,
-            Optional<List<Set<Long>>> quorateGroups, String cluster) {
+    record Scenario(
+            List<Report> reports,
+            List<NodeFacts> nodes,
+            FencingRules rules,
+            Instant now,
+            Optional<List<Set<Long>>> quorateGroups,
+            String cluster) {
 
         static Scenario generate(Random random) {
             int n = 2 + random.nextInt(6);
@@ -163,30 +208,41 @@ class FencingPropertyTest {
             List<NodeFacts> nodes = new ArrayList<>();
             for (long id = 1; id <= n; id++) {
                 Optional<FenceRecord> record = random.nextInt(5) == 0
-                        ? Optional.of(new FenceRecord(FenceStage.values()[random.nextInt(3)],
-                                T0.plusSeconds(random.nextInt(200)), "earlier", random.nextBoolean()
-                                        ? Optional.of(T0.plusSeconds(random.nextInt(250))) : Optional.empty(),
+                        ? Optional.of(new FenceRecord(
+                                FenceStage.values()[random.nextInt(3)],
+                                T0.plusSeconds(random.nextInt(200)),
+                                "earlier",
+                                random.nextBoolean()
+                                        ? Optional.of(T0.plusSeconds(random.nextInt(250)))
+                                        : Optional.empty(),
                                 Optional.of("earlier evidence")))
                         : Optional.empty();
                 Optional<NodeFacts.SelfFencing> watchdog = random.nextInt(3) == 0
-                        ? Optional.of(new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(random.nextInt(60)),
+                        ? Optional.of(new NodeFacts.SelfFencing(
+                                "/dev/watchdog",
+                                Duration.ofSeconds(random.nextInt(60)),
                                 Duration.ofSeconds(1 + random.nextInt(20))))
                         : Optional.empty();
                 Optional<Instant> confirmed = random.nextInt(6) == 0
-                        ? Optional.of(T0.plusSeconds(random.nextInt(300) - 50)) : Optional.empty();
-                nodes.add(new NodeFacts("node" + id, Optional.of(id), random.nextInt(10) == 0, record, watchdog,
-                        confirmed));
+                        ? Optional.of(T0.plusSeconds(random.nextInt(300) - 50))
+                        : Optional.empty();
+                nodes.add(new NodeFacts(
+                        "node" + id, Optional.of(id), random.nextInt(10) == 0, record, watchdog, confirmed));
             }
-            FencingRules rules = new FencingRules(Duration.ofSeconds(random.nextInt(30)),
-                    Duration.ofSeconds(random.nextInt(120)), Duration.ofSeconds(random.nextInt(60)),
-                    1 + random.nextInt(3), random.nextInt(20) == 0, Duration.ofSeconds(random.nextInt(60)),
+            FencingRules rules = new FencingRules(
+                    Duration.ofSeconds(random.nextInt(30)),
+                    Duration.ofSeconds(random.nextInt(120)),
+                    Duration.ofSeconds(random.nextInt(60)),
+                    1 + random.nextInt(3),
+                    random.nextInt(20) == 0,
+                    Duration.ofSeconds(random.nextInt(60)),
                     Duration.ofSeconds(random.nextInt(15)));
             if (random.nextInt(3) == 0) {
                 return new Scenario(arbitrary(random, n), nodes, rules, now, Optional.empty(), "arbitrary");
             }
             Split split = Split.generate(random, n);
-            return new Scenario(split.reports(random), nodes, rules, now, Optional.of(split.quorateGroups()),
-                    split.toString());
+            return new Scenario(
+                    split.reports(random), nodes, rules, now, Optional.of(split.quorateGroups()), split.toString());
         }
 
         /** Anything at all: random rings, member lists, quorate flags and freshness. */
@@ -200,11 +256,12 @@ class FencingPropertyTest {
                         members.add(other);
                     }
                 }
-                Optional<Boolean> quorate = random.nextInt(6) == 0 ? Optional.empty() : Optional.of(random.nextBoolean());
-                Optional<RingId> ring = quorate.isEmpty() ? Optional.empty()
-                        : Optional.of(rings.get(random.nextInt(rings.size())));
-                reports.add(new Report("node" + id, id, quorate, ring, members, members.size(), n / 2 + 1,
-                        random.nextInt(4) > 0));
+                Optional<Boolean> quorate =
+                        random.nextInt(6) == 0 ? Optional.empty() : Optional.of(random.nextBoolean());
+                Optional<RingId> ring =
+                        quorate.isEmpty() ? Optional.empty() : Optional.of(rings.get(random.nextInt(rings.size())));
+                reports.add(new Report(
+                        "node" + id, id, quorate, ring, members, members.size(), n / 2 + 1, random.nextInt(4) > 0));
             }
             return reports;
         }
@@ -220,8 +277,14 @@ class FencingPropertyTest {
      * expected votes in force (lowered by -e or last_man_standing before the split), two_node, a
      * quorum device that votes for one group at most, and auto_tie_breaker.
      */
-    record Split(Map<Long, Integer> votes, Map<Long, Integer> groupOf, int expected, boolean twoNode, int qdevice,
-            int qdeviceGroup, boolean tieBreaker) {
+    record Split(
+            Map<Long, Integer> votes,
+            Map<Long, Integer> groupOf,
+            int expected,
+            boolean twoNode,
+            int qdevice,
+            int qdeviceGroup,
+            boolean tieBreaker) {
 
         static Split generate(Random random, int n) {
             boolean twoNode = n == 2 && random.nextBoolean();
@@ -238,7 +301,8 @@ class FencingPropertyTest {
                 groupOf.put(id, random.nextInt(groups));
             }
             int qdeviceGroup = qdevice > 0 ? random.nextInt(groups + 1) - 1 : -1; // -1: the device votes for none
-            return new Split(votes, groupOf, expected, twoNode, qdevice, qdeviceGroup, !twoNode && random.nextInt(4) == 0);
+            return new Split(
+                    votes, groupOf, expected, twoNode, qdevice, qdeviceGroup, !twoNode && random.nextInt(4) == 0);
         }
 
         int total() {
@@ -303,13 +367,29 @@ class FencingPropertyTest {
                     continue; // never reported
                 }
                 if (reach <= 2) {
-                    reports.add(new Report("node" + id, id, Optional.of(true), Optional.of(ringBefore), votes.keySet(),
-                            total(), quorum(), reach == 2, before));
+                    reports.add(new Report(
+                            "node" + id,
+                            id,
+                            Optional.of(true),
+                            Optional.of(ringBefore),
+                            votes.keySet(),
+                            total(),
+                            quorum(),
+                            reach == 2,
+                            before));
                     continue;
                 }
                 RingId ring = new RingId(members.stream().min(Long::compare).orElseThrow(), 0x14 + group);
-                reports.add(new Report("node" + id, id, Optional.of(quorate(group)), Optional.of(ring), members,
-                        votesOf(group), quorum(), true, votesSeen(group)));
+                reports.add(new Report(
+                        "node" + id,
+                        id,
+                        Optional.of(quorate(group)),
+                        Optional.of(ring),
+                        members,
+                        votesOf(group),
+                        quorum(),
+                        true,
+                        votesSeen(group)));
             }
             return reports;
         }
@@ -322,7 +402,8 @@ class FencingPropertyTest {
 
         @Override
         public String toString() {
-            return "split votes " + votes + " groups " + groupOf + " expected " + expected + (twoNode ? " two_node" : "")
+            return "split votes " + votes + " groups " + groupOf + " expected " + expected
+                    + (twoNode ? " two_node" : "")
                     + (qdevice > 0 ? " qdevice " + qdevice + " for group " + qdeviceGroup : "")
                     + (tieBreaker ? " auto_tie_breaker" : "") + " quorate " + quorateGroups();
         }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,10 +21,10 @@ import java.util.List;
  */
 public final class CrdExport {
 
-    static final List<Class<? extends CustomResource<?, ?>>> KINDS = List.of(QuorumStatus.class, VoteQuorumPolicy.class);
+    static final List<Class<? extends CustomResource<?, ?>>> KINDS =
+            List.of(QuorumStatus.class, VoteQuorumPolicy.class);
 
-    private CrdExport() {
-    }
+    private CrdExport() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
@@ -43,11 +42,14 @@ public final class CrdExport {
             try (InputStream in = Files.newInputStream(source)) {
                 crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
             }
-            crd.getSpec().getVersions().forEach(v -> v.setAdditionalPrinterColumns(
-                    declaredOrder(kind, v.getAdditionalPrinterColumns())));
+            crd.getSpec()
+                    .getVersions()
+                    .forEach(v -> v.setAdditionalPrinterColumns(declaredOrder(kind, v.getAdditionalPrinterColumns())));
             Path target = output.resolve(crdName(kind) + ".yaml");
-            Files.writeString(target, "# Generated from " + kind.getName() + " by `make crds`. Do not edit.\n"
-                    + Serialization.asYaml(crd));
+            Files.writeString(
+                    target,
+                    "# Generated from " + kind.getName() + " by `make crds`. Do not edit.\n"
+                            + Serialization.asYaml(crd));
             System.out.println("wrote " + target);
         }
     }
@@ -56,9 +58,11 @@ public final class CrdExport {
         return HasMetadata.getFullResourceName(kind);
     }
 
-    static List<CustomResourceColumnDefinition> declaredOrder(Class<?> kind, List<CustomResourceColumnDefinition> columns) {
+    static List<CustomResourceColumnDefinition> declaredOrder(
+            Class<?> kind, List<CustomResourceColumnDefinition> columns) {
         List<String> declared = Arrays.stream(kind.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::jsonPath).toList();
+                .map(AdditionalPrinterColumn::jsonPath)
+                .toList();
         return columns.stream()
                 .sorted(Comparator.comparingInt(c -> {
                     int index = declared.indexOf(c.getJsonPath());

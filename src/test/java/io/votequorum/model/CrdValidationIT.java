@@ -1,5 +1,8 @@
 package io.votequorum.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,6 +11,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.votequorum.testenv.KubeApiServer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,13 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The generated CRDs on a real kube-apiserver: status subresource, printer columns, and every CEL rule. */
 class CrdValidationIT {
@@ -62,20 +62,31 @@ class CrdValidationIT {
         report.getStatus().setRingId(new RingId(1, 12));
         report.getStatus().setMembers(List.of(new Member(1, "node1", 1, MemberState.Member)));
         report.getStatus().setMemberCount(1);
-        client.resource(report).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("votequorum-agent").withForce(true).build());
+        client.resource(report)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("votequorum-agent")
+                        .withForce(true)
+                        .build());
 
-        QuorumStatus read = client.resources(QuorumStatus.class).withName("node1").get();
+        QuorumStatus read =
+                client.resources(QuorumStatus.class).withName("node1").get();
         assertThat(read.getStatus().getQuorate()).isTrue();
         assertThat(read.getStatus().getRingId()).isEqualTo(new RingId(1, 12));
-        assertThat(read.getSpec().getVotes()).as("spec untouched by a status write").isEqualTo(2);
-        assertThat(read.getMetadata().getGeneration()).as("status writes do not bump generation").isEqualTo(1L);
+        assertThat(read.getSpec().getVotes())
+                .as("spec untouched by a status write")
+                .isEqualTo(2);
+        assertThat(read.getMetadata().getGeneration())
+                .as("status writes do not bump generation")
+                .isEqualTo(1L);
 
         // A write to the main resource cannot change status: that belongs to the subresource.
         read.getStatus().setQuorate(false);
         read.getSpec().setVotes(3);
         client.resource(read).update();
-        QuorumStatus again = client.resources(QuorumStatus.class).withName("node1").get();
+        QuorumStatus again =
+                client.resources(QuorumStatus.class).withName("node1").get();
         assertThat(again.getStatus().getQuorate()).isTrue();
         assertThat(again.getSpec().getVotes()).isEqualTo(3);
         assertThat(again.getMetadata().getGeneration()).isEqualTo(2L);
@@ -86,7 +97,8 @@ class CrdValidationIT {
         client.resource(quorumStatus("node1", null)).create();
 
         assertThat(columnNames(serverSideTable("quorumstatuses")))
-                .containsExactly("Name", "NodeID", "Quorate", "Votes", "Expected", "Total", "Quorum", "Members", "Ring", "Age");
+                .containsExactly(
+                        "Name", "NodeID", "Quorate", "Votes", "Expected", "Total", "Quorum", "Members", "Ring", "Age");
 
         client.resource(policy("edge", Map.of())).create();
         assertThat(columnNames(serverSideTable("votequorumpolicies")))
@@ -95,42 +107,65 @@ class CrdValidationIT {
 
     static Stream<Arguments> rejectedPolicies() {
         return Stream.of(
-                Arguments.of("both nodeName and nodeSelector",
+                Arguments.of(
+                        "both nodeName and nodeSelector",
                         Map.of("votes", List.of(Map.of("nodeName", "n1", "nodeSelector", Map.of(), "votes", 1))),
                         "each votes entry must name exactly one of nodeName or nodeSelector"),
-                Arguments.of("neither nodeName nor nodeSelector",
+                Arguments.of(
+                        "neither nodeName nor nodeSelector",
                         Map.of("votes", List.of(Map.of("votes", 1))),
                         "each votes entry must name exactly one of nodeName or nodeSelector"),
-                Arguments.of("negative votes",
+                Arguments.of(
+                        "negative votes",
                         Map.of("votes", List.of(Map.of("nodeName", "n1", "votes", -1))),
                         "votes must be 0 or more"),
-                Arguments.of("votes missing",
+                Arguments.of(
+                        "votes missing",
                         Map.of("votes", List.of(Map.of("nodeName", "n1"))),
                         "spec.votes[0].votes: Required value"),
                 Arguments.of("expectedVotes 0", Map.of("expectedVotes", 0), "expectedVotes must be at least 1"),
-                Arguments.of("more votes than corosync's quorum can hold",
+                Arguments.of(
+                        "more votes than corosync's quorum can hold",
                         Map.of("votes", List.of(Map.of("nodeName", "n1", "votes", 510))),
                         "corosync keeps quorum in 8 bits"),
-                Arguments.of("more expected votes than corosync's quorum can hold", Map.of("expectedVotes", 510),
+                Arguments.of(
+                        "more expected votes than corosync's quorum can hold",
+                        Map.of("expectedVotes", 510),
                         "votes and expectedVotes must be at most 509"),
-                Arguments.of("maxFencedNodes 0", Map.of("fencing", Map.of("maxFencedNodes", 0)),
+                Arguments.of(
+                        "maxFencedNodes 0",
+                        Map.of("fencing", Map.of("maxFencedNodes", 0)),
                         "maxFencedNodes must be at least 1"),
-                Arguments.of("healthyDelay not a duration", Map.of("fencing", Map.of("healthyDelay", "soon")),
+                Arguments.of(
+                        "healthyDelay not a duration",
+                        Map.of("fencing", Map.of("healthyDelay", "soon")),
                         "healthyDelay must be a duration such as 30s"),
-                Arguments.of("evictAfter with a space", Map.of("fencing", Map.of("evictAfter", "10 s")),
+                Arguments.of(
+                        "evictAfter with a space",
+                        Map.of("fencing", Map.of("evictAfter", "10 s")),
                         "evictAfter must be a duration such as 10s"),
-                Arguments.of("fenceTimeout without unit", Map.of("fencing", Map.of("fenceTimeout", "60")),
+                Arguments.of(
+                        "fenceTimeout without unit",
+                        Map.of("fencing", Map.of("fenceTimeout", "60")),
                         "fenceTimeout must be a duration such as 60s"),
-                Arguments.of("selfFenceAfter not a duration", Map.of("fencing", Map.of("selfFenceAfter", "30")),
+                Arguments.of(
+                        "selfFenceAfter not a duration",
+                        Map.of("fencing", Map.of("selfFenceAfter", "30")),
                         "selfFenceAfter must be a duration such as 30s"),
-                Arguments.of("safetyMargin not a duration", Map.of("fencing", Map.of("safetyMargin", "ten")),
+                Arguments.of(
+                        "safetyMargin not a duration",
+                        Map.of("fencing", Map.of("safetyMargin", "ten")),
                         "safetyMargin must be a duration such as 10s"),
-                Arguments.of("unknown noQuorumAction", Map.of("fencing", Map.of("noQuorumAction", "Reboot")),
+                Arguments.of(
+                        "unknown noQuorumAction",
+                        Map.of("fencing", Map.of("noQuorumAction", "Reboot")),
                         "Unsupported value: \"Reboot\""),
-                Arguments.of("unknown mode", Map.of("fencing", Map.of("mode", "Aggressive")),
+                Arguments.of(
+                        "unknown mode",
+                        Map.of("fencing", Map.of("mode", "Aggressive")),
                         "Unsupported value: \"Aggressive\""),
-                Arguments.of("empty clusterName", Map.of("clusterName", ""),
-                        "clusterName must name the corosync cluster"));
+                Arguments.of(
+                        "empty clusterName", Map.of("clusterName", ""), "clusterName must name the corosync cluster"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -139,7 +174,9 @@ class CrdValidationIT {
         assertThatThrownBy(() -> client.resource(policy("bad", spec)).create())
                 .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining(message);
-        assertThat(client.resources(VoteQuorumPolicy.class).withName("bad").get()).as("nothing stored").isNull();
+        assertThat(client.resources(VoteQuorumPolicy.class).withName("bad").get())
+                .as("nothing stored")
+                .isNull();
     }
 
     @Test
@@ -154,7 +191,8 @@ class CrdValidationIT {
     @Test
     void clusterNameCannotChange() {
         client.resource(policy("edge", Map.of())).create();
-        VoteQuorumPolicy stored = client.resources(VoteQuorumPolicy.class).withName("edge").get();
+        VoteQuorumPolicy stored =
+                client.resources(VoteQuorumPolicy.class).withName("edge").get();
         stored.getSpec().setClusterName("other");
 
         assertThatThrownBy(() -> client.resource(stored).update())
@@ -163,12 +201,25 @@ class CrdValidationIT {
 
     @Test
     void aGoodPolicyIsStoredWithTheSafeDefaults() {
-        client.resource(policy("edge", Map.of("votes", List.of(
-                Map.of("nodeName", "node1", "votes", 2),
-                Map.of("nodeSelector", Map.of("matchLabels", Map.of("tier", "edge")), "votes", 0)),
-                "expectedVotes", 3, "fencing", Map.of("healthyDelay", "1m30s")))).create();
+        client.resource(policy(
+                        "edge",
+                        Map.of(
+                                "votes",
+                                List.of(
+                                        Map.of("nodeName", "node1", "votes", 2),
+                                        Map.of(
+                                                "nodeSelector",
+                                                Map.of("matchLabels", Map.of("tier", "edge")),
+                                                "votes",
+                                                0)),
+                                "expectedVotes",
+                                3,
+                                "fencing",
+                                Map.of("healthyDelay", "1m30s"))))
+                .create();
 
-        VoteQuorumPolicy stored = client.resources(VoteQuorumPolicy.class).withName("edge").get();
+        VoteQuorumPolicy stored =
+                client.resources(VoteQuorumPolicy.class).withName("edge").get();
         assertThat(stored.getSpec().getFencing().getMode()).isEqualTo(FencingMode.DryRun);
         assertThat(stored.getSpec().getFencing().getHealthyDelay()).isEqualTo("1m30s");
         assertThat(stored.getSpec().getFencing().getEvictAfter()).isEqualTo("10s");
@@ -188,7 +239,9 @@ class CrdValidationIT {
         soon.getSpec().setSelfFenceAfter("soon");
         assertThatThrownBy(() -> client.resource(soon).create())
                 .hasMessageContaining("selfFenceAfter must be a duration such as 30s");
-        assertThat(client.resources(QuorumStatus.class).withName("node1").get()).as("nothing stored").isNull();
+        assertThat(client.resources(QuorumStatus.class).withName("node1").get())
+                .as("nothing stored")
+                .isNull();
     }
 
     private static QuorumStatus quorumStatus(String name, Integer votes) {
@@ -201,7 +254,7 @@ class CrdValidationIT {
 
     /** A policy as a person writes it in YAML, so that bad values reach the server unchanged. */
     private static GenericKubernetesResource policy(String name, Map<String, Object> specOverrides) {
-        Map<String, Object> spec = new java.util.HashMap<>(Map.of("clusterName", "edge"));
+        Map<String, Object> spec = new HashMap<>(Map.of("clusterName", "edge"));
         spec.putAll(specOverrides);
         GenericKubernetesResource policy = new GenericKubernetesResource();
         policy.setApiVersion(VoteQuorumApi.API_VERSION);
@@ -219,7 +272,8 @@ class CrdValidationIT {
                 .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
                 .build();
         try {
-            return Serialization.unmarshal(http.sendAsync(request, String.class).get().body(), Map.class);
+            return Serialization.unmarshal(
+                    http.sendAsync(request, String.class).get().body(), Map.class);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the Table of " + plural, e);
         }
@@ -227,7 +281,7 @@ class CrdValidationIT {
 
     @SuppressWarnings("unchecked")
     private static List<String> columnNames(Map<?, ?> table) {
-        return ((List<Map<String, Object>>) table.get("columnDefinitions")).stream()
-                .map(c -> (String) c.get("name")).toList();
+        return ((List<Map<String, Object>>) table.get("columnDefinitions"))
+                .stream().map(c -> (String) c.get("name")).toList();
     }
 }

@@ -1,17 +1,16 @@
 package io.votequorum.model;
 
+import static io.votequorum.model.Conditions.Status.True;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.List;
-
-import static io.votequorum.model.Conditions.Status.True;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ModelJsonTest {
 
@@ -37,14 +36,16 @@ class ModelJsonTest {
         s.setQuorum(3);
         s.setFlags(List.of(QuorumFlag.Quorate, QuorumFlag.WaitForAll, QuorumFlag.QdeviceRegistered));
         s.setQdevice(new Qdevice("Qdevice", 1, true, true, false));
-        s.setMembers(List.of(new Member(1, "node1", 2, MemberState.Member),
+        s.setMembers(List.of(
+                new Member(1, "node1", 2, MemberState.Member),
                 new Member(2, "node2", 1, MemberState.Member),
                 new Member(3, "node3", 1, MemberState.Dead)));
         s.setMemberCount(2);
         s.setLastTransitionTime("2026-01-01T10:00:00Z");
         s.setApplied(new AppliedVotes(2, 4, 3L));
         s.setObservedGeneration(3L);
-        s.setConditions(Conditions.merge(List.of(),
+        s.setConditions(Conditions.merge(
+                List.of(),
                 List.of(Conditions.of("Quorate", True, "Quorate", "4 of 4 votes", 3L)),
                 Instant.parse("2026-01-01T10:00:00Z")));
         return qs;
@@ -54,8 +55,15 @@ class ModelJsonTest {
         VoteQuorumPolicy p = new VoteQuorumPolicy();
         p.setMetadata(new ObjectMetaBuilder().withName("edge").build());
         p.getSpec().setClusterName("edge");
-        p.getSpec().setVotes(List.of(new NodeVotes("node1", null, 2),
-                new NodeVotes(null, new LabelSelectorBuilder().addToMatchLabels("tier", "edge").build(), 1)));
+        p.getSpec()
+                .setVotes(List.of(
+                        new NodeVotes("node1", null, 2),
+                        new NodeVotes(
+                                null,
+                                new LabelSelectorBuilder()
+                                        .addToMatchLabels("tier", "edge")
+                                        .build(),
+                                1)));
         p.getSpec().setExpectedVotes(4);
         p.getSpec().getFencing().setMode(FencingMode.Enforce);
         p.getSpec().getFencing().setMaxFencedNodes(2);
@@ -63,8 +71,9 @@ class ModelJsonTest {
         p.getStatus().setObservedGeneration(4L);
         p.getStatus().setPartition(new Partition(new RingId(1, 0x30), List.of("node1", "node2"), 2, 3, 3, 0));
         p.getStatus().setFencedCount(1);
-        p.getStatus().setFencedNodes(List.of(
-                new FencedNode("node3", FenceStage.Cordoned, "not a member of ring 1.30", "2026-01-01T10:00:00Z", null)));
+        p.getStatus()
+                .setFencedNodes(List.of(new FencedNode(
+                        "node3", FenceStage.Cordoned, "not a member of ring 1.30", "2026-01-01T10:00:00Z", null)));
         return p;
     }
 
@@ -85,12 +94,30 @@ class ModelJsonTest {
 
     @Test
     void quorumStatusUsesTheFieldNamesOfTheApi() throws Exception {
-        JsonNode status = plainJackson.readTree(Serialization.asJson(quorumStatus())).get("status");
+        JsonNode status =
+                plainJackson.readTree(Serialization.asJson(quorumStatus())).get("status");
 
-        assertThat(status.fieldNames()).toIterable().containsExactlyInAnyOrder(
-                "nodeName", "nodeId", "clusterName", "quorate", "ringId", "nodeVotes", "expectedVotes",
-                "highestExpected", "totalVotes", "quorum", "flags", "qdevice", "memberCount", "members",
-                "lastTransitionTime", "applied", "observedGeneration", "conditions");
+        assertThat(status.fieldNames())
+                .toIterable()
+                .containsExactlyInAnyOrder(
+                        "nodeName",
+                        "nodeId",
+                        "clusterName",
+                        "quorate",
+                        "ringId",
+                        "nodeVotes",
+                        "expectedVotes",
+                        "highestExpected",
+                        "totalVotes",
+                        "quorum",
+                        "flags",
+                        "qdevice",
+                        "memberCount",
+                        "members",
+                        "lastTransitionTime",
+                        "applied",
+                        "observedGeneration",
+                        "conditions");
         assertThat(status.at("/ringId/seq").asLong()).isEqualTo(0x2c);
         assertThat(status.at("/members/2/state").asText()).isEqualTo("Dead");
         assertThat(status.at("/flags/1").asText()).isEqualTo("WaitForAll");
@@ -122,12 +149,11 @@ class ModelJsonTest {
                    "members":[{"nodeId":1,"name":"node1","votes":1,"state":"Member","futureMemberField":3}]}}
                 """;
 
-        for (QuorumStatus read : List.of(Serialization.unmarshal(json, QuorumStatus.class),
-                plainJackson.readValue(json, QuorumStatus.class))) {
+        for (QuorumStatus read : List.of(
+                Serialization.unmarshal(json, QuorumStatus.class), plainJackson.readValue(json, QuorumStatus.class))) {
             assertThat(read.getStatus().getQuorate()).isTrue();
             assertThat(read.getStatus().getRingId()).isEqualTo(new RingId(1, 9));
-            assertThat(read.getStatus().getMembers())
-                    .containsExactly(new Member(1, "node1", 1, MemberState.Member));
+            assertThat(read.getStatus().getMembers()).containsExactly(new Member(1, "node1", 1, MemberState.Member));
             assertThat(read.getStatus().getApplied().votes()).isEqualTo(1);
             assertThat(read.getSpec().getVotes()).isEqualTo(1);
         }
@@ -162,8 +188,10 @@ class ModelJsonTest {
 
         assertThat(read.getStatus().getObservedGeneration()).isEqualTo(2L);
         assertThat(read.getStatus().getPartition().members()).containsExactly("node1");
-        assertThat(read.getStatus().getFencedNodes()).singleElement()
-                .extracting(FencedNode::stage).isEqualTo(FenceStage.Evicted);
+        assertThat(read.getStatus().getFencedNodes())
+                .singleElement()
+                .extracting(FencedNode::stage)
+                .isEqualTo(FenceStage.Evicted);
     }
 
     @Test

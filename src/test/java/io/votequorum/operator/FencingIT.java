@@ -1,17 +1,22 @@
 package io.votequorum.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +29,7 @@ import io.votequorum.model.FencingMode;
 import io.votequorum.model.Member;
 import io.votequorum.model.MemberState;
 import io.votequorum.model.NoQuorumAction;
+import io.votequorum.model.NodeVotes;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.RingId;
 import io.votequorum.model.UnmappedNode;
@@ -33,19 +39,16 @@ import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
 import io.votequorum.testenv.KubeApiServer;
 import io.votequorum.testenv.OperatorProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,9 +57,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The operator, started from the packaged jar, against a real API server; the agents' reports and
@@ -75,6 +81,7 @@ class FencingIT {
     private static final Set<String> heartbeating = ConcurrentHashMap.newKeySet();
     /** Nodes per corosync cluster: a real agent lists the whole nodelist, dead nodes included. */
     private static final Map<String, Integer> SIZES = new ConcurrentHashMap<>(Map.of("lab", 3));
+
     private static final ScheduledExecutorService agents = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeAll
@@ -82,10 +89,20 @@ class FencingIT {
         api = KubeApiServer.start().withCrds();
         client = api.client();
         for (String ns : List.of(NAMESPACE, APPS)) {
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         for (int i = 1; i <= 3; i++) {
-            client.resource(new NodeBuilder().withNewMetadata().withName("node" + i).endMetadata().build()).create();
+            client.resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName("node" + i)
+                            .endMetadata()
+                            .build())
+                    .create();
             heartbeating.add("node" + i);
         }
         RingId all = new RingId(1, 0x10);
@@ -137,7 +154,7 @@ class FencingIT {
         report.getStatus().setQuorate(quorate);
         report.getStatus().setRingId(ring);
         int size = SIZES.getOrDefault(cluster, members.length);
-        Set<Integer> in = java.util.Arrays.stream(members).boxed().collect(java.util.stream.Collectors.toSet());
+        Set<Integer> in = Arrays.stream(members).boxed().collect(Collectors.toSet());
         List<Member> list = new ArrayList<>();
         for (int m = 1; m <= size; m++) {
             list.add(new Member(m, prefix + m, 1, in.contains(m) ? MemberState.Member : MemberState.Dead));
@@ -148,17 +165,32 @@ class FencingIT {
         report.getStatus().setExpectedVotes(size);
         report.getStatus().setTotalVotes(members.length);
         report.getStatus().setQuorum(size / 2 + 1);
-        client.resource(report).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-agent").withForce(true).build());
+        client.resource(report)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("test-agent")
+                        .withForce(true)
+                        .build());
     }
 
     static void renewLeases() {
         for (String node : heartbeating) {
             try {
-                client.resource(new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
-                        .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(10)
-                        .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC)).endSpec().build())
-                        .fieldManager("test-agent").forceConflicts().serverSideApply();
+                client.resource(new LeaseBuilder()
+                                .withNewMetadata()
+                                .withName(node)
+                                .withNamespace(NAMESPACE)
+                                .endMetadata()
+                                .withNewSpec()
+                                .withHolderIdentity(node)
+                                .withLeaseDurationSeconds(10)
+                                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
+                                .endSpec()
+                                .build())
+                        .fieldManager("test-agent")
+                        .forceConflicts()
+                        .serverSideApply();
             } catch (RuntimeException e) {
                 // the API server is busy; the next round renews
             }
@@ -170,15 +202,19 @@ class FencingIT {
     }
 
     static List<String> taints(String name) {
-        return Optional.ofNullable(node(name).getSpec().getTaints()).orElse(List.of()).stream().map(Taints::id)
-                .filter(id -> !id.startsWith("node.kubernetes.io/not-ready")).toList();
+        return Optional.ofNullable(node(name).getSpec().getTaints()).orElse(List.of()).stream()
+                .map(Taints::id)
+                .filter(id -> !id.startsWith("node.kubernetes.io/not-ready"))
+                .toList();
     }
 
     /** The CorosyncQuorum Node condition as "status reason". */
     static String quorumCondition(String name) {
         return Optional.ofNullable(node(name).getStatus()).map(s -> s.getConditions()).orElse(List.of()).stream()
-                .filter(c -> "CorosyncQuorum".equals(c.getType())).map(c -> c.getStatus() + " " + c.getReason())
-                .findFirst().orElse("missing");
+                .filter(c -> "CorosyncQuorum".equals(c.getType()))
+                .map(c -> c.getStatus() + " " + c.getReason())
+                .findFirst()
+                .orElse("missing");
     }
 
     static VoteQuorumPolicy policy() {
@@ -191,14 +227,18 @@ class FencingIT {
 
     /** Nodes prefix1..prefixN, their agents heartbeating, and a policy for their cluster in the given mode. */
     static void cluster(String name, String prefix, int size, FencingMode mode) {
-        cluster(name, prefix, size, mode, policy -> { });
+        cluster(name, prefix, size, mode, policy -> {});
     }
 
-    static void cluster(String name, String prefix, int size, FencingMode mode,
-            java.util.function.Consumer<VoteQuorumPolicy> customize) {
+    static void cluster(String name, String prefix, int size, FencingMode mode, Consumer<VoteQuorumPolicy> customize) {
         SIZES.put(name, size);
         for (int i = 1; i <= size; i++) {
-            client.resource(new NodeBuilder().withNewMetadata().withName(prefix + i).endMetadata().build()).create();
+            client.resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName(prefix + i)
+                            .endMetadata()
+                            .build())
+                    .create();
             heartbeating.add(prefix + i);
         }
         VoteQuorumPolicy policy = new VoteQuorumPolicy();
@@ -220,22 +260,32 @@ class FencingIT {
         ack.getStatus().setMembers(null); // only the fields an applier owns: leave the report's lists alone
         ack.getStatus().setFlags(null);
         ack.getStatus().setObservedGeneration(qs.getMetadata().getGeneration());
-        ack.getStatus().setConditions(List.of(Conditions.of("Applied", Conditions.Status.True, "Applied", "ok",
-                qs.getMetadata().getGeneration())));
-        ack.getStatus().setConditions(Conditions.merge(List.of(), ack.getStatus().getConditions(),
-                java.time.Instant.now()));
-        client.resource(ack).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-applier").withForce(true).build());
+        ack.getStatus()
+                .setConditions(List.of(Conditions.of(
+                        "Applied",
+                        Conditions.Status.True,
+                        "Applied",
+                        "ok",
+                        qs.getMetadata().getGeneration())));
+        ack.getStatus()
+                .setConditions(Conditions.merge(List.of(), ack.getStatus().getConditions(), Instant.now()));
+        client.resource(ack)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("test-applier")
+                        .withForce(true)
+                        .build());
     }
 
-    static io.fabric8.kubernetes.api.model.Condition condition(String policy, String type) {
+    static Condition condition(String policy, String type) {
         return Conditions.find(policy(policy).getStatus().getConditions(), type).orElseThrow();
     }
 
     @Test
     void policyVotesReachTheAgentsAndAppliedFollowsTheirReports() {
         cluster("votes", "votes", 3, FencingMode.DryRun, policy -> {
-            policy.getSpec().setVotes(List.of(new io.votequorum.model.NodeVotes("votes1", null, 2)));
+            policy.getSpec().setVotes(List.of(new NodeVotes("votes1", null, 2)));
             policy.getSpec().setExpectedVotes(4);
         });
         RingId ring = new RingId(1, 0x50);
@@ -243,12 +293,16 @@ class FencingIT {
             report("votes", "votes", i, true, ring, 1, 2, 3);
         }
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            QuorumStatus one = client.resources(QuorumStatus.class).withName("votes1").get();
-            QuorumStatus two = client.resources(QuorumStatus.class).withName("votes2").get();
+            QuorumStatus one =
+                    client.resources(QuorumStatus.class).withName("votes1").get();
+            QuorumStatus two =
+                    client.resources(QuorumStatus.class).withName("votes2").get();
             assertThat(one.getSpec().getVotes()).isEqualTo(2);
             assertThat(one.getSpec().getExpectedVotes()).isEqualTo(4);
             assertThat(one.getSpec().getPolicy()).isEqualTo("votes");
-            assertThat(two.getSpec().getVotes()).as("a node no entry names keeps corosync's votes").isNull();
+            assertThat(two.getSpec().getVotes())
+                    .as("a node no entry names keeps corosync's votes")
+                    .isNull();
             assertThat(two.getSpec().getExpectedVotes()).isEqualTo(4);
             assertThat(condition("votes", "Valid").getStatus()).isEqualTo("True");
             assertThat(condition("votes", "Applied").getReason()).isEqualTo("Waiting");
@@ -256,30 +310,46 @@ class FencingIT {
         for (int i = 1; i <= 3; i++) {
             acknowledge("votes" + i);
         }
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() ->
-                assertThat(condition("votes", "Applied").getStatus()).as(condition("votes", "Applied").getMessage())
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(condition("votes", "Applied").getStatus())
+                        .as(condition("votes", "Applied").getMessage())
                         .isEqualTo("True"));
         await().atMost(STEP).untilAsserted(() -> {
             List<String> events = eventsOf("votes");
             // The reports arrive one by one, so the specs may be handed down in more than one round.
-            assertThat(String.join("\n", events.stream().filter(e -> e.startsWith("VotesWritten generation 1 handed "
-                    + "to the agents of ")).toList())).contains("votes1", "votes2", "votes3");
+            assertThat(String.join(
+                            "\n",
+                            events.stream()
+                                    .filter(e ->
+                                            e.startsWith("VotesWritten generation 1 handed " + "to the agents of "))
+                                    .toList()))
+                    .contains("votes1", "votes2", "votes3");
             assertThat(events).contains("Applied every agent applied the votes of generation 1");
         });
     }
 
     @Test
     void eachRejectedPolicySaysWhatIsWrongAndWhatToDo() {
-        cluster("ghost", "ghost", 3, FencingMode.Enforce, policy ->
-                policy.getSpec().setVotes(List.of(new io.votequorum.model.NodeVotes("nobody", null, 2))));
-        cluster("halves", "halves", 4, FencingMode.Enforce, policy -> policy.getSpec().setExpectedVotes(2));
+        cluster(
+                "ghost",
+                "ghost",
+                3,
+                FencingMode.Enforce,
+                policy -> policy.getSpec().setVotes(List.of(new NodeVotes("nobody", null, 2))));
+        cluster(
+                "halves",
+                "halves",
+                4,
+                FencingMode.Enforce,
+                policy -> policy.getSpec().setExpectedVotes(2));
         cluster("maint", "maint", 4, FencingMode.Enforce, policy -> {
             policy.getSpec().setExpectedVotes(2);
             policy.getSpec().setAllowUnsafe(true);
         });
         for (String cluster : List.of("ghost", "halves", "maint")) {
             int size = cluster.equals("ghost") ? 3 : 4;
-            int[] all = java.util.stream.IntStream.rangeClosed(1, size).toArray();
+            int[] all = IntStream.rangeClosed(1, size).toArray();
             for (int i = 1; i <= size; i++) {
                 report(cluster, cluster, i, true, new RingId(1, 0x60), all);
             }
@@ -295,8 +365,9 @@ class FencingIT {
 
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(condition("ghost", "Valid").getReason()).isEqualTo("UnknownNode");
-            assertThat(condition("ghost", "Valid").getMessage()).contains("names node nobody, which is not a node of "
-                    + "this corosync cluster; known nodes: ghost1, ghost2, ghost3");
+            assertThat(condition("ghost", "Valid").getMessage())
+                    .contains("names node nobody, which is not a node of "
+                            + "this corosync cluster; known nodes: ghost1, ghost2, ghost3");
             assertThat(condition("ghost", "Fencing").getReason()).isEqualTo("InvalidPolicy");
             assertThat(condition("ghost-again", "Valid").getReason()).isEqualTo("DuplicatePolicy");
             assertThat(condition("ghost-again", "Valid").getMessage()).contains("policy ghost already governs");
@@ -306,8 +377,13 @@ class FencingIT {
             assertThat(condition("maint", "Valid").getStatus()).isEqualTo("True");
             assertThat(condition("maint", "Unsafe").getReason()).isEqualTo("SplitBrainPossible");
         });
-        assertThat(client.resources(QuorumStatus.class).withName("ghost1").get().getSpec().getPolicy())
-                .as("nothing half-applied").isNull();
+        assertThat(client.resources(QuorumStatus.class)
+                        .withName("ghost1")
+                        .get()
+                        .getSpec()
+                        .getPolicy())
+                .as("nothing half-applied")
+                .isNull();
         assertThat(events()).anyMatch(e -> e.startsWith("Unsafe allowUnsafe is set"));
     }
 
@@ -320,16 +396,20 @@ class FencingIT {
         report("dry", "dry", 3, false, new RingId(3, 0x24), 3);
 
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            assertThat(policy("dry").getStatus().getFencedNodes()).singleElement()
+            assertThat(policy("dry").getStatus().getFencedNodes())
+                    .singleElement()
                     .satisfies(f -> assertThat(f.nodeName()).isEqualTo("dry3"))
                     .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
-            assertThat(events()).anyMatch(e -> e.startsWith("DryRun would cordon and taint dry3"))
+            assertThat(events())
+                    .anyMatch(e -> e.startsWith("DryRun would cordon and taint dry3"))
                     .anyMatch(e -> e.startsWith("DryRun would evict the pods of dry3"));
         });
         assertThat(node("dry3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
         assertThat(taints("dry3")).isEmpty();
         assertThat(node("dry3").getMetadata().getAnnotations()).doesNotContainKey(FenceAnnotation.KEY);
-        assertThat(Conditions.find(policy("dry").getStatus().getConditions(), "Fencing").orElseThrow().getMessage())
+        assertThat(Conditions.find(policy("dry").getStatus().getConditions(), "Fencing")
+                        .orElseThrow()
+                        .getMessage())
                 .contains("dry run: nothing is changed");
     }
 
@@ -342,20 +422,25 @@ class FencingIT {
         report("split", "split", 4, false, new RingId(3, 0x34), 3, 4);
 
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            var fencing = Conditions.find(policy("split").getStatus().getConditions(), "Fencing").orElseThrow();
+            var fencing = Conditions.find(policy("split").getStatus().getConditions(), "Fencing")
+                    .orElseThrow();
             assertThat(fencing.getStatus()).isEqualTo("False");
             assertThat(fencing.getMessage()).isEqualTo("no node with a fresh heartbeat reports quorum");
-            assertThat(Conditions.find(policy("split").getStatus().getConditions(), "Quorate").orElseThrow()
-                    .getStatus()).isEqualTo("Unknown");
+            assertThat(Conditions.find(policy("split").getStatus().getConditions(), "Quorate")
+                            .orElseThrow()
+                            .getStatus())
+                    .isEqualTo("Unknown");
         });
         for (int i = 1; i <= 4; i++) {
             assertThat(taints("split" + i)).isEmpty();
         }
-        await().atMost(STEP).untilAsserted(() ->
-                assertThat(quorumCondition("split1")).isEqualTo("Unknown NoSettledQuorateView"));
+        await().atMost(STEP)
+                .untilAsserted(() -> assertThat(quorumCondition("split1")).isEqualTo("Unknown NoSettledQuorateView"));
         // The Warning once the missing quorum has lasted: not for every membership change passing through.
-        await().atMost(STEP).untilAsserted(() -> assertThat(eventsOf("split"))
-                .filteredOn(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum")).hasSize(1));
+        await().atMost(STEP)
+                .untilAsserted(() -> assertThat(eventsOf("split"))
+                        .filteredOn(e -> e.startsWith("NotFencing no node with a fresh heartbeat reports quorum"))
+                        .hasSize(1));
     }
 
     @Test
@@ -402,15 +487,21 @@ class FencingIT {
             var actions = condition("stuck", "ActionsSucceeded");
             assertThat(actions.getStatus()).isEqualTo("False");
             assertThat(actions.getReason()).isEqualTo("ActionFailed");
-            assertThat(actions.getMessage()).startsWith("cordon stuck3 failed: ").contains("stuck3 is frozen by the test",
-                    "the next reconcile tries again");
+            assertThat(actions.getMessage())
+                    .startsWith("cordon stuck3 failed: ")
+                    .contains("stuck3 is frozen by the test", "the next reconcile tries again");
         });
-        assertThat(eventsOf("stuck")).anyMatch(e -> e.startsWith("ActionFailed cordon stuck3 failed: ")
-                && e.contains("stuck3 is frozen by the test"));
+        assertThat(eventsOf("stuck"))
+                .anyMatch(e -> e.startsWith("ActionFailed cordon stuck3 failed: ")
+                        && e.contains("stuck3 is frozen by the test"));
         assertThat(node("stuck3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
 
-        client.resources(ValidatingAdmissionPolicyBinding.class).withName("test-freeze-stuck3").delete();
-        client.resources(ValidatingAdmissionPolicy.class).withName("test-freeze-stuck3").delete();
+        client.resources(ValidatingAdmissionPolicyBinding.class)
+                .withName("test-freeze-stuck3")
+                .delete();
+        client.resources(ValidatingAdmissionPolicy.class)
+                .withName("test-freeze-stuck3")
+                .delete();
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(node("stuck3").getSpec().getUnschedulable()).isTrue();
             assertThat(condition("stuck", "ActionsSucceeded").getStatus()).isEqualTo("True");
@@ -429,9 +520,11 @@ class FencingIT {
         report("mapping", "mapping", 1, true, cut, 1, 2);
         report("mapping", "mapping", 2, true, cut, 1, 2);
 
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(policy("mapping").getStatus()
-                .getUnmappedNodes()).containsExactly(new UnmappedNode("mapping3",
-                        VoteQuorumApi.NODE_ID_LABEL + "=5 but its agent reports corosync node 3")));
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(policy("mapping").getStatus().getUnmappedNodes())
+                        .containsExactly(new UnmappedNode(
+                                "mapping3", VoteQuorumApi.NODE_ID_LABEL + "=5 but its agent reports corosync node 3")));
         assertThat(taints("mapping3")).isEmpty();
         assertThat(policy("mapping").getStatus().getFencedNodes()).isEmpty();
     }
@@ -448,9 +541,13 @@ class FencingIT {
         report("storm", "storm", 2, true, lost, 1, 2, 3);
         report("storm", "storm", 3, true, lost, 1, 2, 3);
 
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.find(policy("storm").getStatus()
-                .getConditions(), "Fencing").orElseThrow().getMessage())
-                .contains("2 nodes are outside the quorate partition", "maxFencedNodes is 1"));
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(
+                                Conditions.find(policy("storm").getStatus().getConditions(), "Fencing")
+                                        .orElseThrow()
+                                        .getMessage())
+                        .contains("2 nodes are outside the quorate partition", "maxFencedNodes is 1"));
         assertThat(taints("storm4")).isEmpty();
         assertThat(taints("storm5")).isEmpty();
     }
@@ -465,7 +562,12 @@ class FencingIT {
         report("stale", "stale", 2, true, new RingId(1, 0x90), 1, 2);
         report("stale", "stale", 3, false, new RingId(3, 0x90), 3);
         // Two settled views that both claim quorum: neither can be trusted.
-        cluster("rings", "rings", 5, FencingMode.Enforce, p -> p.getSpec().getFencing().setMaxFencedNodes(5));
+        cluster(
+                "rings",
+                "rings",
+                5,
+                FencingMode.Enforce,
+                p -> p.getSpec().getFencing().setMaxFencedNodes(5));
         for (int i = 1; i <= 3; i++) {
             report("rings", "rings", i, true, new RingId(1, 0x94), 1, 2, 3);
         }
@@ -482,10 +584,12 @@ class FencingIT {
             expiredLease("stale2");
             assertThat(condition("stale", "Fencing").getMessage())
                     .isEqualTo("no node with a fresh heartbeat reports quorum");
-            assertThat(condition("rings", "Fencing").getMessage()).startsWith("ambiguous: ring")
+            assertThat(condition("rings", "Fencing").getMessage())
+                    .startsWith("ambiguous: ring")
                     .endsWith("both report quorum");
             assertThat(condition("twist", "Fencing").getMessage())
-                    .startsWith("conflicting reports: ring " + new RingId(1, 0x98) + " is reported with different members");
+                    .startsWith(
+                            "conflicting reports: ring " + new RingId(1, 0x98) + " is reported with different members");
             for (String cluster : List.of("stale", "rings", "twist")) {
                 assertThat(condition(cluster, "Fencing").getStatus()).isEqualTo("False");
                 assertThat(condition(cluster, "Quorate").getStatus()).isEqualTo("Unknown");
@@ -514,16 +618,28 @@ class FencingIT {
         }
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             for (int i = 1; i <= 4; i++) {
-                assertThat(client.resources(QuorumStatus.class).withName("selff" + i).get().getSpec()
-                        .getSelfFenceAfter()).as("selff%d armed", i).isEqualTo("3s");
+                assertThat(client.resources(QuorumStatus.class)
+                                .withName("selff" + i)
+                                .get()
+                                .getSpec()
+                                .getSelfFenceAfter())
+                        .as("selff%d armed", i)
+                        .isEqualTo("3s");
             }
         });
         // selff4's watchdog works; selff3's device could not be opened, so it never counts as self-fenced.
         watchdog("selff4", new WatchdogStatus("/dev/watchdog", 2, WatchdogState.Armed, "3s", null, null));
-        watchdog("selff3", new WatchdogStatus("/dev/watchdog", null, WatchdogState.Unavailable, "3s", null,
-                "cannot open /dev/watchdog"));
-        await().atMost(STEP).until(() -> client.resources(QuorumStatus.class).withName("selff4").get().getStatus()
-                .getWatchdog() != null);
+        watchdog(
+                "selff3",
+                new WatchdogStatus(
+                        "/dev/watchdog", null, WatchdogState.Unavailable, "3s", null, "cannot open /dev/watchdog"));
+        await().atMost(STEP)
+                .until(() -> client.resources(QuorumStatus.class)
+                                .withName("selff4")
+                                .get()
+                                .getStatus()
+                                .getWatchdog()
+                        != null);
 
         RingId cut = new RingId(1, 0x74);
         report("selff", "selff", 1, true, cut, 1, 2);
@@ -531,8 +647,10 @@ class FencingIT {
         report("selff", "selff", 3, false, new RingId(3, 0x74), 3);
         report("selff", "selff", 4, false, new RingId(4, 0x74), 4);
         // Two of four is no strict majority: first make it one lost node, so the partition can fence.
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> assertThat(condition("selff", "Fencing")
-                .getMessage()).contains("not a strict majority"));
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() ->
+                        assertThat(condition("selff", "Fencing").getMessage()).contains("not a strict majority"));
         assertThat(taints("selff3")).isEmpty();
         assertThat(taints("selff4")).isEmpty();
 
@@ -540,23 +658,28 @@ class FencingIT {
         for (int i = 1; i <= 3; i++) {
             report("selff", "selff", i, true, three, 1, 2, 3);
         }
-        await().atMost(STEP).untilAsserted(() ->
-                assertThat(taints("selff4")).contains("votequorum.io/inquorate:NoExecute"));
-        Instant since = Instant.parse(policy("selff").getStatus().getFencedNodes().get(0).since());
+        await().atMost(STEP)
+                .untilAsserted(() -> assertThat(taints("selff4")).contains("votequorum.io/inquorate:NoExecute"));
+        Instant since = Instant.parse(
+                policy("selff").getStatus().getFencedNodes().get(0).since());
         // Safe at since + 3 s (selfFenceAfter) + 2 s (watchdog timeout) + 2 s (margin).
         Instant safe = since.plusSeconds(7);
         Duration beforeSafe = Duration.between(Instant.now(), safe).minusMillis(500);
         if (!beforeSafe.isNegative() && !beforeSafe.isZero()) {
-            await().during(beforeSafe).atMost(STEP).until(() ->
-                    !taints("selff4").contains("node.kubernetes.io/out-of-service:NoExecute"));
+            await().during(beforeSafe)
+                    .atMost(STEP)
+                    .until(() -> !taints("selff4").contains("node.kubernetes.io/out-of-service:NoExecute"));
         }
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(taints("selff4")).contains("node.kubernetes.io/out-of-service:NoExecute");
-            assertThat(policy("selff").getStatus().getFencedNodes()).singleElement()
+            assertThat(policy("selff").getStatus().getFencedNodes())
+                    .singleElement()
                     .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
                     .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", "/dev/watchdog"));
         });
-        assertThat(FenceAnnotation.of(node("selff4").getMetadata().getAnnotations()).orElseThrow().evidence())
+        assertThat(FenceAnnotation.of(node("selff4").getMetadata().getAnnotations())
+                        .orElseThrow()
+                        .evidence())
                 .contains("self-fenced");
         assertThat(eventsOf("selff")).anyMatch(e -> e.startsWith("Fenced selff4 Fenced: self-fenced"));
 
@@ -574,17 +697,24 @@ class FencingIT {
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(taints("selff3")).contains("votequorum.io/inquorate:NoExecute");
             assertThat(condition("selff", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
-            assertThat(condition("selff", "Fencing").getMessage()).contains("selff3", "not known to be off",
-                    "it has no watchdog-backed self-fencing", "kubectl annotate node selff3 votequorum.io/confirmed-off=");
+            assertThat(condition("selff", "Fencing").getMessage())
+                    .contains(
+                            "selff3",
+                            "not known to be off",
+                            "it has no watchdog-backed self-fencing",
+                            "kubectl annotate node selff3 votequorum.io/confirmed-off=");
         });
-        Instant cut3 = Instant.parse(policy("selff").getStatus().getFencedNodes().get(0).since());
+        Instant cut3 = Instant.parse(
+                policy("selff").getStatus().getFencedNodes().get(0).since());
         // Well past the safe time a working watchdog would have had.
         Duration pastSafe = Duration.between(Instant.now(), cut3.plusSeconds(10));
         if (!pastSafe.isNegative() && !pastSafe.isZero()) {
-            await().during(pastSafe).atMost(STEP).until(() ->
-                    !taints("selff3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+            await().during(pastSafe)
+                    .atMost(STEP)
+                    .until(() -> !taints("selff3").contains("node.kubernetes.io/out-of-service:NoExecute"));
         }
-        assertThat(policy("selff").getStatus().getFencedNodes()).singleElement()
+        assertThat(policy("selff").getStatus().getFencedNodes())
+                .singleElement()
                 .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
         assertThat(eventsOf("selff")).anyMatch(e -> e.startsWith("AwaitingConfirmation selff3 is outside"));
     }
@@ -607,45 +737,144 @@ class FencingIT {
         report.getStatus().setConditions(null);
         report.getStatus().setWatchdog(watchdog);
         // The report of the spec the agent sees now: the operator trusts a watchdog only from such a report.
-        report.getStatus().setObservedGeneration(client.resources(QuorumStatus.class).withName(name).get()
-                .getMetadata().getGeneration());
-        client.resource(report).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("test-watchdog").withForce(true).build());
+        report.getStatus()
+                .setObservedGeneration(client.resources(QuorumStatus.class)
+                        .withName(name)
+                        .get()
+                        .getMetadata()
+                        .getGeneration());
+        client.resource(report)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("test-watchdog")
+                        .withForce(true)
+                        .build());
     }
 
     static void expiredLease(String node) {
-        client.resource(new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
-                .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(10)
-                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5)).endSpec().build())
-                .fieldManager("test-agent").forceConflicts().serverSideApply();
+        client.resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(node)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(node)
+                        .withLeaseDurationSeconds(10)
+                        .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5))
+                        .endSpec()
+                        .build())
+                .fieldManager("test-agent")
+                .forceConflicts()
+                .serverSideApply();
     }
 
     @Test
     void aCutNodeIsFencedAlongTheLadderAndUnfencedAfterTheHeal() throws Exception {
-        client.resource(new NodeBuilder(node("node2")).editSpec().withUnschedulable(true).endSpec().build()).update();
-        Pod web = client.resource(new PodBuilder().withNewMetadata().withName("web").withNamespace(APPS)
-                .addToLabels("app", "web").endMetadata().withNewSpec().withNodeName("node3").addNewContainer()
-                .withName("c").withImage("web").endContainer().endSpec().build()).create();
-        Pod db = client.resource(new PodBuilder().withNewMetadata().withName("db").withNamespace(APPS)
-                .addToLabels("app", "db").endMetadata().withNewSpec().withNodeName("node3").addNewContainer()
-                .withName("c").withImage("db").endContainer().endSpec().build()).create();
-        db.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
-                .endCondition().build());
+        client.resource(new NodeBuilder(node("node2"))
+                        .editSpec()
+                        .withUnschedulable(true)
+                        .endSpec()
+                        .build())
+                .update();
+        Pod web = client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("web")
+                        .withNamespace(APPS)
+                        .addToLabels("app", "web")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("node3")
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("web")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        Pod db = client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("db")
+                        .withNamespace(APPS)
+                        .addToLabels("app", "db")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("node3")
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("db")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        db.setStatus(new PodStatusBuilder()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .build());
         client.resource(db).updateStatus();
         // A StatefulSet's pod: forcing it off a node that still runs it would run db-0 twice.
-        var sts = client.resource(new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder().withNewMetadata()
-                .withName("db").withNamespace(APPS).endMetadata().withNewSpec().withServiceName("db")
-                .withNewSelector().addToMatchLabels("app", "db-sts").endSelector().withNewTemplate().withNewMetadata()
-                .addToLabels("app", "db-sts").endMetadata().withNewSpec().addNewContainer().withName("c")
-                .withImage("db").endContainer().endSpec().endTemplate().endSpec().build()).create();
-        client.resource(new PodBuilder().withNewMetadata().withName("db-0").withNamespace(APPS)
-                .addToLabels("app", "db-sts").addNewOwnerReference().withApiVersion("apps/v1").withKind("StatefulSet")
-                .withName("db").withUid(sts.getMetadata().getUid()).withController(true).endOwnerReference()
-                .endMetadata().withNewSpec().withNodeName("node3").addNewContainer().withName("c").withImage("db")
-                .endContainer().endSpec().build()).create();
-        client.resource(new PodDisruptionBudgetBuilder().withNewMetadata().withName("db").withNamespace(APPS)
-                .endMetadata().withNewSpec().withNewMinAvailable(1).withSelector(new LabelSelectorBuilder()
-                        .addToMatchLabels("app", "db").build()).endSpec().build()).create();
+        var sts = client.resource(new StatefulSetBuilder()
+                        .withNewMetadata()
+                        .withName("db")
+                        .withNamespace(APPS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withServiceName("db")
+                        .withNewSelector()
+                        .addToMatchLabels("app", "db-sts")
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .addToLabels("app", "db-sts")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("db")
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("db-0")
+                        .withNamespace(APPS)
+                        .addToLabels("app", "db-sts")
+                        .addNewOwnerReference()
+                        .withApiVersion("apps/v1")
+                        .withKind("StatefulSet")
+                        .withName("db")
+                        .withUid(sts.getMetadata().getUid())
+                        .withController(true)
+                        .endOwnerReference()
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("node3")
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("db")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        client.resource(new PodDisruptionBudgetBuilder()
+                        .withNewMetadata()
+                        .withName("db")
+                        .withNamespace(APPS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewMinAvailable(1)
+                        .withSelector(new LabelSelectorBuilder()
+                                .addToMatchLabels("app", "db")
+                                .build())
+                        .endSpec()
+                        .build())
+                .create();
 
         VoteQuorumPolicy policy = new VoteQuorumPolicy();
         policy.setMetadata(new ObjectMetaBuilder().withName("lab").build());
@@ -657,7 +886,8 @@ class FencingIT {
         client.resource(policy).create();
 
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            assertThat(Conditions.isTrue(policy().getStatus().getConditions(), "Quorate")).isTrue();
+            assertThat(Conditions.isTrue(policy().getStatus().getConditions(), "Quorate"))
+                    .isTrue();
             assertThat(policy().getStatus().getPartition().memberCount()).isEqualTo(3);
         });
         assertThat(taints("node3")).isEmpty();
@@ -674,37 +904,57 @@ class FencingIT {
         });
         await().atMost(STEP).untilAsserted(() -> {
             Pod evicted = client.pods().inNamespace(APPS).withName("web").get();
-            assertThat(evicted == null || evicted.getMetadata().getDeletionTimestamp() != null).as("web evicted").isTrue();
+            assertThat(evicted == null || evicted.getMetadata().getDeletionTimestamp() != null)
+                    .as("web evicted")
+                    .isTrue();
         });
-        assertThat(client.pods().inNamespace(APPS).withName("db").get().getMetadata().getDeletionTimestamp())
-                .as("the budget keeps db").isNull();
+        assertThat(client.pods()
+                        .inNamespace(APPS)
+                        .withName("db")
+                        .get()
+                        .getMetadata()
+                        .getDeletionTimestamp())
+                .as("the budget keeps db")
+                .isNull();
 
         // fenceTimeout passes without proof that node 3 is off: the ladder stops after eviction and says so.
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(condition("lab", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
-            assertThat(condition("lab", "Fencing").getMessage()).contains("node3 is outside the quorate partition",
-                    "StatefulSet pods and volumes wait", "kubectl annotate node node3 votequorum.io/confirmed-off=");
+            assertThat(condition("lab", "Fencing").getMessage())
+                    .contains(
+                            "node3 is outside the quorate partition",
+                            "StatefulSet pods and volumes wait",
+                            "kubectl annotate node node3 votequorum.io/confirmed-off=");
             assertThat(eventsOf("lab")).anyMatch(e -> e.startsWith("AwaitingConfirmation node3"));
             assertThat(operator.metrics()).contains("votequorum_nodes_awaiting_confirmation{cluster=\"lab\"} 1.0");
         });
         assertThat(taints("node3")).doesNotContain("node.kubernetes.io/out-of-service:NoExecute");
         Pod dbStill = client.pods().inNamespace(APPS).withName("db-0").get();
-        assertThat(dbStill).as("the StatefulSet's pod is not forced off a node that may still run it").isNotNull();
+        assertThat(dbStill)
+                .as("the StatefulSet's pod is not forced off a node that may still run it")
+                .isNotNull();
         assertThat(dbStill.getSpec().getNodeName()).isEqualTo("node3");
 
         // The operator dies between the ladder's steps; its successor carries on from the Node's record.
         operator.kill();
         operator = startOperator();
-        await().during(Duration.ofSeconds(3)).atMost(STEP).until(() ->
-                !taints("node3").contains("node.kubernetes.io/out-of-service:NoExecute"));
+        await().during(Duration.ofSeconds(3))
+                .atMost(STEP)
+                .until(() -> !taints("node3").contains("node.kubernetes.io/out-of-service:NoExecute"));
 
         // An administrator confirms that node 3 is off: step 3 follows, naming the confirmation.
         Instant confirmed = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-        client.nodes().withName("node3").edit(n -> new NodeBuilder(n).editMetadata()
-                .addToAnnotations("votequorum.io/confirmed-off", confirmed.toString()).endMetadata().build());
+        client.nodes()
+                .withName("node3")
+                .edit(n -> new NodeBuilder(n)
+                        .editMetadata()
+                        .addToAnnotations("votequorum.io/confirmed-off", confirmed.toString())
+                        .endMetadata()
+                        .build());
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).contains("node.kubernetes.io/out-of-service:NoExecute");
-            assertThat(policy().getStatus().getFencedNodes()).singleElement()
+            assertThat(policy().getStatus().getFencedNodes())
+                    .singleElement()
                     .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
                     .satisfies(f -> assertThat(f.evidence()).contains("confirmed off at " + confirmed));
         });
@@ -713,7 +963,9 @@ class FencingIT {
         assertThat(taints("node2")).isEmpty();
         assertThat(quorumCondition("node3")).isEqualTo("False OutsideQuoratePartition");
         assertThat(quorumCondition("node1")).isEqualTo("True MemberOfQuoratePartition");
-        assertThat(evictionsOf("web")).as("one eviction, however many reconciles").isEqualTo(1);
+        assertThat(evictionsOf("web"))
+                .as("one eviction, however many reconciles")
+                .isEqualTo(1);
 
         // The heal: all three in a new ring, node 3's agent heartbeats again.
         RingId healed = new RingId(1, 0x18);
@@ -726,15 +978,19 @@ class FencingIT {
             assertThat(node("node3").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
             assertThat(policy().getStatus().getFencedNodes()).isEmpty();
         });
-        assertThat(node("node2").getSpec().getUnschedulable()).as("the admin's cordon stays").isTrue();
+        assertThat(node("node2").getSpec().getUnschedulable())
+                .as("the admin's cordon stays")
+                .isTrue();
         assertThat(quorumCondition("node3")).isEqualTo("True MemberOfQuoratePartition");
         assertThat(events()).anyMatch(e -> e.contains("Fenced")).anyMatch(e -> e.contains("Unfenced"));
 
         String metrics = operator.metrics();
-        assertThat(metrics).contains("votequorum_fenced_nodes{cluster=\"lab\",stage=\"Fenced\"} 0.0",
-                "votequorum_fencing_actions_total{result=\"success\",type=\"Unfence\"} 1.0",
-                "votequorum_partition_votes_to_spare{cluster=\"lab\"} 1.0",
-                "votequorum_decision_latency_seconds_count");
+        assertThat(metrics)
+                .contains(
+                        "votequorum_fenced_nodes{cluster=\"lab\",stage=\"Fenced\"} 0.0",
+                        "votequorum_fencing_actions_total{result=\"success\",type=\"Unfence\"} 1.0",
+                        "votequorum_partition_votes_to_spare{cluster=\"lab\"} 1.0",
+                        "votequorum_decision_latency_seconds_count");
     }
 
     @Test
@@ -756,8 +1012,9 @@ class FencingIT {
             report("takeover", "takeover", 1, true, cut, 1, 2);
             report("takeover", "takeover", 2, true, cut, 1, 2);
             report("takeover", "takeover", 3, false, new RingId(3, 0x70), 3);
-            await().atMost(STEP).untilAsserted(() ->
-                    assertThat(taints("takeover3")).contains("votequorum.io/inquorate:NoSchedule"));
+            await().atMost(STEP)
+                    .untilAsserted(
+                            () -> assertThat(taints("takeover3")).contains("votequorum.io/inquorate:NoSchedule"));
         } finally {
             if (operator != standby) {
                 standby.close();
@@ -766,7 +1023,10 @@ class FencingIT {
     }
 
     private static String holder() {
-        var lease = client.leases().inNamespace(NAMESPACE).withName("votequorum-operator").get();
+        var lease = client.leases()
+                .inNamespace(NAMESPACE)
+                .withName("votequorum-operator")
+                .get();
         return lease == null ? null : lease.getSpec().getHolderIdentity();
     }
 
@@ -777,7 +1037,8 @@ class FencingIT {
         for (String line : Files.readAllLines(api.auditLog())) {
             JsonNode event = json.readTree(line);
             if ("eviction".equals(event.at("/objectRef/subresource").asText())
-                    && pod.equals(event.at("/objectRef/name").asText()) && event.at("/responseStatus/code").asInt() < 300) {
+                    && pod.equals(event.at("/objectRef/name").asText())
+                    && event.at("/responseStatus/code").asInt() < 300) {
                 count++;
             }
         }
@@ -787,11 +1048,13 @@ class FencingIT {
     private static List<String> eventsOf(String policy) {
         return client.v1().events().inNamespace("default").list().getItems().stream()
                 .filter(e -> policy.equals(e.getInvolvedObject().getName()))
-                .map(e -> e.getReason() + " " + e.getMessage()).toList();
+                .map(e -> e.getReason() + " " + e.getMessage())
+                .toList();
     }
 
     private static List<String> events() {
         return client.v1().events().inNamespace("default").list().getItems().stream()
-                .map(e -> e.getReason() + " " + e.getMessage()).toList();
+                .map(e -> e.getReason() + " " + e.getMessage())
+                .toList();
     }
 }

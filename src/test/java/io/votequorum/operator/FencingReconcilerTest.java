@@ -1,57 +1,91 @@
 package io.votequorum.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.votequorum.fencing.FencePlan;
+import io.votequorum.fencing.FenceRecord;
 import io.votequorum.fencing.FencingRules;
 import io.votequorum.fencing.NodeFacts;
-import org.junit.jupiter.api.Test;
-
+import io.votequorum.fencing.Report;
+import io.votequorum.model.FenceStage;
+import io.votequorum.model.FencingSpec;
+import io.votequorum.model.Member;
+import io.votequorum.model.MemberState;
+import io.votequorum.model.NoQuorumAction;
+import io.votequorum.model.Qdevice;
+import io.votequorum.model.QuorumFlag;
+import io.votequorum.model.QuorumStatus;
+import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.WatchdogState;
+import io.votequorum.model.WatchdogStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** When the reconciler looks again, and which Lease updates wake it. */
 class FencingReconcilerTest {
 
     static final Instant NOW = Instant.now();
-    static final FencingRules RULES = new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60),
-            Duration.ofSeconds(30), 1, false);
+    static final FencingRules RULES =
+            new FencingRules(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(30), 1, false);
 
     static Lease lease(String holder, Instant renewed, int seconds) {
-        return new LeaseBuilder().withNewMetadata().withName(holder).endMetadata().withNewSpec()
-                .withHolderIdentity(holder).withLeaseDurationSeconds(seconds)
-                .withRenewTime(renewed.atZone(ZoneOffset.UTC)).endSpec().build();
+        return new LeaseBuilder()
+                .withNewMetadata()
+                .withName(holder)
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity(holder)
+                .withLeaseDurationSeconds(seconds)
+                .withRenewTime(renewed.atZone(ZoneOffset.UTC))
+                .endSpec()
+                .build();
     }
 
     @Test
     void renewingAFreshLeaseWakesNothingButARevivedOrReassignedOneDoes() {
         Lease fresh = lease("node1", NOW.minusSeconds(2), 10);
-        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 10), fresh)).isFalse();
-        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 10), lease("node1", NOW.minusSeconds(30), 10)))
-                .as("a Lease that had run out comes back").isTrue();
-        assertThat(FencingReconciler.heartbeatMatters(lease("other", NOW, 10), fresh)).isTrue();
-        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 20), fresh)).isTrue();
+        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 10), fresh))
+                .isFalse();
+        assertThat(FencingReconciler.heartbeatMatters(
+                        lease("node1", NOW, 10), lease("node1", NOW.minusSeconds(30), 10)))
+                .as("a Lease that had run out comes back")
+                .isTrue();
+        assertThat(FencingReconciler.heartbeatMatters(lease("other", NOW, 10), fresh))
+                .isTrue();
+        assertThat(FencingReconciler.heartbeatMatters(lease("node1", NOW, 20), fresh))
+                .isTrue();
     }
 
     @Test
     void withNothingPendingTheNextLookIsWhenTheFirstLeaseRunsOut() {
         FencePlan idle = FencePlan.decide(List.of(), List.of(), RULES, NOW);
         assertThat(FencingReconciler.nextLook(idle, List.of(), NOW)).isEqualTo(FencingReconciler.IDLE_RECHECK);
-        Duration next = FencingReconciler.nextLook(idle, List.of(lease("node1", NOW.minusSeconds(4), 10),
-                lease("node2", NOW.minusSeconds(1), 10), lease("gone", NOW.minusSeconds(60), 10)), NOW);
+        Duration next = FencingReconciler.nextLook(
+                idle,
+                List.of(
+                        lease("node1", NOW.minusSeconds(4), 10),
+                        lease("node2", NOW.minusSeconds(1), 10),
+                        lease("gone", NOW.minusSeconds(60), 10)),
+                NOW);
         assertThat(next).isEqualTo(Duration.ofMillis(6_100));
     }
 
     @Test
     void whileANodeIsFencedOrAboutToBeTheLadderIsLookedAtEveryRecheck() {
-        NodeFacts unknown = new NodeFacts("node9", Optional.of(9L), false,
-                Optional.of(new io.votequorum.fencing.FenceRecord(io.votequorum.model.FenceStage.Cordoned,
-                        NOW.minusSeconds(5), "cut", Optional.empty())), Optional.empty(), Optional.empty());
+        NodeFacts unknown = new NodeFacts(
+                "node9",
+                Optional.of(9L),
+                false,
+                Optional.of(new FenceRecord(FenceStage.Cordoned, NOW.minusSeconds(5), "cut", Optional.empty())),
+                Optional.empty(),
+                Optional.empty());
         FencePlan fenced = FencePlan.decide(List.of(), List.of(unknown), RULES, NOW);
         assertThat(FencingReconciler.nextLook(fenced, List.of(lease("node1", NOW, 3600)), NOW))
                 .isEqualTo(FencingReconciler.RECHECK);
@@ -59,15 +93,14 @@ class FencingReconcilerTest {
 
     @Test
     void aReportsVotesCoverTheWholeNodelistTheQuorumDeviceAndTheOptions() {
-        io.votequorum.model.QuorumStatusStatus status = new io.votequorum.model.QuorumStatusStatus();
+        QuorumStatusStatus status = new QuorumStatusStatus();
         status.setNodeId(1L);
         status.setNodeVotes(2);
         status.setExpectedVotes(4);
-        status.setMembers(List.of(new io.votequorum.model.Member(1, "a", 1, io.votequorum.model.MemberState.Member),
-                new io.votequorum.model.Member(2, "b", 1, io.votequorum.model.MemberState.Dead)));
-        status.setFlags(List.of(io.votequorum.model.QuorumFlag.TwoNode, io.votequorum.model.QuorumFlag.AutoTieBreaker));
-        status.setQdevice(new io.votequorum.model.Qdevice("Lease", 1, true, true, false));
-        io.votequorum.fencing.Report.Votes votes = FencingReconciler.votes(status);
+        status.setMembers(List.of(new Member(1, "a", 1, MemberState.Member), new Member(2, "b", 1, MemberState.Dead)));
+        status.setFlags(List.of(QuorumFlag.TwoNode, QuorumFlag.AutoTieBreaker));
+        status.setQdevice(new Qdevice("Lease", 1, true, true, false));
+        Report.Votes votes = FencingReconciler.votes(status);
         assertThat(votes.nodelist()).containsEntry(1L, 2).containsEntry(2L, 1);
         assertThat(votes.expectedVotes()).isEqualTo(4);
         assertThat(votes.qdeviceVotes()).isEqualTo(1);
@@ -78,30 +111,33 @@ class FencingReconcilerTest {
 
     @Test
     void onlyAnArmedWatchdogOfTheCurrentSpecBacksSelfFencingWithTheLongerSelfFenceAfter() {
-        io.votequorum.model.FencingSpec policy = new io.votequorum.model.FencingSpec();
-        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.SelfFence);
-        io.votequorum.model.QuorumStatus qs = new io.votequorum.model.QuorumStatus();
-        qs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("node3").withGeneration(4L)
-                .build());
+        FencingSpec policy = new FencingSpec();
+        policy.setNoQuorumAction(NoQuorumAction.SelfFence);
+        QuorumStatus qs = new QuorumStatus();
+        qs.setMetadata(
+                new ObjectMetaBuilder().withName("node3").withGeneration(4L).build());
         qs.getSpec().setSelfFenceAfter("45s");
         qs.getStatus().setObservedGeneration(4L);
-        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
-                io.votequorum.model.WatchdogState.Expiring, "30s", null, null));
-        assertThat(FencingReconciler.selfFencing(qs, policy)).contains(new NodeFacts.SelfFencing("/dev/watchdog",
-                Duration.ofSeconds(45), Duration.ofSeconds(10)));
+        qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Expiring, "30s", null, null));
+        assertThat(FencingReconciler.selfFencing(qs, policy))
+                .contains(new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(45), Duration.ofSeconds(10)));
 
         qs.getStatus().setObservedGeneration(3L);
-        assertThat(FencingReconciler.selfFencing(qs, policy)).as("a report of an older spec").isEmpty();
+        assertThat(FencingReconciler.selfFencing(qs, policy))
+                .as("a report of an older spec")
+                .isEmpty();
         qs.getStatus().setObservedGeneration(4L);
-        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.None);
-        assertThat(FencingReconciler.selfFencing(qs, policy)).as("self-fencing turned off").isEmpty();
-        policy.setNoQuorumAction(io.votequorum.model.NoQuorumAction.SelfFence);
+        policy.setNoQuorumAction(NoQuorumAction.None);
+        assertThat(FencingReconciler.selfFencing(qs, policy))
+                .as("self-fencing turned off")
+                .isEmpty();
+        policy.setNoQuorumAction(NoQuorumAction.SelfFence);
 
-        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", null,
-                io.votequorum.model.WatchdogState.Unavailable, "30s", null, "no such device"));
+        qs.getStatus()
+                .setWatchdog(new WatchdogStatus(
+                        "/dev/watchdog", null, WatchdogState.Unavailable, "30s", null, "no such device"));
         assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
-        qs.getStatus().setWatchdog(new io.votequorum.model.WatchdogStatus("/dev/watchdog", 10,
-                io.votequorum.model.WatchdogState.Disarmed, "30s", null, null));
+        qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Disarmed, "30s", null, null));
         assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
     }
 }

@@ -1,27 +1,30 @@
 package io.votequorum.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.fencing.NodeStep;
 import io.votequorum.model.ExemptPods;
 import io.votequorum.model.FenceStage;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The step interpreter against a fake {@link NodeActions}: what it calls, in which order, and what a failure stops. */
 class LadderTest {
 
-    private static final FenceRecord FENCED = new FenceRecord(FenceStage.Fenced, Instant.parse("2026-01-01T00:00:00Z"),
-            "cut", Optional.empty(), Optional.of("confirmed off"));
+    private static final FenceRecord FENCED = new FenceRecord(
+            FenceStage.Fenced,
+            Instant.parse("2026-01-01T00:00:00Z"),
+            "cut",
+            Optional.empty(),
+            Optional.of("confirmed off"));
     private static final ExemptPods EXEMPT = new ExemptPods();
 
     private final Actions actions = new Actions();
@@ -29,13 +32,26 @@ class LadderTest {
 
     @Test
     void eachStepIsOneCallOnTheCachedNodeInThePlansOrder() {
-        Ladder.Outcome outcome = Ladder.carryOut(List.of(new NodeStep.Evict("n1", FENCED),
-                new NodeStep.MarkOutOfService("n1", FENCED), new NodeStep.Cordon("n2", FENCED.atStage(FenceStage.Cordoned)),
-                new NodeStep.Keep("n3", FENCED), new NodeStep.DeleteWorkloads("n3", FENCED), new NodeStep.Unfence("n2")),
-                cache, actions, EXEMPT);
+        Ladder.Outcome outcome = Ladder.carryOut(
+                List.of(
+                        new NodeStep.Evict("n1", FENCED),
+                        new NodeStep.MarkOutOfService("n1", FENCED),
+                        new NodeStep.Cordon("n2", FENCED.atStage(FenceStage.Cordoned)),
+                        new NodeStep.Keep("n3", FENCED),
+                        new NodeStep.DeleteWorkloads("n3", FENCED),
+                        new NodeStep.Unfence("n2")),
+                cache,
+                actions,
+                EXEMPT);
 
-        assertThat(actions.calls).containsExactly("evict n1", "markOutOfService n1", "cordon n2", "record n3",
-                "deleteWorkloads n3", "unfence n2");
+        assertThat(actions.calls)
+                .containsExactly(
+                        "evict n1",
+                        "markOutOfService n1",
+                        "cordon n2",
+                        "record n3",
+                        "deleteWorkloads n3",
+                        "unfence n2");
         assertThat(actions.nodes).allMatch(n -> cache.containsValue(n), "the cached Node itself");
         assertThat(outcome.done()).containsExactly("n1", "n2", "n3");
         assertThat(outcome.failures()).isEmpty();
@@ -45,14 +61,21 @@ class LadderTest {
     void aFailingStepStopsTheRestOfItsNodeOnlyAndSaysWhatFailed() {
         actions.failing = Set.of("evict n1");
 
-        Ladder.Outcome outcome = Ladder.carryOut(List.of(new NodeStep.Evict("n1", FENCED),
-                new NodeStep.MarkOutOfService("n1", FENCED), new NodeStep.Evict("n2", FENCED),
-                new NodeStep.MarkOutOfService("n2", FENCED)), cache, actions, EXEMPT);
+        Ladder.Outcome outcome = Ladder.carryOut(
+                List.of(
+                        new NodeStep.Evict("n1", FENCED),
+                        new NodeStep.MarkOutOfService("n1", FENCED),
+                        new NodeStep.Evict("n2", FENCED),
+                        new NodeStep.MarkOutOfService("n2", FENCED)),
+                cache,
+                actions,
+                EXEMPT);
 
         assertThat(actions.calls).containsExactly("evict n1", "evict n2", "markOutOfService n2");
         assertThat(outcome.done()).containsExactly("n2");
-        assertThat(outcome.failures()).singleElement().satisfies(f -> assertThat(f.describe())
-                .isEqualTo("evict n1 failed: the API server said no"));
+        assertThat(outcome.failures())
+                .singleElement()
+                .satisfies(f -> assertThat(f.describe()).isEqualTo("evict n1 failed: the API server said no"));
     }
 
     @Test
@@ -60,8 +83,10 @@ class LadderTest {
         Ladder.Outcome outcome = Ladder.carryOut(List.of(new NodeStep.Cordon("gone", FENCED)), cache, actions, EXEMPT);
 
         assertThat(actions.calls).isEmpty();
-        assertThat(outcome.failures()).singleElement().satisfies(f -> assertThat(f.describe())
-                .startsWith("cordon gone failed: the Node is not in the operator's cache"));
+        assertThat(outcome.failures())
+                .singleElement()
+                .satisfies(f -> assertThat(f.describe())
+                        .startsWith("cordon gone failed: the Node is not in the operator's cache"));
     }
 
     private static Node node(String name) {

@@ -1,5 +1,8 @@
 package io.votequorum.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -22,8 +25,6 @@ import io.votequorum.testenv.OperatorProcess;
 import io.votequorum.testenv.ProcessStats;
 import io.votequorum.testenv.PrometheusText;
 import io.votequorum.testenv.Samples;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,10 +46,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * Not a test: the operator's decision latency, from a report change to its first action, and its
@@ -59,8 +61,11 @@ class OperatorBenchmark {
 
     private static final String NAMESPACE = "votequorum-system";
     private static final int CLUSTER = 5;
-    private static final List<Integer> SIZES = Arrays.stream(System.getProperty("bench.operatorSizes", "10,1000,5000")
-            .split(",")).map(String::trim).map(Integer::valueOf).toList();
+    private static final List<Integer> SIZES = Arrays.stream(
+                    System.getProperty("bench.operatorSizes", "10,1000,5000").split(","))
+            .map(String::trim)
+            .map(Integer::valueOf)
+            .toList();
     private static final int SAMPLES = Integer.getInteger("bench.operatorSamples", 100);
     private static final int RENEWALS_PER_SECOND = Integer.getInteger("bench.renewalsPerSecond", 100);
     private static final Duration STEP = Duration.ofSeconds(120);
@@ -78,7 +83,12 @@ class OperatorBenchmark {
         Files.createDirectories(LOGS);
         try (KubeApiServer api = KubeApiServer.start().withCrds()) {
             client = api.client();
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
             Path kubeconfig = LOGS.resolve("kubeconfig.yaml");
             Files.writeString(kubeconfig, api.kubeconfig());
             SharedIndexInformer<Node> watch = client.nodes().inform(new ResourceEventHandler<>() {
@@ -93,8 +103,7 @@ class OperatorBenchmark {
                 }
 
                 @Override
-                public void onDelete(Node node, boolean unknown) {
-                }
+                public void onDelete(Node node, boolean unknown) {}
 
                 private void seen(Node node) {
                     if (Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
@@ -112,8 +121,8 @@ class OperatorBenchmark {
             OperatorProcess operator = OperatorProcess.start(kubeconfig, NAMESPACE, LOGS, jvm);
             ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor();
             AtomicInteger next = new AtomicInteger();
-            renewals.scheduleAtFixedRate(() -> renewOne(next.getAndIncrement()), 0, 1_000_000 / RENEWALS_PER_SECOND,
-                    TimeUnit.MICROSECONDS);
+            renewals.scheduleAtFixedRate(
+                    () -> renewOne(next.getAndIncrement()), 0, 1_000_000 / RENEWALS_PER_SECOND, TimeUnit.MICROSECONDS);
             try {
                 for (int size : SIZES) {
                     long started = System.nanoTime();
@@ -128,18 +137,29 @@ class OperatorBenchmark {
                     ProcessStats before = ProcessStats.of(operator.handle());
                     Thread.sleep(30_000);
                     ProcessStats after = ProcessStats.of(operator.handle());
-                    String line = String.format(Locale.ROOT, "%,d QuorumStatus (%d clusters of %d, %d policies): "
+                    String line = String.format(
+                            Locale.ROOT,
+                            "%,d QuorumStatus (%d clusters of %d, %d policies): "
                                     + "report change -> first action (cordon seen by a watch) %s; operator RSS %.1f MiB, "
                                     + "live heap after a full GC %.1f MiB, CPU %.1f%% of one core over 30 s idle; "
                                     + "set up in %.0f s%n",
-                            clusters.get() * CLUSTER, clusters.get(), CLUSTER, clusters.get(), Samples.summary(latencies),
-                            after.rssMiB(), liveHeapMiB(operator.handle()), after.cpuSecondsSince(before) / 30 * 100,
+                            clusters.get() * CLUSTER,
+                            clusters.get(),
+                            CLUSTER,
+                            clusters.get(),
+                            Samples.summary(latencies),
+                            after.rssMiB(),
+                            liveHeapMiB(operator.handle()),
+                            after.cpuSecondsSince(before) / 30 * 100,
                             setup);
                     System.out.print(line);
                     report.append(line);
                 }
-                report.append(String.format(Locale.ROOT, "background Lease renewals: %d per second; operator JVM: %s "
-                        + "(%d cores)%n", RENEWALS_PER_SECOND, String.join(" ", OPERATOR_JVM),
+                report.append(String.format(
+                        Locale.ROOT,
+                        "background Lease renewals: %d per second; operator JVM: %s " + "(%d cores)%n",
+                        RENEWALS_PER_SECOND,
+                        String.join(" ", OPERATOR_JVM),
                         Runtime.getRuntime().availableProcessors()));
                 report.append(reconcileTimes(operator.metrics()));
             } finally {
@@ -172,9 +192,15 @@ class OperatorBenchmark {
         for (int i = 1; i <= CLUSTER; i++) {
             report(cluster, i, true, healed, 1, 2, 3, 4, 5);
         }
-        await().atMost(STEP).until(() -> !cordoned.containsKey(lost) && !java.util.Optional.ofNullable(
-                client.nodes().withName(lost).get().getMetadata().getAnnotations()).orElse(Map.of())
-                .containsKey(FenceAnnotation.KEY));
+        await().atMost(STEP)
+                .until(() -> !cordoned.containsKey(lost)
+                        && !Optional.ofNullable(client.nodes()
+                                        .withName(lost)
+                                        .get()
+                                        .getMetadata()
+                                        .getAnnotations())
+                                .orElse(Map.of())
+                                .containsKey(FenceAnnotation.KEY));
         return millis;
     }
 
@@ -187,13 +213,24 @@ class OperatorBenchmark {
                 int cluster = c;
                 work.add(writers.submit(() -> {
                     for (int i = 1; i <= CLUSTER; i++) {
-                        report(cluster, i, true, 0x10, IntStream.rangeClosed(1, CLUSTER).toArray());
+                        report(
+                                cluster,
+                                i,
+                                true,
+                                0x10,
+                                IntStream.rangeClosed(1, CLUSTER).toArray());
                         renew(name(cluster, i));
-                        client.resource(new NodeBuilder().withNewMetadata().withName(name(cluster, i)).endMetadata()
-                                .build()).create();
+                        client.resource(new NodeBuilder()
+                                        .withNewMetadata()
+                                        .withName(name(cluster, i))
+                                        .endMetadata()
+                                        .build())
+                                .create();
                     }
                     VoteQuorumPolicy policy = new VoteQuorumPolicy();
-                    policy.setMetadata(new ObjectMetaBuilder().withName(clusterName(cluster)).build());
+                    policy.setMetadata(new ObjectMetaBuilder()
+                            .withName(clusterName(cluster))
+                            .build());
                     policy.getSpec().setClusterName(clusterName(cluster));
                     policy.getSpec().getFencing().setMode(FencingMode.Enforce);
                     policy.getSpec().getFencing().setEvictAfter("1h");
@@ -213,9 +250,13 @@ class OperatorBenchmark {
     }
 
     private void awaitAllQuorate() {
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() ->
-                client.resources(VoteQuorumPolicy.class).list().getItems().stream().filter(p -> p.getStatus() != null
-                        && Conditions.isTrue(p.getStatus().getConditions(), "Quorate")).count() == clusters.get());
+        await().atMost(Duration.ofMinutes(10))
+                .pollInterval(Duration.ofSeconds(2))
+                .until(() -> client.resources(VoteQuorumPolicy.class).list().getItems().stream()
+                                .filter(p -> p.getStatus() != null
+                                        && Conditions.isTrue(p.getStatus().getConditions(), "Quorate"))
+                                .count()
+                        == clusters.get());
     }
 
     private void report(int cluster, int node, boolean quorate, long seq, int... members) {
@@ -242,16 +283,31 @@ class OperatorBenchmark {
             shell.setStatus(null);
             client.resource(shell).create();
         }
-        client.resource(status).subresource("status").patch(new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("bench-agent").withForce(true).build());
+        client.resource(status)
+                .subresource("status")
+                .patch(new PatchContext.Builder()
+                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("bench-agent")
+                        .withForce(true)
+                        .build());
     }
 
     /** A heartbeat valid for an hour, so freshness never depends on the benchmark keeping pace. */
     private void renew(String node) {
-        client.resource(new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
-                .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(3600)
-                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC)).endSpec().build())
-                .fieldManager("bench-agent").forceConflicts().serverSideApply();
+        client.resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(node)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(node)
+                        .withLeaseDurationSeconds(3600)
+                        .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
+                        .endSpec()
+                        .build())
+                .fieldManager("bench-agent")
+                .forceConflicts()
+                .serverSideApply();
     }
 
     private void renewOne(int i) {
@@ -280,20 +336,28 @@ class OperatorBenchmark {
         double sum = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_sum");
         double count = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_count");
         double max = PrometheusText.sum(metrics, "votequorum_decision_latency_seconds_max");
-        return String.format(Locale.ROOT, "operator's own votequorum_decision_latency_seconds (a reconcile, from "
-                + "its start to the plan decided and carried out): mean %.2f ms, max %.1f ms over %.0f reconciles%n",
-                1000 * sum / count, 1000 * max, count);
+        return String.format(
+                Locale.ROOT,
+                "operator's own votequorum_decision_latency_seconds (a reconcile, from "
+                        + "its start to the plan decided and carried out): mean %.2f ms, max %.1f ms over %.0f reconciles%n",
+                1000 * sum / count,
+                1000 * max,
+                count);
     }
 
     /** The heap still in use after a full collection: what the operator really needs at this size. */
     private static double liveHeapMiB(ProcessHandle process) throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.run").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
-        Process info = new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.heap_info").redirectErrorStream(true)
+        new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.run")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor(60, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jcmd, String.valueOf(process.pid()), "GC.heap_info")
+                .redirectErrorStream(true)
                 .start();
         String out = new String(info.getInputStream().readAllBytes());
-        java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(out);
         assertThat(used.find()).as("GC.heap_info output: %s", out).isTrue();
         return Long.parseLong(used.group(1)) / 1024.0;
     }

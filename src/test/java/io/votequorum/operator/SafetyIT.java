@@ -1,5 +1,9 @@
 package io.votequorum.operator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -20,14 +24,6 @@ import io.votequorum.testenv.AgentProcess;
 import io.votequorum.testenv.CorosyncCluster;
 import io.votequorum.testenv.KubeApiServer;
 import io.votequorum.testenv.OperatorProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,13 +31,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Safety rules 1 and 5 with every part real: corosync nodes in network namespaces, one agent process
@@ -82,7 +84,12 @@ class SafetyIT {
         api = KubeApiServer.start().withCrds();
         client = api.client();
         for (String ns : List.of(NAMESPACE, APPS)) {
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            client.resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
         Files.writeString(LOGS.resolve("kubeconfig.yaml"), api.kubeconfig());
@@ -110,11 +117,21 @@ class SafetyIT {
     }
 
     /** Nodes node1..nodeN, a corosync cluster of that many, one agent on each, and an Enforce policy. */
-    private void startCluster(String name, CorosyncCluster.Builder builder, int size,
-            java.util.function.Consumer<VoteQuorumPolicy> customize, String... agentOptions) throws IOException {
+    private void startCluster(
+            String name,
+            CorosyncCluster.Builder builder,
+            int size,
+            Consumer<VoteQuorumPolicy> customize,
+            String... agentOptions)
+            throws IOException {
         for (int i = 1; i <= size; i++) {
             if (client.nodes().withName("node" + i).get() == null) {
-                client.resource(new NodeBuilder().withNewMetadata().withName("node" + i).endMetadata().build()).create();
+                client.resource(new NodeBuilder()
+                                .withNewMetadata()
+                                .withName("node" + i)
+                                .endMetadata()
+                                .build())
+                        .create();
             }
         }
         cluster = builder.nodes(size).clusterName(name).start();
@@ -139,19 +156,29 @@ class SafetyIT {
     @Test
     @Order(1)
     void aTwoNodeSplitFencesNothingWhicheverSideIsCutOffFromTheApiServer() throws IOException {
-        startCluster("pair", CorosyncCluster.builder().twoNode(), 2, p -> { });
+        startCluster("pair", CorosyncCluster.builder().twoNode(), 2, p -> {});
         for (int cut : new int[] {2, 1}) {
             int seen = 3 - cut;
             cluster.cut(cut);
             await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-                assertThat(client.resources(QuorumStatus.class).withName("node" + seen).get().getStatus()
-                        .getMemberCount()).as("node%d alone, and still quorate (two_node)", seen).isEqualTo(1);
-                assertThat(client.resources(QuorumStatus.class).withName("node" + seen).get().getStatus()
-                        .getQuorate()).isTrue();
+                assertThat(client.resources(QuorumStatus.class)
+                                .withName("node" + seen)
+                                .get()
+                                .getStatus()
+                                .getMemberCount())
+                        .as("node%d alone, and still quorate (two_node)", seen)
+                        .isEqualTo(1);
+                assertThat(client.resources(QuorumStatus.class)
+                                .withName("node" + seen)
+                                .get()
+                                .getStatus()
+                                .getQuorate())
+                        .isTrue();
                 assertThat(condition("pair", "Quorate").getReason()).isEqualTo("QuorateNotExclusive");
                 assertThat(condition("pair", "Fencing").getStatus()).isEqualTo("False");
-                assertThat(condition("pair", "Fencing").getMessage()).contains("two_node", "nothing is fenced",
-                        "a two_node cluster fences only with a quorum device");
+                assertThat(condition("pair", "Fencing").getMessage())
+                        .contains(
+                                "two_node", "nothing is fenced", "a two_node cluster fences only with a quorum device");
             });
             // Past the cut node's Lease (10 s): its report goes stale, and still nothing is fenced.
             await().during(Duration.ofSeconds(15)).atMost(STEP).untilAsserted(() -> {
@@ -162,8 +189,11 @@ class SafetyIT {
             });
             assertThat(quorumCondition("node" + cut)).isEqualTo("Unknown QuoratePartitionNotExclusive");
             cluster.heal(cut);
-            await().atMost(STEP).ignoreExceptions().untilAsserted(() ->
-                    assertThat(policy("pair").getStatus().getPartition().memberCount()).isEqualTo(2));
+            await().atMost(STEP)
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(
+                                    policy("pair").getStatus().getPartition().memberCount())
+                            .isEqualTo(2));
         }
         assertThat(events("pair")).anyMatch(e -> e.startsWith("NotFencing ") && e.contains("two_node"));
     }
@@ -171,39 +201,53 @@ class SafetyIT {
     @Test
     @Order(2)
     void withoutSelfFencingACutNodeIsEvictedAndWaitsForConfirmationBeforeAnythingIsForced() throws IOException {
-        startCluster("trio", CorosyncCluster.builder(), 3, p -> { });
+        startCluster("trio", CorosyncCluster.builder(), 3, p -> {});
         Pod db = statefulSetPod("db", "node3");
 
         cluster.cut(3);
         await().atMost(STEP).untilAsserted(() -> {
-            assertThat(client.nodes().withName("node3").get().getSpec().getUnschedulable()).isTrue();
+            assertThat(client.nodes().withName("node3").get().getSpec().getUnschedulable())
+                    .isTrue();
             assertThat(taints("node3")).contains("votequorum.io/inquorate:NoSchedule");
-            assertThat(policy("trio").getStatus().getFencedNodes()).singleElement()
+            assertThat(policy("trio").getStatus().getFencedNodes())
+                    .singleElement()
                     .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
         });
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(condition("trio", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
-            assertThat(condition("trio", "Fencing").getMessage()).contains("node3 is outside the quorate partition",
-                    "it has no watchdog-backed self-fencing",
-                    "kubectl annotate node node3 votequorum.io/confirmed-off=");
+            assertThat(condition("trio", "Fencing").getMessage())
+                    .contains(
+                            "node3 is outside the quorate partition",
+                            "it has no watchdog-backed self-fencing",
+                            "kubectl annotate node node3 votequorum.io/confirmed-off=");
         });
         // Long past fenceTimeout (3 s) and the node's Lease (10 s): no step 3 without proof that it is off.
         await().during(Duration.ofSeconds(15)).atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).doesNotContain(OUT_OF_SERVICE);
-            Pod still = client.pods().inNamespace(APPS).withName(db.getMetadata().getName()).get();
+            Pod still = client.pods()
+                    .inNamespace(APPS)
+                    .withName(db.getMetadata().getName())
+                    .get();
             assertThat(still).as("db-0 is not forced off node3").isNotNull();
             assertThat(still.getSpec().getNodeName()).isEqualTo("node3");
         });
-        assertThat(policy("trio").getStatus().getFencedNodes()).singleElement()
+        assertThat(policy("trio").getStatus().getFencedNodes())
+                .singleElement()
                 .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Evicted));
         assertThat(events("trio")).anyMatch(e -> e.startsWith("AwaitingConfirmation node3"));
 
         Instant confirmed = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-        client.nodes().withName("node3").edit(n -> new NodeBuilder(n).editMetadata()
-                .addToAnnotations("votequorum.io/confirmed-off", confirmed.toString()).endMetadata().build());
+        client.nodes()
+                .withName("node3")
+                .edit(n -> new NodeBuilder(n)
+                        .editMetadata()
+                        .addToAnnotations("votequorum.io/confirmed-off", confirmed.toString())
+                        .endMetadata()
+                        .build());
         await().atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).contains(OUT_OF_SERVICE);
-            assertThat(policy("trio").getStatus().getFencedNodes()).singleElement()
+            assertThat(policy("trio").getStatus().getFencedNodes())
+                    .singleElement()
                     .satisfies(f -> assertThat(f.evidence()).contains("confirmed off at " + confirmed));
         });
 
@@ -226,7 +270,11 @@ class SafetyIT {
         startClusterWithWatchdogs(watchdogs);
         statefulSetPod("cache", "node3");
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            var reported = client.resources(QuorumStatus.class).withName("node3").get().getStatus().getWatchdog();
+            var reported = client.resources(QuorumStatus.class)
+                    .withName("node3")
+                    .get()
+                    .getStatus()
+                    .getWatchdog();
             assertThat(reported.state()).isEqualTo(WatchdogState.Armed);
             assertThat(reported.timeoutSeconds()).isEqualTo(2);
             assertThat(reported.selfFenceAfter()).isEqualTo("3s");
@@ -245,26 +293,41 @@ class SafetyIT {
                 }
                 return false;
             });
-            Instant since = Instant.parse(policy("solo").getStatus().getFencedNodes().get(0).since());
+            Instant since = Instant.parse(
+                    policy("solo").getStatus().getFencedNodes().get(0).since());
             Instant lastFeed = feeding.lastFeed();
             // Safe time: exclusion first seen + 3 s (selfFenceAfter) + 2 s (watchdog timeout) + 2 s (margin).
             assertThat(forcedSeen.get()).as("step 3 only after the safe time").isAfterOrEqualTo(since.plusSeconds(7));
-            assertThat(lastFeed).as("the watchdog was no longer fed when step 3 came, and had run out")
+            assertThat(lastFeed)
+                    .as("the watchdog was no longer fed when step 3 came, and had run out")
                     .isBefore(forcedSeen.get().minusSeconds(2));
             // The guarantee the safe time rests on: feeding stops by exclusion + selfFenceAfter + margin.
-            assertThat(lastFeed).as("feeding stopped within selfFenceAfter and the margin of the exclusion")
+            assertThat(lastFeed)
+                    .as("feeding stopped within selfFenceAfter and the margin of the exclusion")
                     .isBefore(since.plusSeconds(3 + 2));
-            assertThat(feeding.feedsAfter(forcedSeen.get())).as("no feed after step 3").isZero();
+            assertThat(feeding.feedsAfter(forcedSeen.get()))
+                    .as("no feed after step 3")
+                    .isZero();
             // The taint comes first; the policy's status is written at the end of the same reconcile.
-            await().atMost(STEP).untilAsserted(() -> assertThat(policy("solo").getStatus().getFencedNodes())
-                    .singleElement().satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
-                    .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", watchdog3.toString())));
-            await("node3 powered itself off, its agent with it").atMost(STEP).until(() -> !agents.get(2).alive());
-            assertThat(agents.get(2).log()).contains("fencing this node (command " + watchdogs.resolve("power-off.sh"))
+            await().atMost(STEP)
+                    .untilAsserted(() -> assertThat(policy("solo").getStatus().getFencedNodes())
+                            .singleElement()
+                            .satisfies(f -> assertThat(f.stage()).isEqualTo(FenceStage.Fenced))
+                            .satisfies(f -> assertThat(f.evidence()).contains("self-fenced", watchdog3.toString())));
+            await("node3 powered itself off, its agent with it")
+                    .atMost(STEP)
+                    .until(() -> !agents.get(2).alive());
+            assertThat(agents.get(2).log())
+                    .contains("fencing this node (command " + watchdogs.resolve("power-off.sh"))
                     .doesNotContain("sysrq");
-            System.out.printf("safety-it: cut %s, exclusion seen %s, last feed %s (+%d ms after the cut), "
-                    + "out-of-service seen %s (+%d ms after the cut)%n", cutAt, since, lastFeed,
-                    Duration.between(cutAt, lastFeed).toMillis(), forcedSeen.get(),
+            System.out.printf(
+                    "safety-it: cut %s, exclusion seen %s, last feed %s (+%d ms after the cut), "
+                            + "out-of-service seen %s (+%d ms after the cut)%n",
+                    cutAt,
+                    since,
+                    lastFeed,
+                    Duration.between(cutAt, lastFeed).toMillis(),
+                    forcedSeen.get(),
                     Duration.between(cutAt, forcedSeen.get()).toMillis());
         } finally {
             feeding.close();
@@ -279,12 +342,22 @@ class SafetyIT {
         powerOff.toFile().setExecutable(true);
         for (int i = 1; i <= 3; i++) {
             if (client.nodes().withName("node" + i).get() == null) {
-                client.resource(new NodeBuilder().withNewMetadata().withName("node" + i).endMetadata().build()).create();
+                client.resource(new NodeBuilder()
+                                .withNewMetadata()
+                                .withName("node" + i)
+                                .endMetadata()
+                                .build())
+                        .create();
             }
         }
         cluster = CorosyncCluster.builder().nodes(3).clusterName("solo").start();
         for (int i = 1; i <= 3; i++) {
-            agents.add(AgentProcess.start(cluster, i, kubeconfig, NAMESPACE, LOGS.resolve("solo"),
+            agents.add(AgentProcess.start(
+                    cluster,
+                    i,
+                    kubeconfig,
+                    NAMESPACE,
+                    LOGS.resolve("solo"),
                     AgentProcess.WATCHDOG_OPTION + watchdogs.resolve("node" + i),
                     "-Dvotequorum.agent.watchdog-timeout=2s",
                     AgentProcess.SELF_FENCE_OPTION + powerOff));
@@ -299,22 +372,61 @@ class SafetyIT {
         policy.getSpec().getFencing().setSelfFenceAfter("3s");
         policy.getSpec().getFencing().setSafetyMargin("2s");
         client.resource(policy).create();
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() ->
-                assertThat(policy("solo").getStatus().getPartition().memberCount()).isEqualTo(3));
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(
+                                policy("solo").getStatus().getPartition().memberCount())
+                        .isEqualTo(3));
     }
 
     /** A pod of a StatefulSet on the given node: the kind of pod that must never run twice. */
     private static Pod statefulSetPod(String name, String node) {
-        StatefulSet sts = client.resource(new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(APPS)
-                .endMetadata().withNewSpec().withServiceName(name).withNewSelector().addToMatchLabels("app", name)
-                .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata().withNewSpec()
-                .addNewContainer().withName("c").withImage(name).endContainer().endSpec().endTemplate().endSpec()
-                .build()).create();
-        return client.resource(new PodBuilder().withNewMetadata().withName(name + "-0").withNamespace(APPS)
-                .addToLabels("app", name).addNewOwnerReference().withApiVersion("apps/v1").withKind("StatefulSet")
-                .withName(name).withUid(sts.getMetadata().getUid()).withController(true).endOwnerReference()
-                .endMetadata().withNewSpec().withNodeName(node).addNewContainer().withName("c").withImage(name)
-                .endContainer().endSpec().build()).create();
+        StatefulSet sts = client.resource(new StatefulSetBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(APPS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withServiceName(name)
+                        .withNewSelector()
+                        .addToMatchLabels("app", name)
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .addToLabels("app", name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage(name)
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        return client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(name + "-0")
+                        .withNamespace(APPS)
+                        .addToLabels("app", name)
+                        .addNewOwnerReference()
+                        .withApiVersion("apps/v1")
+                        .withKind("StatefulSet")
+                        .withName(name)
+                        .withUid(sts.getMetadata().getUid())
+                        .withController(true)
+                        .endOwnerReference()
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName(node)
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage(name)
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     /** Watches a stand-in watchdog file: when it last grew, and how often it grew after a time. */
@@ -323,7 +435,7 @@ class SafetyIT {
         private final Thread thread;
         private final AtomicLong size = new AtomicLong(-1);
         private final AtomicReference<Instant> last = new AtomicReference<>();
-        private final List<Instant> feeds = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Instant> feeds = Collections.synchronizedList(new ArrayList<>());
         private volatile boolean running = true;
 
         private FeedWatch(Path file) {
@@ -378,26 +490,34 @@ class SafetyIT {
         return client.resources(VoteQuorumPolicy.class).withName(name).get();
     }
 
-    private static io.fabric8.kubernetes.api.model.Condition condition(String policy, String type) {
+    private static Condition condition(String policy, String type) {
         return Conditions.find(policy(policy).getStatus().getConditions(), type).orElseThrow();
     }
 
     private static List<String> taints(String name) {
         Node node = client.nodes().withName(name).get();
         // Nodes without a kubelet carry the API server's not-ready taint; only the operator's matter here.
-        return Optional.ofNullable(node.getSpec().getTaints()).orElse(List.of()).stream().map(Taints::id)
-                .filter(id -> !id.startsWith("node.kubernetes.io/not-ready")).toList();
+        return Optional.ofNullable(node.getSpec().getTaints()).orElse(List.of()).stream()
+                .map(Taints::id)
+                .filter(id -> !id.startsWith("node.kubernetes.io/not-ready"))
+                .toList();
     }
 
     private static String quorumCondition(String name) {
-        return Optional.ofNullable(client.nodes().withName(name).get().getStatus()).map(s -> s.getConditions())
-                .orElse(List.of()).stream().filter(c -> "CorosyncQuorum".equals(c.getType()))
-                .map(c -> c.getStatus() + " " + c.getReason()).findFirst().orElse("missing");
+        return Optional.ofNullable(client.nodes().withName(name).get().getStatus())
+                .map(s -> s.getConditions())
+                .orElse(List.of())
+                .stream()
+                .filter(c -> "CorosyncQuorum".equals(c.getType()))
+                .map(c -> c.getStatus() + " " + c.getReason())
+                .findFirst()
+                .orElse("missing");
     }
 
     private static List<String> events(String policy) {
         return client.v1().events().inNamespace("default").list().getItems().stream()
                 .filter(e -> policy.equals(e.getInvolvedObject().getName()))
-                .map(e -> e.getReason() + " " + e.getMessage()).toList();
+                .map(e -> e.getReason() + " " + e.getMessage())
+                .toList();
     }
 }

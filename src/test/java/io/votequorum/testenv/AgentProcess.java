@@ -14,9 +14,18 @@ import java.util.List;
 public final class AgentProcess implements AutoCloseable {
 
     /** The agent's JVM footprint settings; the same as in deploy/ and the README. */
-    public static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx24m", "-Xss256k", "-XX:+UseSerialGC",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxMetaspaceSize=64m",
-            "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xshare:auto");
+    public static final List<String> JVM_OPTIONS = List.of(
+            "-Xms8m",
+            "-Xmx24m",
+            "-Xss256k",
+            "-XX:+UseSerialGC",
+            "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=20",
+            "-XX:MaxMetaspaceSize=64m",
+            "-XX:ReservedCodeCacheSize=16m",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1",
+            "-Xshare:auto");
 
     /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
@@ -29,7 +38,8 @@ public final class AgentProcess implements AutoCloseable {
 
     static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
-    static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    static final String JAVA =
+            Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     private final int node;
     private final Path log;
@@ -42,25 +52,48 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     /** Starts the agent for node I, named nodeI in Kubernetes, its Lease in {@code namespace}. */
-    public static AgentProcess start(CorosyncCluster cluster, int node, Path kubeconfig, String namespace, Path logDir,
-            String... extraOptions) throws IOException {
+    public static AgentProcess start(
+            CorosyncCluster cluster, int node, Path kubeconfig, String namespace, Path logDir, String... extraOptions)
+            throws IOException {
         return start(cluster, node, cluster.nodeName(node), kubeconfig, namespace, logDir, extraOptions);
     }
 
     /** As {@link #start}, with NODE_NAME set to {@code nodeName}, or unset when it is null. */
-    public static AgentProcess start(CorosyncCluster cluster, int node, String nodeName, Path kubeconfig,
-            String namespace, Path logDir, String... extraOptions) throws IOException {
+    public static AgentProcess start(
+            CorosyncCluster cluster,
+            int node,
+            String nodeName,
+            Path kubeconfig,
+            String namespace,
+            Path logDir,
+            String... extraOptions)
+            throws IOException {
         return launch(cluster, node, nodeName, null, kubeconfig, namespace, logDir, extraOptions);
     }
 
     /** As {@link #start}, as the given user and group id (the hardened mode), not as root. */
-    public static AgentProcess startAs(int uid, CorosyncCluster cluster, int node, Path kubeconfig, String namespace,
-            Path logDir, String... extraOptions) throws IOException {
+    public static AgentProcess startAs(
+            int uid,
+            CorosyncCluster cluster,
+            int node,
+            Path kubeconfig,
+            String namespace,
+            Path logDir,
+            String... extraOptions)
+            throws IOException {
         return launch(cluster, node, cluster.nodeName(node), uid, kubeconfig, namespace, logDir, extraOptions);
     }
 
-    private static AgentProcess launch(CorosyncCluster cluster, int node, String nodeName, Integer uid,
-            Path kubeconfig, String namespace, Path logDir, String... extraOptions) throws IOException {
+    private static AgentProcess launch(
+            CorosyncCluster cluster,
+            int node,
+            String nodeName,
+            Integer uid,
+            Path kubeconfig,
+            String namespace,
+            Path logDir,
+            String... extraOptions)
+            throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("agent-node" + node + "-" + System.nanoTime() + ".log");
         List<String> command = new ArrayList<>();
@@ -113,8 +146,10 @@ public final class AgentProcess implements AutoCloseable {
 
     /** The agent's JVM, for measuring its memory and CPU. */
     public ProcessHandle jvm() {
-        return process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no agent JVM below " + process.pid()));
+        return process.descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no agent JVM below " + process.pid()));
     }
 
     /** Kills the agent's JVM outright (SIGKILL), as a crashed pod. */

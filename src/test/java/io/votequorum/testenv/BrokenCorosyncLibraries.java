@@ -15,15 +15,16 @@ import java.util.stream.Stream;
  */
 public final class BrokenCorosyncLibraries {
 
-    private BrokenCorosyncLibraries() {
-    }
+    private BrokenCorosyncLibraries() {}
 
     /** COMMAND wrapped so that it runs without loadable corosync libraries. */
     public static List<String> around(List<String> command) {
-        String hide = Stream.of("libvotequorum.so.8", "libcmap.so.4").map(BrokenCorosyncLibraries::libraryFile)
-                .map(file -> "mount --bind /dev/null " + file).collect(Collectors.joining(" && "));
-        List<String> wrapped = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                hide + " && exec \"$@\"", "sh"));
+        String hide = Stream.of("libvotequorum.so.8", "libcmap.so.4")
+                .map(BrokenCorosyncLibraries::libraryFile)
+                .map(file -> "mount --bind /dev/null " + file)
+                .collect(Collectors.joining(" && "));
+        List<String> wrapped = new ArrayList<>(
+                List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", hide + " && exec \"$@\"", "sh"));
         wrapped.addAll(command);
         return wrapped;
     }
@@ -34,8 +35,11 @@ public final class BrokenCorosyncLibraries {
             Process ldconfig = new ProcessBuilder("ldconfig", "-p").start();
             String cache = new String(ldconfig.getInputStream().readAllBytes());
             ldconfig.waitFor();
-            String path = cache.lines().filter(l -> l.trim().startsWith(soname + " ")).map(l -> l.split("=> ")[1].trim())
-                    .findFirst().orElseThrow(() -> new IllegalStateException(soname + " is not in ldconfig's cache"));
+            String path = cache.lines()
+                    .filter(l -> l.trim().startsWith(soname + " "))
+                    .map(l -> l.split("=> ")[1].trim())
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(soname + " is not in ldconfig's cache"));
             return Path.of(path).toRealPath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 public final class CorosyncCluster implements AutoCloseable {
 
     /** Root of the repository, where hack/ lives; tests run from there. */
-    public static final Path REPO = Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath().normalize();
+    public static final Path REPO =
+            Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath().normalize();
+
     static final Path SCRIPT = REPO.resolve("hack/corosync-cluster.sh");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
 
@@ -143,12 +145,14 @@ public final class CorosyncCluster implements AutoCloseable {
         try {
             Path out = Files.createTempFile("corosync-cluster", ".out");
             try {
-                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+                ProcessBuilder pb =
+                        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
                 pb.environment().putAll(env);
                 Process process = pb.start();
                 if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT);
+                    throw new IllegalStateException(
+                            String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT);
                 }
                 return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
             } finally {
@@ -162,8 +166,7 @@ public final class CorosyncCluster implements AutoCloseable {
         }
     }
 
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 
     public static final class Builder {
         private int size = 3;

@@ -1,13 +1,12 @@
 package io.votequorum.testenv;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /** The harness itself: real corosync nodes, a real partition, a real heal, nothing left behind. */
 class CorosyncClusterIT {
@@ -16,28 +15,40 @@ class CorosyncClusterIT {
 
     @Test
     void cutAndHealANodeOfThree() throws Exception {
-        try (CorosyncCluster cluster = CorosyncCluster.builder().nodes(3).clusterName("harness").start()) {
+        try (CorosyncCluster cluster =
+                CorosyncCluster.builder().nodes(3).clusterName("harness").start()) {
             for (int node = 1; node <= 3; node++) {
                 String status = cluster.quorumtool(node);
-                assertThat(status).as("node %d", node).containsPattern("Quorate:\\s+Yes")
-                        .containsPattern("Nodes:\\s+3").containsPattern("Node ID:\\s+0*" + node);
+                assertThat(status)
+                        .as("node %d", node)
+                        .containsPattern("Quorate:\\s+Yes")
+                        .containsPattern("Nodes:\\s+3")
+                        .containsPattern("Node ID:\\s+0*" + node);
             }
             assertThat(cluster.quorumtool(1, "-l")).contains("node1", "node2", "node3");
 
             cluster.cut(3);
 
             await().atMost(MEMBERSHIP_CHANGE).untilAsserted(() -> {
-                assertThat(cluster.quorumtool(1)).containsPattern("Quorate:\\s+Yes").containsPattern("Nodes:\\s+2");
-                assertThat(cluster.quorumtool(2)).containsPattern("Quorate:\\s+Yes").containsPattern("Nodes:\\s+2");
-                assertThat(cluster.quorumtool(3)).containsPattern("Quorate:\\s+No").containsPattern("Nodes:\\s+1");
+                assertThat(cluster.quorumtool(1))
+                        .containsPattern("Quorate:\\s+Yes")
+                        .containsPattern("Nodes:\\s+2");
+                assertThat(cluster.quorumtool(2))
+                        .containsPattern("Quorate:\\s+Yes")
+                        .containsPattern("Nodes:\\s+2");
+                assertThat(cluster.quorumtool(3))
+                        .containsPattern("Quorate:\\s+No")
+                        .containsPattern("Nodes:\\s+1");
             });
 
             cluster.heal(3);
 
             await().atMost(MEMBERSHIP_CHANGE).untilAsserted(() -> {
                 for (int node = 1; node <= 3; node++) {
-                    assertThat(cluster.quorumtool(node)).as("node %d", node)
-                            .containsPattern("Quorate:\\s+Yes").containsPattern("Nodes:\\s+3");
+                    assertThat(cluster.quorumtool(node))
+                            .as("node %d", node)
+                            .containsPattern("Quorate:\\s+Yes")
+                            .containsPattern("Nodes:\\s+3");
                 }
             });
         }
@@ -57,8 +68,12 @@ class CorosyncClusterIT {
             cluster.isolate(1, 2);
 
             await().atMost(MEMBERSHIP_CHANGE).untilAsserted(() -> {
-                assertThat(links(cluster, 1)).doesNotContainPattern(reachable(2)).containsPattern(reachable(3));
-                assertThat(links(cluster, 2)).doesNotContainPattern(reachable(1)).containsPattern(reachable(3));
+                assertThat(links(cluster, 1))
+                        .doesNotContainPattern(reachable(2))
+                        .containsPattern(reachable(3));
+                assertThat(links(cluster, 2))
+                        .doesNotContainPattern(reachable(1))
+                        .containsPattern(reachable(3));
                 assertThat(links(cluster, 3)).containsPattern(reachable(1)).containsPattern(reachable(2));
             });
 

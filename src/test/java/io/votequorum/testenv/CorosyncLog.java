@@ -27,20 +27,20 @@ import java.util.stream.Collectors;
 public final class CorosyncLog {
 
     /** A membership node {@code loggedBy} formed at {@code at}, with {@code members}; quorate if it was primary. */
-    public record Membership(Instant at, int loggedBy, boolean quorate, Set<Integer> members) {
-    }
+    public record Membership(Instant at, int loggedBy, boolean quorate, Set<Integer> members) {}
 
     private static final Pattern LINE = Pattern.compile("^(\\w{3} +\\d+ \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) (.*)$");
     private static final Pattern MEMBERS = Pattern.compile("\\[QUORUM\\] Members\\[\\d+\\]:((?: \\d+)*)\\s*$");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy MMM d HH:mm:ss.SSS", Locale.ROOT);
 
-    private CorosyncLog() {
-    }
+    private CorosyncLog() {}
 
     /** The time of a corosync log line's stamp ("Nov 26 22:08:37.909"), in the year of {@code near}. */
     public static Instant time(String stamp, Instant near) {
         int year = LocalDateTime.ofInstant(near, ZoneId.systemDefault()).getYear();
-        return LocalDateTime.parse(year + " " + stamp.replaceAll(" +", " "), TIME).atZone(ZoneId.systemDefault()).toInstant();
+        return LocalDateTime.parse(year + " " + stamp.replaceAll(" +", " "), TIME)
+                .atZone(ZoneId.systemDefault())
+                .toInstant();
     }
 
     /** Every membership in {@code log} (written by node {@code node}) formed at or after {@code from}, oldest first. */
@@ -64,8 +64,13 @@ public final class CorosyncLog {
                     Matcher members = MEMBERS.matcher(message);
                     Instant at;
                     if (members.find() && !(at = time(line.group(1), from)).isBefore(from)) {
-                        found.add(new Membership(at, node, primary, Arrays.stream(members.group(1).trim().split(" "))
-                                .map(Integer::valueOf).collect(Collectors.toCollection(TreeSet::new))));
+                        found.add(new Membership(
+                                at,
+                                node,
+                                primary,
+                                Arrays.stream(members.group(1).trim().split(" "))
+                                        .map(Integer::valueOf)
+                                        .collect(Collectors.toCollection(TreeSet::new))));
                     }
                 }
             }

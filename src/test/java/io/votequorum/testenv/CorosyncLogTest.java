@@ -1,7 +1,6 @@
 package io.votequorum.testenv;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,8 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Lines as corosync 3.1.7 wrote them while node3's link flapped and the others left node1 out. */
 class CorosyncLogTest {
@@ -45,7 +44,8 @@ class CorosyncLogTest {
     void readsEachMembershipWithWhetherItWasQuorate(@TempDir Path dir) throws IOException {
         List<CorosyncLog.Membership> m = CorosyncLog.memberships(write(dir, NODE2), 2, at("Nov 26 22:08:00.000"));
 
-        assertThat(m).extracting(CorosyncLog.Membership::members)
+        assertThat(m)
+                .extracting(CorosyncLog.Membership::members)
                 .containsExactly(Set.of(2), Set.of(2, 3, 4), Set.of(1, 2, 3, 4));
         assertThat(m).extracting(CorosyncLog.Membership::quorate).containsExactly(false, true, true);
         assertThat(m.get(1).at()).isEqualTo(at("Nov 26 22:08:35.161"));
@@ -59,13 +59,24 @@ class CorosyncLogTest {
         all.addAll(CorosyncLog.memberships(write(dir, NODE2), 2, from));
         Duration within = Duration.ofSeconds(20);
 
-        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:08:35.100"), within)).as("before the membership").isFalse();
-        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:08:36.000"), within)).as("during it").isTrue();
-        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:09:05.000"), within)).as("20 s after it ended").isTrue();
-        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:09:05.400"), within)).as("later").isFalse();
-        assertThat(CorosyncLog.excluded(all, 3, at("Nov 26 22:08:40.000"), within)).as("a member").isFalse();
-        assertThat(CorosyncLog.excluded(all, 4, at("Nov 26 22:08:35.000"), within)).as("left out only by node2 "
-                + "when it was not quorate").isFalse();
+        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:08:35.100"), within))
+                .as("before the membership")
+                .isFalse();
+        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:08:36.000"), within))
+                .as("during it")
+                .isTrue();
+        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:09:05.000"), within))
+                .as("20 s after it ended")
+                .isTrue();
+        assertThat(CorosyncLog.excluded(all, 1, at("Nov 26 22:09:05.400"), within))
+                .as("later")
+                .isFalse();
+        assertThat(CorosyncLog.excluded(all, 3, at("Nov 26 22:08:40.000"), within))
+                .as("a member")
+                .isFalse();
+        assertThat(CorosyncLog.excluded(all, 4, at("Nov 26 22:08:35.000"), within))
+                .as("left out only by node2 " + "when it was not quorate")
+                .isFalse();
     }
 
     private static Instant at(String stamp) {

@@ -1,5 +1,8 @@
 package io.votequorum.testenv;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -17,13 +20,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -38,9 +34,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The container image built by {@code hack/build-image.sh}, run by runc as the agent's DaemonSet pod
@@ -93,13 +92,25 @@ class ImageIT {
         assertThat(unpack.exitCode()).as("umoci unpack: %s", unpack.output()).isZero();
         writeRuntimeSpec();
 
-        ProcessBuilder runc = new ProcessBuilder("runc", "--root", RUNC_ROOT.toString(), "run", "--detach",
-                "--bundle", BUNDLE.toString(), CONTAINER)
-                .redirectErrorStream(true).redirectOutput(AGENT_LOG.toFile())
+        ProcessBuilder runc = new ProcessBuilder(
+                        "runc",
+                        "--root",
+                        RUNC_ROOT.toString(),
+                        "run",
+                        "--detach",
+                        "--bundle",
+                        BUNDLE.toString(),
+                        CONTAINER)
+                .redirectErrorStream(true)
+                .redirectOutput(AGENT_LOG.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process process = runc.start();
-        assertThat(process.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).as("runc run returns once started").isTrue();
-        assertThat(process.exitValue()).as("runc run: %s", Files.readString(AGENT_LOG)).isZero();
+        assertThat(process.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS))
+                .as("runc run returns once started")
+                .isTrue();
+        assertThat(process.exitValue())
+                .as("runc run: %s", Files.readString(AGENT_LOG))
+                .isZero();
     }
 
     @AfterAll
@@ -121,7 +132,8 @@ class ImageIT {
     @Order(1)
     void theAgentInTheImageReportsItsNodesQuorumThroughItsServiceAccount() {
         await().atMost(AGENT_UP).untilAsserted(() -> {
-            QuorumStatus qs = client.resources(QuorumStatus.class).withName("node1").get();
+            QuorumStatus qs =
+                    client.resources(QuorumStatus.class).withName("node1").get();
             assertThat(qs).as("QuorumStatus node1; agent log:\n%s", agentLog()).isNotNull();
             QuorumStatusStatus status = qs.getStatus();
             assertThat(status.getQuorate()).as("quorate").isTrue();
@@ -130,15 +142,17 @@ class ImageIT {
             assertThat(status.getMemberCount()).as("members").isEqualTo(3);
         });
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            Lease lease = client.leases().inNamespace(NAMESPACE).withName("node1").get();
+            Lease lease =
+                    client.leases().inNamespace(NAMESPACE).withName("node1").get();
             assertThat(lease).as("heartbeat Lease node1").isNotNull();
             assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("node1");
         });
         // Served in the node's own network namespace, as a hostNetwork pod's probes reach it: corosync and
         // the API server both answer the agent in the container.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            String ready = cluster.exec(1, "curl", "-s", "--max-time", "5",
-                    "http://127.0.0.1:" + HTTP_PORT + "/q/health/ready").output();
+            String ready = cluster.exec(
+                            1, "curl", "-s", "--max-time", "5", "http://127.0.0.1:" + HTTP_PORT + "/q/health/ready")
+                    .output();
             JsonNode agentCheck = null;
             for (JsonNode check : JSON.readTree(ready).path("checks")) {
                 if (check.path("name").asText().equals("agent")) {
@@ -146,8 +160,11 @@ class ImageIT {
                 }
             }
             assertThat(agentCheck).as("the agent's readiness check: %s", ready).isNotNull();
-            assertThat(agentCheck.path("status").asText()).as("the agent's readiness: %s", ready).isEqualTo("UP");
-            assertThat(JSON.readTree(ready).path("status").asText()).as("the pod's readiness: %s", ready)
+            assertThat(agentCheck.path("status").asText())
+                    .as("the agent's readiness: %s", ready)
+                    .isEqualTo("UP");
+            assertThat(JSON.readTree(ready).path("status").asText())
+                    .as("the pod's readiness: %s", ready)
                     .isEqualTo("UP");
         });
     }
@@ -158,23 +175,31 @@ class ImageIT {
         Result cmdline = runcExec("cat", "/proc/1/cmdline");
         assertThat(cmdline.exitCode()).as(cmdline.output()).isZero();
         List<String> jvm = List.of(cmdline.output().split("\0"));
-        assertThat(jvm).as("PID 1 is the JVM the entry point started")
+        assertThat(jvm)
+                .as("PID 1 is the JVM the entry point started")
                 .containsSubsequence("-jar", "/opt/votequorum-operator/quarkus-run.jar", "agent")
                 .containsAll(AgentProcess.JVM_OPTIONS);
         Result environ = runcExec("cat", "/proc/1/environ");
         assertThat(environ.output().split("\0")).contains("MALLOC_ARENA_MAX=2");
         Result proc = runcExec("grep", "-E", "^(Uid|CapEff|CapPrm|NoNewPrivs):", "/proc/1/status");
-        assertThat(proc.output()).containsPattern("Uid:\\s+0\\s").containsPattern("CapEff:\\s+0+\\n")
-                .containsPattern("CapPrm:\\s+0+\\n").containsPattern("NoNewPrivs:\\s+1");
+        assertThat(proc.output())
+                .containsPattern("Uid:\\s+0\\s")
+                .containsPattern("CapEff:\\s+0+\\n")
+                .containsPattern("CapPrm:\\s+0+\\n")
+                .containsPattern("NoNewPrivs:\\s+1");
         Result write = runcExec("touch", "/opt/votequorum-operator/written");
-        assertThat(write.exitCode()).as("the root file system is read-only: %s", write.output()).isNotZero();
+        assertThat(write.exitCode())
+                .as("the root file system is read-only: %s", write.output())
+                .isNotZero();
     }
 
     @Test
     @Order(3)
     void statusInTheSameContainerPrintsTheNodesQuorum() {
         Result status = runcExec(ENTRY_POINT, "status");
-        assertThat(status.exitCode()).as("status exit code (0 = quorate): %s", status.output()).isZero();
+        assertThat(status.exitCode())
+                .as("status exit code (0 = quorate): %s", status.output())
+                .isZero();
         QuorumToolOutput printed = QuorumToolOutput.parse(status.output());
         QuorumToolOutput reference = QuorumToolOutput.parse(cluster.quorumtool(1));
         assertThat(printed.field("Quorate")).isEqualTo("Yes");
@@ -186,70 +211,130 @@ class ImageIT {
         assertThat(printed.number("Quorum")).isEqualTo(reference.number("Quorum"));
     }
 
-
     /** runc is Debian's, installed as the corosync fixture installs corosync. */
     private static void installRunc() {
         if (run(COMMAND, "sh", "-c", "command -v runc").exitCode() == 0) {
             return;
         }
-        Result install = run(Duration.ofMinutes(5), "sh", "-c", "apt-get install -y -qq --no-install-recommends runc "
-                + "|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends runc; }");
-        assertThat(install.exitCode()).as("runc is needed to run the image: apt-get install runc\n%s", install.output())
+        Result install = run(
+                Duration.ofMinutes(5),
+                "sh",
+                "-c",
+                "apt-get install -y -qq --no-install-recommends runc "
+                        + "|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends runc; }");
+        assertThat(install.exitCode())
+                .as("runc is needed to run the image: apt-get install runc\n%s", install.output())
                 .isZero();
     }
 
     /** The agent's ServiceAccount with the RBAC the chart gives it (templates/agent-rbac.yaml). */
     private static void grantAgentRole() {
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-        client.resource(new ServiceAccountBuilder().withNewMetadata().withName(SERVICE_ACCOUNT).withNamespace(NAMESPACE)
-                .endMetadata().build()).create();
-        client.resource(new ClusterRoleBuilder().withNewMetadata().withName(SERVICE_ACCOUNT).endMetadata()
-                .addToRules(new PolicyRuleBuilder().withApiGroups("votequorum.io").withResources("quorumstatuses")
-                        .withVerbs("get", "list", "watch", "create", "patch").build())
-                .addToRules(new PolicyRuleBuilder().withApiGroups("votequorum.io").withResources("quorumstatuses/status")
-                        .withVerbs("get", "patch").build())
-                .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("nodes").withVerbs("get", "list")
+        client.resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
                         .build())
-                .build()).create();
-        client.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(SERVICE_ACCOUNT).endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", SERVICE_ACCOUNT)
-                .addNewSubject().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(NAMESPACE).endSubject()
-                .build()).create();
-        client.resource(new RoleBuilder().withNewMetadata().withName(SERVICE_ACCOUNT).withNamespace(NAMESPACE)
-                .endMetadata()
-                .addToRules(new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
-                        .withVerbs("get", "create", "patch").build())
-                .build()).create();
-        client.resource(new RoleBindingBuilder().withNewMetadata().withName(SERVICE_ACCOUNT).withNamespace(NAMESPACE)
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", SERVICE_ACCOUNT)
-                .addNewSubject().withKind("ServiceAccount").withName(SERVICE_ACCOUNT).withNamespace(NAMESPACE).endSubject()
-                .build()).create();
+                .create();
+        client.resource(new ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .build())
+                .create();
+        client.resource(new ClusterRoleBuilder()
+                        .withNewMetadata()
+                        .withName(SERVICE_ACCOUNT)
+                        .endMetadata()
+                        .addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("votequorum.io")
+                                .withResources("quorumstatuses")
+                                .withVerbs("get", "list", "watch", "create", "patch")
+                                .build())
+                        .addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("votequorum.io")
+                                .withResources("quorumstatuses/status")
+                                .withVerbs("get", "patch")
+                                .build())
+                        .addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("")
+                                .withResources("nodes")
+                                .withVerbs("get", "list")
+                                .build())
+                        .build())
+                .create();
+        client.resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName(SERVICE_ACCOUNT)
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", SERVICE_ACCOUNT)
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(NAMESPACE)
+                        .endSubject()
+                        .build())
+                .create();
+        client.resource(new RoleBuilder()
+                        .withNewMetadata()
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("coordination.k8s.io")
+                                .withResources("leases")
+                                .withVerbs("get", "create", "patch")
+                                .build())
+                        .build())
+                .create();
+        client.resource(new RoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", SERVICE_ACCOUNT)
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName(SERVICE_ACCOUNT)
+                        .withNamespace(NAMESPACE)
+                        .endSubject()
+                        .build())
+                .create();
     }
 
     /** What the kubelet mounts at {@value #SECRETS}: a TokenRequest token, the API server's CA, the namespace. */
     private static void writeServiceAccountFiles() throws IOException {
-        String token = client.serviceAccounts().inNamespace(NAMESPACE).withName(SERVICE_ACCOUNT)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-                .getStatus().getToken();
+        String token = client.serviceAccounts()
+                .inNamespace(NAMESPACE)
+                .withName(SERVICE_ACCOUNT)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(3600L)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
         Config admin = Config.fromKubeconfig(api.kubeconfig());
         Files.createDirectories(SECRETS_DIR);
         Files.writeString(SECRETS_DIR.resolve("token"), token);
         if (admin.getCaCertData() != null) {
             Files.write(SECRETS_DIR.resolve("ca.crt"), Base64.getDecoder().decode(admin.getCaCertData()));
         } else {
-            Files.copy(Path.of(admin.getCaCertFile()), SECRETS_DIR.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    Path.of(admin.getCaCertFile()), SECRETS_DIR.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
         }
         Files.writeString(SECRETS_DIR.resolve("namespace"), NAMESPACE);
     }
 
     private static String apiServerPort() {
-        return String.valueOf(URI.create(Config.fromKubeconfig(api.kubeconfig()).getMasterUrl()).getPort());
+        return String.valueOf(URI.create(Config.fromKubeconfig(api.kubeconfig()).getMasterUrl())
+                .getPort());
     }
 
     private static String imageTag() throws IOException {
         JsonNode index = JSON.readTree(IMAGE.resolve("index.json").toFile());
-        return index.at("/manifests/0/annotations/org.opencontainers.image.ref.name").asText();
+        return index.at("/manifests/0/annotations/org.opencontainers.image.ref.name")
+                .asText();
     }
 
     /**
@@ -266,8 +351,11 @@ class ImageIT {
         ArrayNode args = process.putArray("args");
         args.add(ENTRY_POINT).add("agent");
         ArrayNode env = (ArrayNode) process.get("env");
-        for (String variable : List.of("NODE_NAME=node1", "POD_NAMESPACE=" + NAMESPACE,
-                "POD_NAME=votequorum-agent-imageit", "QUARKUS_HTTP_PORT=" + HTTP_PORT,
+        for (String variable : List.of(
+                "NODE_NAME=node1",
+                "POD_NAMESPACE=" + NAMESPACE,
+                "POD_NAME=votequorum-agent-imageit",
+                "QUARKUS_HTTP_PORT=" + HTTP_PORT,
                 "KUBERNETES_SERVICE_HOST=" + CorosyncCluster.HOST_ADDRESS,
                 "KUBERNETES_SERVICE_PORT=" + apiServerPort(),
                 // Never the host's watchdog nor the SysRq reboot: either would reset the test machine.
@@ -290,7 +378,8 @@ class ImageIT {
         ArrayNode mounts = (ArrayNode) spec.get("mounts");
         for (int i = mounts.size() - 1; i >= 0; i--) {
             String destination = mounts.get(i).path("destination").asText();
-            if (List.of("/dev/shm", "/tmp", "/etc/hosts", "/etc/resolv.conf", SECRETS).contains(destination)) {
+            if (List.of("/dev/shm", "/tmp", "/etc/hosts", "/etc/resolv.conf", SECRETS)
+                    .contains(destination)) {
                 mounts.remove(i);
             }
         }
@@ -314,7 +403,9 @@ class ImageIT {
 
     private static void bind(ArrayNode mounts, String destination, Path source, boolean readOnly) {
         ObjectNode mount = mounts.addObject();
-        mount.put("destination", destination).put("type", "bind").put("source", source.toAbsolutePath().toString());
+        mount.put("destination", destination)
+                .put("type", "bind")
+                .put("source", source.toAbsolutePath().toString());
         ArrayNode options = mount.putArray("options").add("rbind").add("nosuid").add("nodev");
         options.add(readOnly ? "ro" : "rw");
     }
@@ -332,13 +423,17 @@ class ImageIT {
         }
         run(COMMAND, "runc", "--root", RUNC_ROOT.toString(), "kill", CONTAINER, "TERM");
         try {
-            await().atMost(Duration.ofSeconds(15)).until(() -> run(COMMAND, "runc", "--root", RUNC_ROOT.toString(),
-                    "state", CONTAINER).output().contains("\"stopped\""));
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> run(COMMAND, "runc", "--root", RUNC_ROOT.toString(), "state", CONTAINER)
+                            .output()
+                            .contains("\"stopped\""));
         } catch (RuntimeException e) {
             run(COMMAND, "runc", "--root", RUNC_ROOT.toString(), "kill", CONTAINER, "KILL");
         }
         Result delete = run(COMMAND, "runc", "--root", RUNC_ROOT.toString(), "delete", "--force", CONTAINER);
-        assertThat(delete.exitCode()).as("runc delete %s: %s", CONTAINER, delete.output()).isZero();
+        assertThat(delete.exitCode())
+                .as("runc delete %s: %s", CONTAINER, delete.output())
+                .isZero();
     }
 
     private static String agentLog() {
@@ -374,8 +469,11 @@ class ImageIT {
 
     private static Result run(Duration timeout, Path out, String... command) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
             if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -390,6 +488,5 @@ class ImageIT {
         }
     }
 
-    private record Result(int exitCode, String output) {
-    }
+    private record Result(int exitCode, String output) {}
 }

@@ -2,7 +2,6 @@ package io.votequorum.testenv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +13,7 @@ public final class JsonLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private JsonLines() {
-    }
+    private JsonLines() {}
 
     public static List<JsonNode> read(Path log) throws IOException {
         List<JsonNode> lines = new ArrayList<>();

@@ -9,8 +9,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import org.bouncycastle.asn1.x509.GeneralName;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,10 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.x509.GeneralName;
 
 /**
  * A real kube-apiserver and etcd, built from source by {@code hack/build-k8s.sh} and started by
@@ -42,7 +42,9 @@ public final class KubeApiServer implements AutoCloseable {
     private KubeApiServer(Path workDir, KubeAPIServer server) {
         this.workDir = workDir;
         this.server = server;
-        this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+        this.client = new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
+                .build();
     }
 
     /** Starts etcd and kube-apiserver with RBAC and the production admission chain, and waits until ready. */
@@ -103,10 +105,12 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public String kubeconfigWithToken(String host, String token) {
         Config admin = Config.fromKubeconfig(kubeconfig());
-        String server = admin.getMasterUrl().replace("https://127.0.0.1:", "https://" + host + ":")
+        String server = admin.getMasterUrl()
+                .replace("https://127.0.0.1:", "https://" + host + ":")
                 .replaceAll("/+$", "");
-        String ca = admin.getCaCertData() != null ? admin.getCaCertData() : java.util.Base64.getEncoder()
-                .encodeToString(readCa(admin.getCaCertFile()));
+        String ca = admin.getCaCertData() != null
+                ? admin.getCaCertData()
+                : Base64.getEncoder().encodeToString(readCa(admin.getCaCertFile()));
         return """
                 apiVersion: v1
                 kind: Config
@@ -146,9 +150,16 @@ public final class KubeApiServer implements AutoCloseable {
      * stop goes through its own stop call and the new process is this fixture's.
      */
     public void restart(Duration down) throws IOException, InterruptedException {
-        ProcessHandle running = restarted != null ? restarted.toHandle() : ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/kube-apiserver")).orElse(false))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no kube-apiserver process to restart"));
+        ProcessHandle running = restarted != null
+                ? restarted.toHandle()
+                : ProcessHandle.current()
+                        .descendants()
+                        .filter(p -> p.info()
+                                .command()
+                                .map(c -> c.endsWith("/kube-apiserver"))
+                                .orElse(false))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException("no kube-apiserver process to restart"));
         List<String> command = new ArrayList<>();
         command.add(running.info().command().orElseThrow());
         command.addAll(List.of(running.info().arguments().orElseThrow()));
@@ -159,8 +170,10 @@ public final class KubeApiServer implements AutoCloseable {
             restarted.waitFor(30, TimeUnit.SECONDS);
         }
         Thread.sleep(down.toMillis());
-        restarted = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("kube-apiserver-restarted.log").toFile()))
+        restarted = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        workDir.resolve("kube-apiserver-restarted.log").toFile()))
                 .start();
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
@@ -191,13 +204,21 @@ public final class KubeApiServer implements AutoCloseable {
     public KubeApiServer withCrds() {
         Path dir = CorosyncCluster.REPO.resolve("crds");
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 CustomResourceDefinition crd;
                 try (InputStream in = Files.newInputStream(file)) {
                     crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
                 }
-                client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
-                client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .resource(crd)
+                        .serverSideApply();
+                client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(crd.getMetadata().getName())
                         .waitUntilCondition(KubeApiServer::established, 60, TimeUnit.SECONDS);
             }
         } catch (IOException e) {
@@ -208,7 +229,9 @@ public final class KubeApiServer implements AutoCloseable {
 
     /** The API server serves the CRD; status and its conditions appear a moment after creation. */
     private static boolean established(CustomResourceDefinition crd) {
-        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        return crd != null
+                && crd.getStatus() != null
+                && crd.getStatus().getConditions() != null
                 && crd.getStatus().getConditions().stream()
                         .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
@@ -237,14 +260,18 @@ public final class KubeApiServer implements AutoCloseable {
      * bridge address too, so agents in a node's namespace can verify the server.
      */
     private static void writeCertificates(Path dir) {
-        CertManager.generateKeyAndCertificate("CN=kube-apiserver", dir.resolve("apiserver.key").toFile(),
+        CertManager.generateKeyAndCertificate(
+                "CN=kube-apiserver",
+                dir.resolve("apiserver.key").toFile(),
                 dir.resolve("apiserver.crt").toFile(),
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
                 new GeneralName(GeneralName.iPAddress, CorosyncCluster.HOST_ADDRESS),
                 new GeneralName(GeneralName.dNSName, "localhost"),
                 new GeneralName(GeneralName.dNSName, "kubernetes.default.svc"));
-        CertManager.generateKeyAndCertificate("O=system:masters,CN=votequorum-test-admin",
-                dir.resolve("client.key").toFile(), dir.resolve("client.crt").toFile());
+        CertManager.generateKeyAndCertificate(
+                "O=system:masters,CN=votequorum-test-admin",
+                dir.resolve("client.key").toFile(),
+                dir.resolve("client.crt").toFile());
     }
 
     /** Metadata for every request that writes, so tests can count writes as the server saw them. */
@@ -278,7 +305,9 @@ public final class KubeApiServer implements AutoCloseable {
                 }
             }
             try {
-                String version = Files.readString(dir.getParent().resolve("VERSION")).trim().replaceFirst("^v", "");
+                String version = Files.readString(dir.getParent().resolve("VERSION"))
+                        .trim()
+                        .replaceFirst("^v", "");
                 return new Binaries(dir, version);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the Kubernetes version next to " + dir, e);

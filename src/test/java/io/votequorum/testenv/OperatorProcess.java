@@ -35,7 +35,8 @@ public final class OperatorProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(AgentProcess.JAVA));
         command.addAll(jvmOptions);
         command.addAll(List.of("-Dquarkus.http.port=0", "-jar", AgentProcess.JAR.toString(), "operator"));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
         builder.environment().put("POD_NAMESPACE", namespace);
@@ -56,8 +57,13 @@ public final class OperatorProcess implements AutoCloseable {
         if (!port.find()) {
             throw new IllegalStateException("the operator has not logged its HTTP port yet; see " + log);
         }
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1)
-                + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/q/metrics"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /** SIGKILL, as a crashed pod: no chance to release the leader Lease. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,13 +35,12 @@ public final class PowerSwitch implements AutoCloseable {
     private final Duration watchdogTimeout;
     private final Map<Integer, Watch> watches = new ConcurrentHashMap<>();
     private final Map<Integer, Instant> poweredOff = new ConcurrentHashMap<>();
-    private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final Thread watcher;
     private volatile boolean running = true;
 
     /** What the watcher last saw of one node's watchdog file. */
-    private record Watch(long size, Instant grew, boolean fed, boolean closed) {
-    }
+    private record Watch(long size, Instant grew, boolean fed, boolean closed) {}
 
     public PowerSwitch(RealNodes nodes, Path dir, Duration watchdogTimeout) {
         this.nodes = nodes;
@@ -70,7 +70,8 @@ public final class PowerSwitch implements AutoCloseable {
      * watchdog device with this switch's timeout, and a self-fence command that asks for power-off.
      */
     public void wireAgents(String namespace) {
-        check(nodes.kubectl("-n", namespace, "patch", "daemonset", "votequorum-agent", "--type", "json", "-p", """
+        check(nodes.kubectl(
+                "-n", namespace, "patch", "daemonset", "votequorum-agent", "--type", "json", "-p", """
                 [
                  {"op": "add", "path": "/spec/template/spec/volumes/-",
                   "value": {"name": "hardware", "hostPath": {"path": "%s", "type": "Directory"}}},
@@ -82,7 +83,8 @@ public final class PowerSwitch implements AutoCloseable {
                   "value": {"name": "VOTEQUORUM_AGENT_WATCHDOG_TIMEOUT", "value": "%ds"}},
                  {"op": "add", "path": "/spec/template/spec/containers/0/env/-",
                   "value": {"name": "VOTEQUORUM_AGENT_SELF_FENCE_COMMAND", "value": "touch,/var/lib/vq-hardware/power-off/$(NODE_NAME)"}}
-                ]""".formatted(dir, watchdogTimeout.toSeconds())));
+                ]""".formatted(
+                                dir, watchdogTimeout.toSeconds())));
         check(nodes.kubectl("-n", namespace, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
     }
 

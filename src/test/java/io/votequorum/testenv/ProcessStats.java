@@ -13,8 +13,11 @@ public record ProcessStats(long rssKiB, long cpuTicks) {
     public static ProcessStats of(ProcessHandle process) {
         Path proc = Path.of("/proc", String.valueOf(process.pid()));
         try {
-            long rss = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                    .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+            long rss = Files.readAllLines(proc.resolve("status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                    .findFirst()
+                    .orElseThrow();
             String stat = Files.readString(proc.resolve("stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return new ProcessStats(rss, Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime + stime

@@ -2,6 +2,7 @@ package io.votequorum.testenv;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -12,19 +13,21 @@ import java.util.stream.Collectors;
 public record QuorumToolOutput(Map<String, String> fields, List<Row> members) {
 
     /** A row of the membership table. */
-    public record Row(long nodeId, int votes, String name, boolean local) {
-    }
+    public record Row(long nodeId, int votes, String name, boolean local) {}
 
     private static final Pattern FIELD = Pattern.compile("^([A-Z][A-Za-z ]+):\\s+(.*?)\\s*$");
     private static final Pattern ROW = Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(\\S+)( \\(local\\))?\\s*$");
 
     public static QuorumToolOutput parse(String output) {
-        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        Map<String, String> fields = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
         for (String line : output.lines().toList()) {
             Matcher row = ROW.matcher(line);
             if (row.matches()) {
-                rows.add(new Row(Long.parseLong(row.group(1)), Integer.parseInt(row.group(2)), row.group(3),
+                rows.add(new Row(
+                        Long.parseLong(row.group(1)),
+                        Integer.parseInt(row.group(2)),
+                        row.group(3),
                         row.group(4) != null));
                 continue;
             }
@@ -57,6 +60,7 @@ public record QuorumToolOutput(Map<String, String> fields, List<Row> members) {
                     case "Qdevice" -> "QdeviceRegistered";
                     default -> f;
                 })
-                .sorted().collect(Collectors.toList());
+                .sorted()
+                .collect(Collectors.toList());
     }
 }

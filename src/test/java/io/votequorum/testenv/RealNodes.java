@@ -1,10 +1,11 @@
 package io.votequorum.testenv;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -37,6 +40,7 @@ public final class RealNodes implements AutoCloseable {
     public static final Path STATE = Path.of(System.getenv().getOrDefault("VQ_NODES_DIR", "/tmp/vq-real-nodes"));
     /** The host's address on the nodes' bridge, where the API server listens for the kubelets. */
     public static final String HOST_ADDRESS = "10.78.0.254";
+
     public static final String BUSYBOX_IMAGE = "vq.local/busybox:1";
     private static final Duration UP = Duration.ofMinutes(6);
     private static final Duration COMMAND = Duration.ofSeconds(150);
@@ -49,7 +53,9 @@ public final class RealNodes implements AutoCloseable {
     private RealNodes(int size, Map<String, String> env) {
         this.size = size;
         this.env = env;
-        this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(read(kubeconfig()))).build();
+        this.client = new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(read(kubeconfig())))
+                .build();
     }
 
     /** Removes whatever an earlier run left, starts the control plane and N nodes, and waits until all are Ready. */
@@ -65,7 +71,8 @@ public final class RealNodes implements AutoCloseable {
         Result up = script(env, UP, "up", String.valueOf(nodes));
         if (up.exitCode() != 0) {
             script(env, COMMAND, "down");
-            throw new IllegalStateException("real-nodes.sh up " + nodes + " failed (" + up.exitCode() + "):\n" + up.output());
+            throw new IllegalStateException(
+                    "real-nodes.sh up " + nodes + " failed (" + up.exitCode() + "):\n" + up.output());
         }
         System.out.print(up.output());
         try {
@@ -103,19 +110,22 @@ public final class RealNodes implements AutoCloseable {
 
     /** Every eviction request in {@code namespace} the API server has answered, oldest first. */
     public List<Eviction> evictions(String namespace) {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         List<Eviction> found = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(auditLog(), StandardCharsets.UTF_8)) {
                 if (!line.contains("\"eviction\"")) {
                     continue;
                 }
-                com.fasterxml.jackson.databind.JsonNode e = json.readTree(line);
+                JsonNode e = json.readTree(line);
                 if ("ResponseComplete".equals(e.path("stage").asText())
                         && "eviction".equals(e.at("/objectRef/subresource").asText())
                         && namespace.equals(e.at("/objectRef/namespace").asText())) {
-                    found.add(new Eviction(namespace, e.at("/objectRef/name").asText(),
-                            e.at("/responseStatus/code").asInt(), Instant.parse(e.path("stageTimestamp").asText())));
+                    found.add(new Eviction(
+                            namespace,
+                            e.at("/objectRef/name").asText(),
+                            e.at("/responseStatus/code").asInt(),
+                            Instant.parse(e.path("stageTimestamp").asText())));
                 }
             }
         } catch (IOException e) {
@@ -138,7 +148,12 @@ public final class RealNodes implements AutoCloseable {
             for (String dir : List.of("log", "pods-logs")) {
                 Path from = STATE.resolve("node" + i).resolve(dir);
                 if (Files.isDirectory(from)) {
-                    command(COMMAND, "cp", "-r", from.toString(), target.resolve("node" + i + "-" + dir).toString());
+                    command(
+                            COMMAND,
+                            "cp",
+                            "-r",
+                            from.toString(),
+                            target.resolve("node" + i + "-" + dir).toString());
                 }
             }
         }
@@ -178,7 +193,9 @@ public final class RealNodes implements AutoCloseable {
     /** Whether Kubernetes has node I's Ready condition True. */
     public boolean ready(int node) {
         Node n = node(node);
-        return n != null && n.getStatus() != null && n.getStatus().getConditions() != null
+        return n != null
+                && n.getStatus() != null
+                && n.getStatus().getConditions() != null
                 && n.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
@@ -263,10 +280,19 @@ public final class RealNodes implements AutoCloseable {
         }
         check(kubectl("create", "namespace", namespace));
         check(kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=privileged"));
-        List<String> helm = new ArrayList<>(List.of(helm().toString(), "install", "votequorum",
-                CorosyncCluster.REPO.resolve("charts/votequorum-operator").toString(), "-n", namespace,
-                "--set", "image.repository=votequorum-operator", "--set", "image.tag=" + projectVersion(),
-                "--set", "image.pullPolicy=Never"));
+        List<String> helm = new ArrayList<>(List.of(
+                helm().toString(),
+                "install",
+                "votequorum",
+                CorosyncCluster.REPO.resolve("charts/votequorum-operator").toString(),
+                "-n",
+                namespace,
+                "--set",
+                "image.repository=votequorum-operator",
+                "--set",
+                "image.tag=" + projectVersion(),
+                "--set",
+                "image.pullPolicy=Never"));
         helm.addAll(List.of(helmSets));
         check(command(Map.of("KUBECONFIG", kubeconfig().toString()), COMMAND, helm));
         check(kubectl("-n", namespace, "rollout", "status", "daemonset/votequorum-agent", "--timeout=180s"));
@@ -275,7 +301,10 @@ public final class RealNodes implements AutoCloseable {
 
     /** The helm that `make helm` builds, where hack/build-helm.sh keeps it. */
     static Path helm() {
-        Result dir = command(COMMAND, "bash", CorosyncCluster.REPO.resolve("hack/build-helm.sh").toString(),
+        Result dir = command(
+                COMMAND,
+                "bash",
+                CorosyncCluster.REPO.resolve("hack/build-helm.sh").toString(),
                 "--print-dir");
         Path helm = Path.of(dir.output().trim(), "helm");
         if (dir.exitCode() != 0 || !Files.isExecutable(helm)) {
@@ -286,7 +315,7 @@ public final class RealNodes implements AutoCloseable {
 
     /** The project's version from pom.xml: the image's tag. */
     static String projectVersion() {
-        java.util.regex.Matcher version = java.util.regex.Pattern.compile("(?m)^  <version>(.*)</version>")
+        Matcher version = Pattern.compile("(?m)^  <version>(.*)</version>")
                 .matcher(read(CorosyncCluster.REPO.resolve("pom.xml")));
         if (!version.find()) {
             throw new IllegalStateException("no project version in pom.xml");
@@ -316,10 +345,16 @@ public final class RealNodes implements AutoCloseable {
     public static List<String> leftovers() {
         List<String> left = new ArrayList<>();
         Result netns = command(Duration.ofSeconds(30), "ip", "netns", "list");
-        netns.output().lines().map(l -> l.split("\\s+")[0]).filter(n -> n.matches("vqkn\\d+"))
+        netns.output()
+                .lines()
+                .map(l -> l.split("\\s+")[0])
+                .filter(n -> n.matches("vqkn\\d+"))
                 .forEach(n -> left.add("network namespace " + n));
         Result links = command(Duration.ofSeconds(30), "ip", "-o", "link", "show");
-        links.output().lines().map(l -> l.split(":\\s+")[1].split("@")[0]).filter(n -> n.matches("vqkbr0|vqkv\\d+"))
+        links.output()
+                .lines()
+                .map(l -> l.split(":\\s+")[1].split("@")[0])
+                .filter(n -> n.matches("vqkbr0|vqkv\\d+"))
                 .forEach(n -> left.add("link " + n));
         if (Files.exists(STATE)) {
             left.add("directory " + STATE);
@@ -330,9 +365,11 @@ public final class RealNodes implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String state = STATE.toString();
-        ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
+        ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
                 .filter(p -> cmdline(p.pid()).contains(state))
-                .forEach(p -> left.add("process " + p.pid() + " " + cmdline(p.pid()).replace('\0', ' ')));
+                .forEach(p ->
+                        left.add("process " + p.pid() + " " + cmdline(p.pid()).replace('\0', ' ')));
         return left;
     }
 
@@ -377,15 +414,17 @@ public final class RealNodes implements AutoCloseable {
         try {
             Path out = Files.createTempFile("real-nodes", ".out");
             try {
-                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
+                ProcessBuilder pb = new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(out.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 pb.environment().putAll(env);
                 Process process = pb.start();
                 if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + " did not finish in " + timeout
-                            + ":\n" + Files.readString(out, StandardCharsets.UTF_8));
+                    throw new IllegalStateException(String.join(" ", command) + " did not finish in " + timeout + ":\n"
+                            + Files.readString(out, StandardCharsets.UTF_8));
                 }
                 return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
             } finally {
@@ -407,6 +446,5 @@ public final class RealNodes implements AutoCloseable {
         }
     }
 
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 }

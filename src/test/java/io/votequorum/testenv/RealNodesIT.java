@@ -1,5 +1,8 @@
 package io.votequorum.testenv;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -9,22 +12,18 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The real-nodes environment itself: three nodes, each a network namespace with corosync, containerd
@@ -45,6 +44,7 @@ class RealNodesIT {
     private static final Duration PODS_UP = Duration.ofSeconds(180);
     /** kube-controller-manager's node-monitor-grace-period is 50 s by default; NotReady follows within seconds. */
     private static final Duration NOT_READY = Duration.ofSeconds(120);
+
     private static final Duration HEALED = Duration.ofSeconds(90);
 
     private static RealNodes nodes;
@@ -71,9 +71,10 @@ class RealNodesIT {
         for (int i = 1; i <= NODES; i++) {
             assertThat(nodes.ready(i)).as("node%d Ready", i).isTrue();
             Node node = nodes.node(i);
-            assertThat(node.getStatus().getAddresses()).as("node%d addresses", i)
+            assertThat(node.getStatus().getAddresses())
+                    .as("node%d addresses", i)
                     .extracting(NodeAddress::getType, NodeAddress::getAddress)
-                    .contains(org.assertj.core.groups.Tuple.tuple("InternalIP", nodes.address(i)));
+                    .contains(Tuple.tuple("InternalIP", nodes.address(i)));
             assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v1.36.3");
             assertThat(nodes.quorate(i)).as("corosync on node%d quorate", i).isTrue();
         }
@@ -82,13 +83,25 @@ class RealNodesIT {
     @Test
     @Order(2)
     void aHostNetworkPodOnEachNodeReadsThatNodesCorosync() throws Exception {
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+        client.resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
+                .create();
         DaemonSet ds = new DaemonSetBuilder()
-                .withNewMetadata().withName(DAEMON_SET).withNamespace(NAMESPACE).endMetadata()
+                .withNewMetadata()
+                .withName(DAEMON_SET)
+                .withNamespace(NAMESPACE)
+                .endMetadata()
                 .withNewSpec()
-                .withNewSelector().withMatchLabels(Map.of("app", DAEMON_SET)).endSelector()
+                .withNewSelector()
+                .withMatchLabels(Map.of("app", DAEMON_SET))
+                .endSelector()
                 .withNewTemplate()
-                .withNewMetadata().withLabels(Map.of("app", DAEMON_SET)).endMetadata()
+                .withNewMetadata()
+                .withLabels(Map.of("app", DAEMON_SET))
+                .endMetadata()
                 .withNewSpec()
                 .withHostNetwork(true)
                 .withDnsPolicy("Default")
@@ -98,9 +111,17 @@ class RealNodesIT {
                 .withImage(projectImage())
                 .withImagePullPolicy("Never")
                 .withCommand("/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
-                .addNewVolumeMount().withName("shm").withMountPath("/dev/shm").endVolumeMount()
+                .addNewVolumeMount()
+                .withName("shm")
+                .withMountPath("/dev/shm")
+                .endVolumeMount()
                 .endContainer()
-                .addNewVolume().withName("shm").withNewHostPath().withPath("/dev/shm").endHostPath().endVolume()
+                .addNewVolume()
+                .withName("shm")
+                .withNewHostPath()
+                .withPath("/dev/shm")
+                .endHostPath()
+                .endVolume()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
@@ -108,19 +129,26 @@ class RealNodesIT {
         long created = System.nanoTime();
         client.resource(ds).create();
         await().atMost(PODS_UP).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            List<Pod> pods = client.pods().inNamespace(NAMESPACE).withLabel("app", DAEMON_SET).list().getItems();
+            List<Pod> pods = client.pods()
+                    .inNamespace(NAMESPACE)
+                    .withLabel("app", DAEMON_SET)
+                    .list()
+                    .getItems();
             assertThat(pods).as("DaemonSet pods; %s", describe()).hasSize(NODES);
             assertThat(pods).allMatch(p -> "Running".equals(p.getStatus().getPhase()), "all Running");
         });
-        System.out.printf("RealNodesIT: %d hostNetwork DaemonSet pods Running %.1f s after creation%n", NODES,
-                seconds(created));
+        System.out.printf(
+                "RealNodesIT: %d hostNetwork DaemonSet pods Running %.1f s after creation%n", NODES, seconds(created));
 
         for (int i = 1; i <= NODES; i++) {
             Pod pod = podOn(i);
-            RealNodes.Result status = nodes.kubectl("exec", "-n", NAMESPACE, pod.getMetadata().getName(), "--",
-                    ENTRY_POINT, "status");
-            assertThat(status.exitCode()).as("status in %s on node%d (0 = quorate): %s", pod.getMetadata().getName(), i,
-                    status.output()).isZero();
+            RealNodes.Result status =
+                    nodes.kubectl("exec", "-n", NAMESPACE, pod.getMetadata().getName(), "--", ENTRY_POINT, "status");
+            assertThat(status.exitCode())
+                    .as(
+                            "status in %s on node%d (0 = quorate): %s",
+                            pod.getMetadata().getName(), i, status.output())
+                    .isZero();
             QuorumToolOutput printed = QuorumToolOutput.parse(status.output());
             QuorumToolOutput reference = QuorumToolOutput.parse(nodes.quorumtool(i));
             assertThat(printed.field("Quorate")).isEqualTo("Yes").isEqualTo(reference.field("Quorate"));
@@ -139,17 +167,25 @@ class RealNodesIT {
         int cut = 3;
         long cutAt = System.nanoTime();
         nodes.cut(cut);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            assertThat(nodes.quorate(cut)).as("corosync on the cut node").isFalse();
-            for (int i = 1; i < cut; i++) {
-                QuorumToolOutput view = QuorumToolOutput.parse(nodes.quorumtool(i));
-                assertThat(view.field("Quorate")).as("node%d", i).isEqualTo("Yes");
-                assertThat(view.number("Nodes")).as("node%d's membership", i).isEqualTo(NODES - 1);
-            }
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    assertThat(nodes.quorate(cut))
+                            .as("corosync on the cut node")
+                            .isFalse();
+                    for (int i = 1; i < cut; i++) {
+                        QuorumToolOutput view = QuorumToolOutput.parse(nodes.quorumtool(i));
+                        assertThat(view.field("Quorate")).as("node%d", i).isEqualTo("Yes");
+                        assertThat(view.number("Nodes"))
+                                .as("node%d's membership", i)
+                                .isEqualTo(NODES - 1);
+                    }
+                });
         double inquorate = seconds(cutAt);
-        await().atMost(NOT_READY).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(nodes.ready(cut)).as("node%d Ready", cut).isFalse());
+        await().atMost(NOT_READY)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() ->
+                        assertThat(nodes.ready(cut)).as("node%d Ready", cut).isFalse());
         double notReady = seconds(cutAt);
         for (int i = 1; i < cut; i++) {
             assertThat(nodes.ready(i)).as("node%d stays Ready", i).isTrue();
@@ -165,12 +201,15 @@ class RealNodesIT {
             }
         });
         double quorateAgain = seconds(healAt);
-        await().atMost(HEALED).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(nodes.ready(cut)).as("node%d Ready", cut).isTrue());
+        await().atMost(HEALED)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() ->
+                        assertThat(nodes.ready(cut)).as("node%d Ready", cut).isTrue());
         double readyAgain = seconds(healAt);
-        System.out.printf("RealNodesIT: cut node%d inquorate (others 2 members) after %.1f s, NotReady after %.1f s; "
-                + "healed: quorate with 3 after %.1f s, Ready after %.1f s%n", cut, inquorate, notReady, quorateAgain,
-                readyAgain);
+        System.out.printf(
+                "RealNodesIT: cut node%d inquorate (others 2 members) after %.1f s, NotReady after %.1f s; "
+                        + "healed: quorate with 3 after %.1f s, Ready after %.1f s%n",
+                cut, inquorate, notReady, quorateAgain, readyAgain);
     }
 
     @Test
@@ -182,18 +221,23 @@ class RealNodesIT {
 
     private static Pod podOn(int node) {
         return client.pods().inNamespace(NAMESPACE).withLabel("app", DAEMON_SET).list().getItems().stream()
-                .filter(p -> nodes.nodeName(node).equals(p.getSpec().getNodeName())).findFirst()
+                .filter(p -> nodes.nodeName(node).equals(p.getSpec().getNodeName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no DaemonSet pod on node" + node + "; " + describe()));
     }
 
     private static String describe() {
-        return nodes.kubectl("get", "pods,events", "-n", NAMESPACE, "-o", "wide").output();
+        return nodes.kubectl("get", "pods,events", "-n", NAMESPACE, "-o", "wide")
+                .output();
     }
 
     /** The project's image as hack/build-image.sh tags it, imported into every node by the script. */
     private static String projectImage() throws IOException {
-        JsonNode index = new ObjectMapper().readTree(IMAGE.resolve("oci/index.json").toFile());
-        return "votequorum-operator:" + index.at("/manifests/0/annotations/org.opencontainers.image.ref.name").asText();
+        JsonNode index =
+                new ObjectMapper().readTree(IMAGE.resolve("oci/index.json").toFile());
+        return "votequorum-operator:"
+                + index.at("/manifests/0/annotations/org.opencontainers.image.ref.name")
+                        .asText();
     }
 
     private static double seconds(long since) {
