@@ -17,10 +17,16 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.statistics.Statistics;
 
 /**
- * For any reports, from a seeded generator: the engine never fences a node that a fresh, quorate
+ * For any reports (jqwik, 5,000 cases from a fixed seed): the engine never fences a node that a fresh, quorate
  * report not contradicted by its own members lists as a member; never fences when no fresh quorate
  * report exists; never fences every node, nor more than maxFencedNodes. For real splits of clusters
  * with two_node, uneven votes, lowered expected votes, quorum devices, auto_tie_breaker and agents that
@@ -29,39 +35,57 @@ import org.junit.jupiter.api.Test;
  */
 class FencingPropertyTest {
 
-    private static final long SEED = Long.getLong("fencing.seed", 20261126L);
-    private static final int CASES = Integer.getInteger("fencing.cases", 5000);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    @Test
-    void safetyRulesHoldForAnyReports() {
-        Random random = new Random(SEED);
-        int quorateCases = 0;
-        int notExclusive = 0;
-        int forced = 0;
-        int splits = 0;
-        for (int i = 0; i < CASES; i++) {
-            long caseSeed = random.nextLong();
-            Scenario scenario = Scenario.generate(new Random(caseSeed));
-            FencePlan plan = FencePlan.decide(scenario.reports, scenario.nodes, scenario.rules, scenario.now);
-            quorateCases += plan.verdict() instanceof PartitionVerdict.Quorate ? 1 : 0;
-            notExclusive += plan.verdict() instanceof PartitionVerdict.NotExclusive ? 1 : 0;
-            splits += scenario.quorateGroups.isPresent()
-                            && scenario.quorateGroups.get().size() > 1
-                    ? 1
-                    : 0;
-            forced += (int) plan.decisions().stream()
-                    .filter(FencingPropertyTest::forcedNow)
-                    .count();
-            check(scenario, plan, caseSeed);
-        }
+    /**
+     * Each case is generated from a list of raw choices read as a {@link Random}'s bits, so jqwik
+     * shrinks a failing case by zeroing choices: towards two nodes, no records, no watchdogs, and
+     * zero timings. A failure prints the smallest case found and is replayed first on the next run.
+     */
+    @Property(tries = 5000, seed = "20261126")
+    void safetyRulesHoldForAnyReports(@ForAll("choices") List<Integer> choices) {
+        Scenario scenario = Scenario.generate(new Choices(choices));
+        FencePlan plan = FencePlan.decide(scenario.reports, scenario.nodes, scenario.rules, scenario.now);
+        check(scenario, plan);
         // The generator must reach the interesting cases, not only the "no view" ones.
-        assertThat(quorateCases).as("cases with an exclusive quorate partition").isGreaterThan(CASES / 10);
-        assertThat(notExclusive)
-                .as("cases whose quorate partition cannot rule out another")
-                .isGreaterThan(CASES / 50);
-        assertThat(splits).as("splits with two truly quorate partitions").isGreaterThan(CASES / 100);
-        assertThat(forced).as("step 3 taken on evidence").isGreaterThan(CASES / 200);
+        Statistics.label("verdict").collect(plan.verdict().getClass().getSimpleName());
+        Statistics.label("split with two truly quorate partitions")
+                .collect(scenario.quorateGroups.map(g -> g.size() > 1).orElse(false));
+        Statistics.label("step 3 taken on evidence")
+                .collect(plan.decisions().stream().anyMatch(FencingPropertyTest::forcedNow));
+        Statistics.label("verdict").coverage(c -> {
+            c.check("Quorate").percentage(p -> p > 10);
+            c.check("NotExclusive").percentage(p -> p > 2);
+        });
+        Statistics.label("split with two truly quorate partitions")
+                .coverage(c -> c.check(true).percentage(p -> p > 1));
+        Statistics.label("step 3 taken on evidence").coverage(c -> c.check(true).percentage(p -> p > 0.5));
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> choices() {
+        return Arbitraries.integers()
+                .between(0, Integer.MAX_VALUE)
+                .withDistribution(RandomDistribution.uniform())
+                .list()
+                .ofSize(Choices.SIZE);
+    }
+
+    /** A {@link Random} whose bits are the given choices, then zeros. */
+    static final class Choices extends Random {
+        static final int SIZE = 300;
+        private final List<Integer> values;
+        private int next;
+
+        Choices(List<Integer> values) {
+            this.values = values;
+        }
+
+        @Override
+        protected int next(int bits) {
+            int value = next < values.size() ? values.get(next++) : 0;
+            return bits >= 31 ? value << (bits - 31) : value >>> (31 - bits);
+        }
     }
 
     private static boolean forcedNow(FencePlan.NodeDecision d) {
@@ -69,8 +93,8 @@ class FencingPropertyTest {
                 && d.current().map(r -> r.stage() != FenceStage.Fenced).orElse(true);
     }
 
-    private static void check(Scenario s, FencePlan plan, long caseSeed) {
-        String context = "case seed " + caseSeed + ": " + s;
+    private static void check(Scenario s, FencePlan plan) {
+        String context = "case " + s;
         Map<String, NodeFacts> byName = new HashMap<>();
         s.nodes.forEach(n -> byName.put(n.name(), n));
 
