@@ -1,9 +1,9 @@
 package io.votequorum.testenv;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.cert.CertManager;
-import io.fabric8.kubeapitest.process.KubeAPIServerProcess;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,7 +13,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.GeneralName;
 
@@ -35,11 +38,11 @@ public final class KubeApiServer implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(120);
 
     private final Path workDir;
-    private final KubeAPIServer server;
+    private final Restartable server;
     private final KubernetesClient client;
     private Process restarted;
 
-    private KubeApiServer(Path workDir, KubeAPIServer server) {
+    private KubeApiServer(Path workDir, Restartable server) {
         this.workDir = workDir;
         this.server = server;
         this.client = new KubernetesClientBuilder()
@@ -59,13 +62,13 @@ public final class KubeApiServer implements AutoCloseable {
 
             List<String> flags = new ArrayList<>(List.of(
                     "--bind-address=0.0.0.0",
-                    "--advertise-address=" + CorosyncCluster.HOST_ADDRESS,
+                    "--advertise-address=" + advertiseAddress(),
                     "--audit-policy-file=" + writeAuditPolicy(workDir),
                     "--audit-log-path=" + workDir.resolve("audit.log"),
                     "--audit-log-format=json"));
             flags.addAll(List.of(extraFlags));
 
-            KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+            Restartable server = new Restartable(KubeAPIServerConfigBuilder.anAPIServerConfig()
                     .withTestDir(workDir.toString())
                     .withApiServerVersion(binaries.version())
                     .withOfflineMode(true)
@@ -144,10 +147,42 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     /**
+     * The bridge address when the nodes' bridge is up (agents in a node's namespace reach the API
+     * server there), else loopback: kube-apiserver does not start advertising an address the host
+     * does not have.
+     */
+    private static String advertiseAddress() {
+        try {
+            InetAddress bridge = InetAddress.getByName(CorosyncCluster.HOST_ADDRESS);
+            return NetworkInterface.getByInetAddress(bridge) != null ? CorosyncCluster.HOST_ADDRESS : "127.0.0.1";
+        } catch (IOException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    /**
+     * kube-api-test's server, except that a kube-apiserver this fixture stops for a restart does not
+     * take etcd down with it (kube-api-test stops everything when its API server exits).
+     */
+    private static final class Restartable extends KubeAPIServer {
+        private volatile boolean restarting;
+
+        Restartable(KubeAPIServerConfig config) {
+            super(config);
+        }
+
+        @Override
+        public void processStopped(Process process) {
+            if (!restarting) {
+                super.processStopped(process);
+            }
+        }
+    }
+
+    /**
      * Stops kube-apiserver and starts it again with the same command line, port and etcd, as a
-     * control-plane restart does, and waits until it is ready. It stays down for {@code down}.
-     * kube-api-test restarts on a new port and stops etcd when its API server exits, so the first
-     * stop goes through its own stop call and the new process is this fixture's.
+     * control-plane restart does, and waits until it is ready. It stays down for {@code down}. The
+     * new process is this fixture's (kube-api-test would restart on a new port).
      */
     public void restart(Duration down) throws IOException, InterruptedException {
         ProcessHandle running = restarted != null
@@ -163,11 +198,12 @@ public final class KubeApiServer implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(running.info().command().orElseThrow());
         command.addAll(List.of(running.info().arguments().orElseThrow()));
-        if (restarted == null) {
-            kubeApiTestProcess().stopApiServer();
-        } else {
-            restarted.destroy();
-            restarted.waitFor(30, TimeUnit.SECONDS);
+        server.restarting = true;
+        running.destroy();
+        try {
+            running.onExit().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("kube-apiserver (pid " + running.pid() + ") did not stop within 30 s", e);
         }
         Thread.sleep(down.toMillis());
         restarted = new ProcessBuilder(command)
@@ -188,16 +224,6 @@ public final class KubeApiServer implements AutoCloseable {
         }
         throw new IllegalStateException("kube-apiserver did not become ready after the restart; see "
                 + workDir.resolve("kube-apiserver-restarted.log"));
-    }
-
-    private KubeAPIServerProcess kubeApiTestProcess() {
-        try {
-            Field field = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
-            field.setAccessible(true);
-            return (KubeAPIServerProcess) field.get(server);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("this kube-api-test version keeps its API server process elsewhere", e);
-        }
     }
 
     /** Applies every CRD in crds/ and waits until the API server serves them. */
