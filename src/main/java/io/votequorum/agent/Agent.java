@@ -62,7 +62,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private final ExecutorService kubernetes = daemon(Executors::newSingleThreadExecutor, "agent-api-reads");
     private final ExecutorService fencer = daemon(Executors::newSingleThreadExecutor, "self-fence");
 
-    // Set once, on the API-reads thread, before the loop hears the node's name.
+    // Set once (on the API-reads thread, or the starting thread with NODE_NAME) before the loop hears the name.
     private volatile StatusPublisher publisher;
     private volatile Heartbeat heartbeat;
     private volatile SharedIndexInformer<QuorumStatus> specInformer;
@@ -96,11 +96,11 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     }
 
     void start() {
+        AgentLoop.warmUp();
         LOG.infof("when a policy turns self-fencing on, this node fences itself by %s", selfFenceAction.describe());
         loopThread.start();
-        config.nodeName()
-                .filter(n -> !n.isBlank())
-                .ifPresent(name -> kubernetes.execute(() -> startKubernetesSide(name)));
+        // With NODE_NAME, the writer is ready (and the client warm) before corosync's first view.
+        config.nodeName().filter(n -> !n.isBlank()).ifPresent(this::startKubernetesSide);
         watchdog.start();
         corosync.start();
     }
@@ -213,7 +213,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         metrics.update(status);
     }
 
-    // --- the API-reads thread
+    // --- the API-reads thread (the starting thread with NODE_NAME)
 
     /** Once the node's name is known, the Kubernetes side starts: status writer, heartbeat, spec watch. */
     private void startKubernetesSide(String name) {

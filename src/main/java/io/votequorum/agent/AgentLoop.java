@@ -3,10 +3,18 @@ package io.votequorum.agent;
 import io.votequorum.agent.AgentStatus.ApplyOutcome;
 import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.model.AppliedVotes;
+import io.votequorum.model.Conditions;
 import io.votequorum.model.KubeDuration;
+import io.votequorum.model.Member;
 import io.votequorum.model.MemberState;
+import io.votequorum.model.Qdevice;
+import io.votequorum.model.QuorumFlag;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
+import io.votequorum.model.RingId;
+import io.votequorum.model.Serialised;
+import io.votequorum.model.WatchdogState;
 import io.votequorum.model.WatchdogStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -156,6 +164,22 @@ final class AgentLoop {
         this.applyBackoff = applyBackoff;
         this.namingBackoff = namingBackoff;
         this.nodeNameSet = nodeNameSet;
+    }
+
+    /**
+     * Jackson builds a serializer for each type the first time it meets it, in the interpreter. A
+     * status with every part, compared once at start, keeps that cost off the first transition.
+     */
+    static void warmUp() {
+        QuorumStatusStatus sample = new QuorumStatusStatus();
+        sample.setRingId(new RingId(1, 1));
+        sample.setMembers(List.of(new Member(1, "warm-up", 1, MemberState.Member)));
+        sample.setFlags(List.of(QuorumFlag.Quorate));
+        sample.setQdevice(new Qdevice("warm-up", 1, true, true, false));
+        sample.setApplied(new AppliedVotes(1, 1, 1L));
+        sample.setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Armed, "30s", null, null));
+        sample.setConditions(List.of(Conditions.of("WarmUp", Conditions.Status.True, "WarmUp", "", 1L)));
+        Serialised.same(sample, new QuorumStatusStatus());
     }
 
     /** Hands {@code input} to the loop; any thread, never blocks. */

@@ -17,7 +17,8 @@ import org.jboss.logging.Logger;
 /**
  * The one writer of this node's QuorumStatus status. It holds only the newest status: a burst of
  * offers gives one write, a write that fails is retried with backoff, and an older status can never
- * be written after a newer one. Nothing is written when nothing changed.
+ * be written after a newer one. The agent's loop offers a status only when it changed, so the writer
+ * tells statuses apart by identity: the one offered last, and the one the API server took.
  */
 final class StatusPublisher implements AutoCloseable {
 
@@ -59,10 +60,10 @@ final class StatusPublisher implements AutoCloseable {
 
     /** The status the API should show; {@code since} is when the change behind it reached the agent. */
     synchronized void offer(QuorumStatusStatus status, Instant since) {
-        if (latest != null && latest.status().equals(status)) {
+        if (latest != null && latest.status() == status) {
             return;
         }
-        latest = new Pending(status, latest != null && !latest.status().equals(written) ? latest.since() : since);
+        latest = new Pending(status, latest != null && latest.status() != written ? latest.since() : since);
         notifyAll();
     }
 
@@ -78,7 +79,7 @@ final class StatusPublisher implements AutoCloseable {
     }
 
     private synchronized Pending awaitChange() throws InterruptedException {
-        while (running && (latest == null || latest.status().equals(written))) {
+        while (running && (latest == null || latest.status() == written)) {
             wait();
         }
         return latest;
@@ -93,7 +94,7 @@ final class StatusPublisher implements AutoCloseable {
     /** Waits until the API server has acknowledged {@code status}, at most {@code max}; says whether it did. */
     synchronized boolean awaitWritten(QuorumStatusStatus status, Duration max) throws InterruptedException {
         long until = System.nanoTime() + max.toNanos();
-        while (!status.equals(written)) {
+        while (status != written) {
             long left = until - System.nanoTime();
             if (left <= 0) {
                 return false;
