@@ -90,7 +90,9 @@ public sealed interface PartitionVerdict {
             Report any = view.getValue().stream()
                     .min(Comparator.comparingLong(Report::nodeId))
                     .orElseThrow();
-            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum()));
+            Map<Long, Integer> memberVotes = new TreeMap<>();
+            members.forEach(m -> memberVotes.put(m, any.votes().nodelist().getOrDefault(m, 1)));
+            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum(), memberVotes));
             settledViews.put(ring, view.getValue());
         }
         if (!conflicting.isEmpty()) {

@@ -1,13 +1,27 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
-/** The partition that holds quorum: its ring, its members (corosync node ids) and its votes. */
-public record QuoratePartition(RingId ring, Set<Long> members, int totalVotes, int quorum) {
+/**
+ * The partition that holds quorum: its ring, its members (corosync node ids) and its votes.
+ *
+ * @param memberVotes each member's votes, as its reports list them
+ * @param totalVotes  the partition's votes as corosync counts them: the members' and a quorum device's cast vote
+ */
+public record QuoratePartition(
+        RingId ring, Set<Long> members, int totalVotes, int quorum, Map<Long, Integer> memberVotes) {
 
     public QuoratePartition {
         members = Set.copyOf(members);
+        memberVotes = Map.copyOf(memberVotes);
+    }
+
+    /** A partition of one-vote members. */
+    public QuoratePartition(RingId ring, Set<Long> members, int totalVotes, int quorum) {
+        this(ring, members, totalVotes, quorum, members.stream().collect(Collectors.toMap(m -> m, m -> 1)));
     }
 
     /** Votes the partition can lose and stay quorate. */

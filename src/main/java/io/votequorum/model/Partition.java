@@ -12,7 +12,8 @@ public record Partition(
         @JsonPropertyDescription("The membership the quorate nodes agree on.")
         RingId ringId,
 
-        @JsonPropertyDescription("Kubernetes node names of the members.")
+        @JsonPropertyDescription("Kubernetes node names of the members (corosync's node name, or its node id, where"
+                + " no Node maps to it).")
         List<String> members,
 
         @JsonPropertyDescription("Number of members.") Integer memberCount,
@@ -23,4 +24,8 @@ public record Partition(
         @JsonPropertyDescription("Votes needed for quorum.") Integer quorum,
 
         @JsonPropertyDescription("Votes the partition can lose and stay quorate.")
-        Integer votesToSpare) {}
+        Integer votesToSpare,
+
+        @JsonPropertyDescription("Members whose loss alone would break quorum: each holds more votes than the partition"
+                + " can spare. The QuorumAtRisk condition is True while any exists.")
+        List<String> criticalNodes) {}

@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Members",
         jsonPath = ".status.partition.memberCount",
         type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Spare",
+        jsonPath = ".status.partition.votesToSpare",
+        type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Fenced", jsonPath = ".status.fencedCount", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Applied", jsonPath = ".status.conditions[?(@.type==\"Applied\")].status")
 @AdditionalPrinterColumn(

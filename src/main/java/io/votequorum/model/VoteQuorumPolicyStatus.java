@@ -15,7 +15,7 @@ public class VoteQuorumPolicyStatus {
     @JsonPropertyDescription("metadata.generation of the spec this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Valid, Applied, Quorate, Fencing, ActionsSucceeded, Paused and Unsafe.")
+    @JsonPropertyDescription("Valid, Applied, Quorate, QuorumAtRisk, Fencing, ActionsSucceeded, Paused and Unsafe.")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The quorate partition, when one is settled.")

@@ -44,6 +44,7 @@ import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.model.VoteQuorumPolicyStatus;
 import io.votequorum.model.WatchdogStatus;
+import io.votequorum.policy.QuorumRisk;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -62,6 +63,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -260,9 +262,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         FencePlan plan = decide(cluster);
         Ladder.Outcome acted = act(cluster, plan);
         Optional<Condition> applied = handOverVotes(cluster, plan);
-        metrics.plan(cluster.cluster(), plan);
+        Optional<QuorumRisk> risk = partitionOf(plan).map(p -> risk(p, names(cluster)));
+        warnOfRisk(policy, risk);
+        metrics.plan(cluster.cluster(), plan, risk);
         metrics.decided(Duration.ofNanos(System.nanoTime() - started));
-        return report(cluster, plan, acted, applied);
+        return report(cluster, plan, acted, applied, risk);
     }
 
     /** The cluster from the caches: reports with their heartbeats, the Nodes that can matter, and each node's facts. */
@@ -486,6 +490,43 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         }
     }
 
+    /** The quorate partition the plan settled on, exclusive or not. */
+    private static Optional<QuoratePartition> partitionOf(FencePlan plan) {
+        return plan.verdict() instanceof PartitionVerdict.Quorate quorate
+                ? Optional.of(quorate.partition())
+                : plan.verdict() instanceof PartitionVerdict.NotExclusive shared
+                        ? Optional.of(shared.partition())
+                        : Optional.empty();
+    }
+
+    /** A name for each corosync node: its Kubernetes Node's, else corosync's own, else its id. */
+    private static Function<Long, String> names(Snapshot cluster) {
+        Map<Long, String> names = new HashMap<>();
+        cluster.facts().forEach(f -> f.corosyncId().ifPresent(id -> names.putIfAbsent(id, f.name())));
+        cluster.reports()
+                .forEach(q -> q.getStatus().getMembers().stream()
+                        .filter(m -> m.name() != null)
+                        .forEach(m -> names.putIfAbsent(m.nodeId(), m.name())));
+        return id -> names.getOrDefault(id, String.valueOf(id));
+    }
+
+    /** What the quorate partition can lose: its members by name, and the quorum device's cast vote. */
+    static QuorumRisk risk(QuoratePartition partition, Function<Long, String> names) {
+        Map<String, Integer> votes = new TreeMap<>();
+        partition.memberVotes().forEach((id, v) -> votes.put(names.apply(id), v));
+        int members = votes.values().stream().mapToInt(Integer::intValue).sum();
+        return new QuorumRisk(votes, Math.max(0, partition.totalVotes() - members), partition.quorum());
+    }
+
+    /** A Warning when a single loss comes to break quorum, or the nodes it concerns change. */
+    private void warnOfRisk(VoteQuorumPolicy policy, Optional<QuorumRisk> risk) {
+        risk.filter(QuorumRisk::atRisk)
+                .map(r ->
+                        PolicyConditions.quorumAtRisk(risk, policy.getMetadata().getGeneration()))
+                .filter(c -> changed(policy, PolicyConditions.QUORUM_AT_RISK, c.getMessage()))
+                .ifPresent(c -> events.warning(policy, "QuorumAtRisk", c.getMessage()));
+    }
+
     /** Votes go to the agents only from the quorate partition, and only from a valid policy. */
     private Optional<Condition> handOverVotes(Snapshot cluster, FencePlan plan) {
         VoteQuorumPolicy policy = cluster.policy();
@@ -532,7 +573,11 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
 
     /** The policy's status from the plan and the steps' outcome; written only when it changed. */
     private static UpdateControl<VoteQuorumPolicy> report(
-            Snapshot cluster, FencePlan plan, Ladder.Outcome acted, Optional<Condition> applied) {
+            Snapshot cluster,
+            FencePlan plan,
+            Ladder.Outcome acted,
+            Optional<Condition> applied,
+            Optional<QuorumRisk> risk) {
         VoteQuorumPolicy policy = cluster.policy();
         VoteQuorumPolicy update = new VoteQuorumPolicy();
         update.setMetadata(
@@ -546,7 +591,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             extra.add(PolicyConditions.actions(
                     acted.failures().stream().map(Ladder.Failure::describe).toList(), cluster.generation()));
         }
+        extra.add(PolicyConditions.quorumAtRisk(risk, cluster.generation()));
         update.setStatus(status(policy, plan, cluster.paused(), extra, cluster.now()));
+        update.getStatus()
+                .setPartition(partitionOf(plan)
+                        .map(p -> partition(p, names(cluster), risk.orElseThrow()))
+                        .orElse(null));
         update.getStatus()
                 .setUnmappedNodes(cluster.unmapped().entrySet().stream()
                         .map(e -> new UnmappedNode(e.getKey(), e.getValue()))
@@ -773,19 +823,6 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         status.setObservedGeneration(policy.getMetadata().getGeneration());
         Long generation = policy.getMetadata().getGeneration();
         List<Condition> desired = new ArrayList<>(extra);
-        Optional<QuoratePartition> seen = plan.verdict() instanceof PartitionVerdict.Quorate quorate
-                ? Optional.of(quorate.partition())
-                : plan.verdict() instanceof PartitionVerdict.NotExclusive shared
-                        ? Optional.of(shared.partition())
-                        : Optional.empty();
-        seen.ifPresent(p -> status.setPartition(new Partition(
-                p.ring(),
-                p.members().stream().map(String::valueOf).collect(Collectors.toCollection(TreeSet::new)).stream()
-                        .toList(),
-                p.members().size(),
-                p.totalVotes(),
-                p.quorum(),
-                p.votesToSpare())));
         desired.add(PolicyConditions.quorate(plan.verdict(), generation));
         List<FencedNode> fenced = plan.fenced().stream()
                 .map(d -> new FencedNode(
@@ -813,6 +850,17 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         status.setConditions(Conditions.merge(
                 policy.getStatus() == null ? List.of() : policy.getStatus().getConditions(), desired, now));
         return status;
+    }
+
+    private static Partition partition(QuoratePartition p, Function<Long, String> names, QuorumRisk risk) {
+        return new Partition(
+                p.ring(),
+                p.members().stream().map(names).sorted().toList(),
+                p.members().size(),
+                p.totalVotes(),
+                p.quorum(),
+                p.votesToSpare(),
+                risk.critical());
     }
 
     /** Whether the policy's condition of this type says something else now: Events only for news. */

@@ -7,8 +7,10 @@ import io.micrometer.core.instrument.Timer;
 import io.votequorum.fencing.FencePlan;
 import io.votequorum.fencing.PartitionVerdict;
 import io.votequorum.model.FenceStage;
+import io.votequorum.policy.QuorumRisk;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,7 +34,7 @@ final class OperatorMetrics {
     }
 
     /** Fenced nodes by stage and the partition's votes to spare, after a plan. */
-    void plan(String cluster, FencePlan plan) {
+    void plan(String cluster, FencePlan plan, Optional<QuorumRisk> risk) {
         for (FenceStage stage : FenceStage.values()) {
             gauge("votequorum_fenced_nodes", "Nodes on the fencing ladder, by stage", cluster, "stage", stage.name())
                     .set((int) plan.fenced().stream()
@@ -61,6 +63,14 @@ final class OperatorMetrics {
                                 : plan.verdict() instanceof PartitionVerdict.NotExclusive n
                                         ? n.partition().votesToSpare()
                                         : -1);
+        gauge(
+                        "votequorum_partition_critical_nodes",
+                        "Members of the quorate partition whose loss alone would break quorum "
+                                + "(-1: no settled quorate view)",
+                        cluster,
+                        null,
+                        null)
+                .set(risk.map(r -> r.critical().size()).orElse(-1));
     }
 
     /** One action on a Node: cordon, evict, outOfService, deleteWorkloads, unfence; success or error. */

@@ -7,6 +7,7 @@ import io.votequorum.fencing.QuoratePartition;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.VoteQuorumApi;
+import io.votequorum.policy.QuorumRisk;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +22,8 @@ final class PolicyConditions {
     static final String APPLIED = "Applied";
     /** Whether the reports show a settled quorate partition. */
     static final String QUORATE = "Quorate";
+    /** Whether the loss of one node, or of the quorum device, would break the quorate partition's quorum. */
+    static final String QUORUM_AT_RISK = "QuorumAtRisk";
     /** Whether nodes are fenced now, or why fencing is held back. */
     static final String FENCING = "Fencing";
     /** Whether every step of the ladder the plan asked for was carried out (Enforce only). */
@@ -42,13 +45,39 @@ final class PolicyConditions {
         return Conditions.of(UNSAFE, Conditions.Status.True, reason, "allowUnsafe is set: " + message, generation);
     }
 
-    static Condition applied(Long generation) {
+    /** Applied, with what the layout tolerates. */
+    static Condition applied(QuorumRisk layout, Long generation) {
         return Conditions.of(
                 APPLIED,
                 Conditions.Status.True,
                 "Applied",
-                "every agent applied the votes of generation " + generation,
+                "every agent applied the votes of generation " + generation + "; the layout: " + layout.describe(),
                 generation);
+    }
+
+    /** The quorate partition's risk; Unknown without a settled quorate partition. */
+    static Condition quorumAtRisk(Optional<QuorumRisk> risk, Long generation) {
+        if (risk.isEmpty()) {
+            return Conditions.of(
+                    QUORUM_AT_RISK,
+                    Conditions.Status.Unknown,
+                    "NoQuoratePartition",
+                    "no settled quorate partition to analyse",
+                    generation);
+        }
+        return risk.get().atRisk()
+                ? Conditions.of(
+                        QUORUM_AT_RISK,
+                        Conditions.Status.True,
+                        "SingleLossBreaksQuorum",
+                        "the quorate partition has " + risk.get().describe(),
+                        generation)
+                : Conditions.of(
+                        QUORUM_AT_RISK,
+                        Conditions.Status.False,
+                        "NoSingleLossBreaksQuorum",
+                        "the quorate partition has " + risk.get().describe(),
+                        generation);
     }
 
     /** Not applied (yet): REASON is Refused, Waiting, NotQuorate or Paused. */

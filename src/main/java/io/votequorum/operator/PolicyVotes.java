@@ -12,6 +12,7 @@ import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.VoteQuorumPolicy;
+import io.votequorum.policy.QuorumRisk;
 import io.votequorum.policy.VoteLayout;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -166,15 +167,16 @@ final class PolicyVotes {
             return new Applying(
                     PolicyConditions.notApplied("Refused", String.join("; ", refused), generation), written);
         }
+        QuorumRisk tolerates = QuorumRisk.of(layout);
         if (!waiting.isEmpty()) {
             return new Applying(
                     PolicyConditions.notApplied(
                             "Waiting",
                             "waiting for the agents of " + String.join(", ", waiting) + " to apply generation "
-                                    + generation,
+                                    + generation + "; the new layout: " + tolerates.describe(),
                             generation),
                     written);
         }
-        return new Applying(PolicyConditions.applied(generation), written);
+        return new Applying(PolicyConditions.applied(tolerates, generation), written);
     }
 }

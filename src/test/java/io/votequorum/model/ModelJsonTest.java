@@ -69,7 +69,9 @@ class ModelJsonTest {
         p.getSpec().getFencing().setMaxFencedNodes(2);
         p.getSpec().getFencing().setConfirmedAction(ConfirmedFenceAction.ResourceDeletion);
         p.getStatus().setObservedGeneration(4L);
-        p.getStatus().setPartition(new Partition(new RingId(1, 0x30), List.of("node1", "node2"), 2, 3, 3, 0));
+        p.getStatus()
+                .setPartition(new Partition(
+                        new RingId(1, 0x30), List.of("node1", "node2"), 2, 3, 3, 0, List.of("node1", "node2")));
         p.getStatus().setFencedCount(1);
         p.getStatus()
                 .setFencedNodes(List.of(new FencedNode(

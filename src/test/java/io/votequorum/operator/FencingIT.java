@@ -306,6 +306,10 @@ class FencingIT {
             assertThat(two.getSpec().getExpectedVotes()).isEqualTo(4);
             assertThat(condition("votes", "Valid").getStatus()).isEqualTo("True");
             assertThat(condition("votes", "Applied").getReason()).isEqualTo("Waiting");
+            assertThat(condition("votes", "Applied").getMessage())
+                    .as("what the new layout tolerates, before it is applied")
+                    .endsWith("to apply generation 1; the new layout: 4 votes on 3 nodes, quorum 3, 1 to spare:"
+                            + " losing votes1 (2) alone breaks quorum");
         });
         for (int i = 1; i <= 3; i++) {
             acknowledge("votes" + i);
@@ -325,7 +329,9 @@ class FencingIT {
                                             e.startsWith("VotesWritten generation 1 handed " + "to the agents of "))
                                     .toList()))
                     .contains("votes1", "votes2", "votes3");
-            assertThat(events).contains("Applied every agent applied the votes of generation 1");
+            assertThat(events)
+                    .contains("Applied every agent applied the votes of generation 1; the layout: 4 votes on 3 nodes,"
+                            + " quorum 3, 1 to spare: losing votes1 (2) alone breaks quorum");
         });
     }
 

@@ -17,6 +17,7 @@ import io.votequorum.model.Conditions;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.NoQuorumAction;
+import io.votequorum.model.NodeVotes;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.VoteQuorumPolicy;
 import io.votequorum.model.WatchdogState;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Safety rules 1 and 5 with every part real: corosync nodes in network namespaces, one agent process
+ * Safety rules 1 and 5, and the quorum risk the policy shows, with every part real: corosync nodes in network namespaces, one agent process
  * per node inside its namespace, the operator as a process, a real API server. A cut takes a node off
  * the bridge, so its agent loses the API server as well as corosync.
  */
@@ -334,6 +335,87 @@ class SafetyIT {
         }
         assertThat(taints("node1")).isEmpty();
         assertThat(taints("node2")).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void threeOneVoteNodesLoseAnyOneAndOnceOneIsCutEachOfTheOthersIsCritical() throws IOException {
+        startCluster("risk-trio", CorosyncCluster.builder(), 3, p -> {});
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(policy("risk-trio").getStatus().getPartition().votesToSpare())
+                    .isEqualTo(1);
+            assertThat(policy("risk-trio").getStatus().getPartition().criticalNodes())
+                    .isEmpty();
+            assertThat(condition("risk-trio", "QuorumAtRisk").getStatus()).isEqualTo("False");
+            assertThat(condition("risk-trio", "QuorumAtRisk").getMessage())
+                    .isEqualTo("the quorate partition has 3 votes on 3 nodes, quorum 2, 1 to spare: any 1 node can go");
+        });
+        assertThat(policy("risk-trio").getStatus().getPartition().members())
+                .as("members by their Kubernetes names")
+                .containsExactly("node1", "node2", "node3");
+
+        cluster.cut(3);
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(policy("risk-trio").getStatus().getPartition().members()).containsExactly("node1", "node2");
+            assertThat(policy("risk-trio").getStatus().getPartition().criticalNodes())
+                    .containsExactly("node1", "node2");
+            assertThat(policy("risk-trio").getStatus().getPartition().votesToSpare())
+                    .isZero();
+            assertThat(condition("risk-trio", "QuorumAtRisk").getStatus()).isEqualTo("True");
+            assertThat(condition("risk-trio", "QuorumAtRisk").getReason()).isEqualTo("SingleLossBreaksQuorum");
+        });
+        assertThat(events("risk-trio"))
+                .contains("QuorumAtRisk the quorate partition has 2 votes on 2 nodes, quorum 2, 0 to spare: losing any"
+                        + " one of node1 (1), node2 (1) alone breaks quorum");
+
+        cluster.heal(3);
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(policy("risk-trio").getStatus().getPartition().criticalNodes())
+                    .isEmpty();
+            assertThat(condition("risk-trio", "QuorumAtRisk").getStatus()).isEqualTo("False");
+            assertThat(taints("node3")).isEmpty();
+        });
+    }
+
+    @Test
+    @Order(5)
+    void withVotesTwoOneOneOneAndANodeCutTheStatusNamesExactlyTheNodeWhoseLossBreaksQuorum() throws IOException {
+        startCluster(
+                "risk-four",
+                CorosyncCluster.builder(),
+                4,
+                p -> p.getSpec().setVotes(List.of(new NodeVotes("node1", null, 2))));
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(condition("risk-four", "Applied").getStatus()).isEqualTo("True");
+            assertThat(condition("risk-four", "Applied").getMessage())
+                    .isEqualTo("every agent applied the votes of generation 1; the layout: 5 votes on 4 nodes,"
+                            + " quorum 3, 2 to spare: any 1 node can go");
+            assertThat(cluster.quorumtool(1)).containsPattern("Total votes:\\s+5");
+            assertThat(policy("risk-four").getStatus().getPartition().votesToSpare())
+                    .isEqualTo(2);
+            assertThat(policy("risk-four").getStatus().getPartition().criticalNodes())
+                    .isEmpty();
+        });
+
+        cluster.cut(4);
+        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+            assertThat(policy("risk-four").getStatus().getPartition().members())
+                    .containsExactly("node1", "node2", "node3");
+            assertThat(policy("risk-four").getStatus().getPartition().votesToSpare())
+                    .isEqualTo(1);
+            assertThat(policy("risk-four").getStatus().getPartition().criticalNodes())
+                    .as("only node1's two votes are more than the one to spare")
+                    .containsExactly("node1");
+            assertThat(condition("risk-four", "QuorumAtRisk").getMessage())
+                    .isEqualTo("the quorate partition has 4 votes on 3 nodes, quorum 3, 1 to spare: losing node1 (2)"
+                            + " alone breaks quorum");
+        });
+        cluster.heal(4);
+        await().atMost(STEP)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(
+                                policy("risk-four").getStatus().getPartition().memberCount())
+                        .isEqualTo(4));
     }
 
     private void startClusterWithWatchdogs(Path watchdogs) throws IOException {
