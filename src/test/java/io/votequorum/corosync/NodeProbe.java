@@ -15,6 +15,11 @@ import java.util.Optional;
  * <pre>
  *   info NODEID | setvotes NODEID VOTES | setexpected VOTES
  *   events SECONDS   print every callback; on a lost connection, reconnect and go on
+ *   device NAME CAST SECONDS INTERVAL_MS
+ *                    register quorum device NAME and poll it (casting its vote or not) with the
+ *                    current ring every INTERVAL_MS for SECONDS, and at once on each new ring
+ *   device-ring NAME NODEID SEQ
+ *                    register NAME and poll it once with the given ring id
  * </pre>
  */
 public final class NodeProbe {
@@ -37,6 +42,18 @@ public final class NodeProbe {
                     print(JSON.createObjectNode().put("ok", true));
                 });
             case "events" -> events(Duration.ofSeconds(Long.parseLong(args[1])));
+            case "device" ->
+                device(
+                        args[1],
+                        Boolean.parseBoolean(args[2]),
+                        Duration.ofSeconds(Long.parseLong(args[3])),
+                        Duration.ofMillis(Long.parseLong(args[4])));
+            case "device-ring" ->
+                call(v -> {
+                    register(v, args[1]);
+                    v.qdevicePoll(args[1], true, new RingId(Long.parseLong(args[2]), Long.parseLong(args[3])));
+                    print(JSON.createObjectNode().put("ok", true));
+                });
             default -> throw new IllegalArgumentException("unknown probe command " + args[0]);
         }
     }
@@ -86,6 +103,54 @@ public final class NodeProbe {
                 votequorum.close();
             }
             print(JSON.createObjectNode().put("type", "end").put("dispatchCpuNanos", dispatchCpu));
+        }
+    }
+
+    /** Registers and polls a quorum device as corosync-qdevice does: on each new ring at once, else every interval. */
+    private static void device(String name, boolean cast, Duration length, Duration interval) throws Exception {
+        Instant end = Instant.now().plus(length);
+        try (Votequorum votequorum = Votequorum.connect()) {
+            votequorum.trackStart(EnumSet.of(Track.CURRENT, Track.CHANGES));
+            votequorum.startDispatchThread();
+            register(votequorum, name);
+            RingId ring = null;
+            Instant nextPoll = Instant.now();
+            while (Instant.now().isBefore(end)) {
+                Optional<QuorumEvent> next = votequorum.nextEvent(Duration.ofMillis(50));
+                if (next.isPresent() && next.get() instanceof QuorumEvent.MembershipChanged m) {
+                    ring = m.ring();
+                    nextPoll = Instant.now();
+                }
+                if (ring != null && !Instant.now().isBefore(nextPoll)) {
+                    ObjectNode poll = JSON.createObjectNode()
+                            .put("type", "poll")
+                            .put("ring", ring.toString())
+                            .put("cast", cast);
+                    try {
+                        votequorum.qdevicePoll(name, cast, ring);
+                        poll.put("ok", true);
+                    } catch (CorosyncException e) {
+                        poll.setAll(error(e));
+                    }
+                    print(poll.set("info", info(votequorum.localInfo())));
+                    nextPoll = Instant.now().plus(interval);
+                }
+            }
+        }
+    }
+
+    /** Registers NAME, retrying while corosync says to try again; registered already is fine. */
+    private static void register(Votequorum votequorum, String name) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                votequorum.qdeviceRegister(name);
+                return;
+            } catch (CorosyncException e) {
+                if (e.error() != CsError.CS_ERR_TRY_AGAIN || attempt == 50) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 

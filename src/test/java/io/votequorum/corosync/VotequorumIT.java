@@ -57,6 +57,11 @@ class VotequorumIT {
 
     /** Runs {@link NodeProbe} on a node and reads the JSON line it printed. */
     static JsonNode probe(int node, String... args) throws IOException {
+        return probe(cluster, node, args);
+    }
+
+    /** The same on another test's cluster. */
+    static JsonNode probe(CorosyncCluster cluster, int node, String... args) throws IOException {
         List<String> command = new ArrayList<>(
                 List.of(java(), "-cp", System.getProperty("java.class.path"), NodeProbe.class.getName()));
         command.addAll(List.of(args));

@@ -88,6 +88,7 @@ class StatusCliIT {
                     members.add(new QuorumToolOutput.Row(
                             member.path("nodeId").asLong(),
                             member.path("votes").asInt(),
+                            "",
                             member.path("name").asText(),
                             member.path("nodeId").asLong() == node));
                 }

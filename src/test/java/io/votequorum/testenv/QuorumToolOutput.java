@@ -12,11 +12,17 @@ import java.util.stream.Collectors;
 /** What {@code corosync-quorumtool -s} or {@code -l} printed, read into fields: the reference for our readings. */
 public record QuorumToolOutput(Map<String, String> fields, List<Row> members) {
 
-    /** A row of the membership table. */
-    public record Row(long nodeId, int votes, String name, boolean local) {}
+    /**
+     * A row of the membership table.
+     *
+     * @param qdevice the quorum device's flags for this node (such as {@code A,V,NMW} or {@code NR}), empty
+     *                without a device in the configuration
+     */
+    public record Row(long nodeId, int votes, String qdevice, String name, boolean local) {}
 
     private static final Pattern FIELD = Pattern.compile("^([A-Z][A-Za-z ]+):\\s+(.*?)\\s*$");
-    private static final Pattern ROW = Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(\\S+)( \\(local\\))?\\s*$");
+    private static final Pattern ROW =
+            Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(?:(\\S+)\\s+)?([^\\s(]\\S*)( \\(local\\))?\\s*$");
 
     public static QuorumToolOutput parse(String output) {
         Map<String, String> fields = new LinkedHashMap<>();
@@ -27,8 +33,9 @@ public record QuorumToolOutput(Map<String, String> fields, List<Row> members) {
                 rows.add(new Row(
                         Long.parseLong(row.group(1)),
                         Integer.parseInt(row.group(2)),
-                        row.group(3),
-                        row.group(4) != null));
+                        row.group(3) == null ? "" : row.group(3),
+                        row.group(4),
+                        row.group(5) != null));
                 continue;
             }
             Matcher field = FIELD.matcher(line);
