@@ -42,7 +42,11 @@ class LayeringTest {
     void pureDecisionsAndTheBindingUseNoKubernetesClientSdkOrQuarkus() {
         ArchRule rule = noClasses()
                 .that()
-                .resideInAnyPackage("io.votequorum.fencing..", "io.votequorum.policy..", "io.votequorum.corosync..")
+                .resideInAnyPackage(
+                        "io.votequorum.fencing..",
+                        "io.votequorum.policy..",
+                        "io.votequorum.device..",
+                        "io.votequorum.corosync..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(FRAMEWORKS)

@@ -12,7 +12,9 @@ import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.CorosyncException;
 import io.votequorum.corosync.QuorumReader;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.corosync.RingId;
 import io.votequorum.corosync.Votequorum;
+import io.votequorum.device.LeaseVote;
 import io.votequorum.model.KubeDuration;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
@@ -57,6 +59,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private final Watchdog watchdog;
     private final CorosyncSession corosync;
     private final AgentLoop loop;
+    private final DeviceWorld device;
     private final Thread loopThread;
     private final ScheduledExecutorService timers = daemon(Executors::newSingleThreadScheduledExecutor, "agent-timers");
     private final ExecutorService kubernetes = daemon(Executors::newSingleThreadExecutor, "agent-api-reads");
@@ -93,6 +96,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 new Backoff(config.retryMin(), config.retryMax()),
                 (view, since) -> loop.post(new AgentLoop.Viewed(view, since)),
                 watchdog);
+        this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, Clock.systemUTC());
     }
 
     void start() {
@@ -211,6 +215,26 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     @Override
     public void metrics(QuorumStatusStatus status) {
         metrics.update(status);
+    }
+
+    @Override
+    public void followLease(Optional<String> name) {
+        device.followLease(name);
+    }
+
+    @Override
+    public void writeLease(String name, Duration duration, LeaseVote.Write write) {
+        device.writeLease(name, duration, write);
+    }
+
+    @Override
+    public void pollDevice(boolean cast, Optional<Instant> castUntil, RingId ring) {
+        device.pollDevice(cast, castUntil, ring);
+    }
+
+    @Override
+    public void stopDevice() {
+        device.stopDevice();
     }
 
     // --- the API-reads thread (the starting thread with NODE_NAME)
@@ -372,6 +396,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
             }
         }
         watchdog.stop(disarm);
+        device.close();
         corosync.close();
         loopThread.interrupt();
         timers.shutdownNow();

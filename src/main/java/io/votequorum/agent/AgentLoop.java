@@ -3,8 +3,10 @@ package io.votequorum.agent;
 import io.votequorum.agent.AgentStatus.ApplyOutcome;
 import io.votequorum.agent.AgentStatus.CorosyncView;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.device.LeaseVote;
 import io.votequorum.model.AppliedVotes;
 import io.votequorum.model.Conditions;
+import io.votequorum.model.DeviceLease;
 import io.votequorum.model.KubeDuration;
 import io.votequorum.model.Member;
 import io.votequorum.model.MemberState;
@@ -76,11 +78,24 @@ final class AgentLoop {
     /** The watchdog's report changed. */
     record WatchdogChanged() implements Input {}
 
+    /** The quorum device's Lease as this node now sees it (empty: it does not exist). */
+    record LeaseSeen(Optional<LeaseVote.Seen> lease) implements Input {}
+
+    /** A write of the quorum device's Lease: the Lease as written, or the error. */
+    record LeaseWritten(LeaseVote.Write write, Optional<LeaseVote.Seen> result, Optional<String> error)
+            implements Input {}
+
+    /** The quorum device was polled, casting its vote or not, or corosync refused the poll. */
+    record DevicePolled(boolean cast, Optional<String> error) implements Input {}
+
+    /** A timer: the quorum device is due a poll. */
+    record DeviceDue() implements Input {}
+
     /** The agent is stopping: the last status, completed with it. */
     record Farewell(CompletableFuture<QuorumStatusStatus> status) implements Input {}
 
     /** What the loop asks of the world. Each call returns at once; results come back as inputs. */
-    interface Outside {
+    interface Outside extends DeviceVote.World {
         /** Find this node's Kubernetes name from corosync's view; answers {@link Named} or {@link Unnamed}. */
         void name(QuorumSnapshot snapshot);
 
@@ -125,6 +140,7 @@ final class AgentLoop {
     private final Backoff namingBackoff;
     private final boolean nodeNameSet;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
+    private final DeviceVote device;
 
     private String nodeName;
     private boolean naming;
@@ -164,6 +180,7 @@ final class AgentLoop {
         this.applyBackoff = applyBackoff;
         this.namingBackoff = namingBackoff;
         this.nodeNameSet = nodeNameSet;
+        this.device = new DeviceVote(outside, timers);
     }
 
     /**
@@ -253,6 +270,14 @@ final class AgentLoop {
         } else if (input instanceof SelfFenceFailed f) {
             LOG.errorf("self-fence failed: %s", f.message());
             selfFence = new SelfFence.Failed("self-fence failed: " + f.message());
+        } else if (input instanceof LeaseSeen l) {
+            device.leaseSeen(l.lease());
+        } else if (input instanceof LeaseWritten w) {
+            device.written(w.write(), w.result(), w.error());
+        } else if (input instanceof DevicePolled p) {
+            device.polled(p.cast(), p.error());
+        } else if (input instanceof DeviceDue) {
+            device.due();
         } else if (input instanceof Farewell f) {
             farewells.add(f.status());
         }
@@ -320,6 +345,7 @@ final class AgentLoop {
             cancel(retryTimer);
             retryTimer = null;
         }
+        device.spec(Optional.ofNullable(spec.getQuorumDevice()));
         if (!after.equals(selfFenceAfter)) {
             LOG.infof(after.map(a -> "self-fencing armed: this node fences itself (" + outside.selfFenceAction()
                             + ") after " + a.toMillis() + " ms without quorum")
@@ -400,8 +426,10 @@ final class AgentLoop {
                 outside.applyVotes(apply);
             }
         }
+        Optional<DeviceLease> deviceLease = device.step(snapshot, nodeName, now);
         QuorumStatusStatus next =
                 AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
+        next.setDeviceLease(deviceLease.orElse(null));
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;

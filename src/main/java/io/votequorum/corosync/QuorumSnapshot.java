@@ -40,7 +40,10 @@ public record QuorumSnapshot(
             Optional<QuorumEvent.MembershipChanged> membership,
             LongFunction<Integer> votesOf) {
         Map<Long, NodeState> states = new LinkedHashMap<>();
-        quorum.ifPresent(q -> q.nodes().forEach(n -> states.put(n.nodeId(), n.state())));
+        // votequorum lists a registered quorum device as node 0: it is no node, getinfo reports it apart.
+        quorum.ifPresent(q -> q.nodes().stream()
+                .filter(n -> n.nodeId() != Votequorum.QDEVICE_NODE_ID)
+                .forEach(n -> states.put(n.nodeId(), n.state())));
         membership.ifPresent(m -> {
             boolean newer =
                     quorum.isEmpty() || !m.received().isBefore(quorum.get().received());

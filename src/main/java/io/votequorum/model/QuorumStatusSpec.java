@@ -28,6 +28,10 @@ public class QuorumStatusSpec {
             message = "selfFenceAfter must be a duration such as 30s, 2m or 1h")
     private String selfFenceAfter;
 
+    @JsonPropertyDescription(
+            "Set from a policy that runs the Lease-backed quorum device, with leaseName resolved. Unset: the agent casts no device vote.")
+    private QuorumDeviceSpec quorumDevice;
+
     @JsonPropertyDescription("Name of the VoteQuorumPolicy these values come from.")
     private String policy;
 
@@ -56,6 +60,14 @@ public class QuorumStatusSpec {
 
     public void setSelfFenceAfter(String selfFenceAfter) {
         this.selfFenceAfter = selfFenceAfter;
+    }
+
+    public QuorumDeviceSpec getQuorumDevice() {
+        return quorumDevice;
+    }
+
+    public void setQuorumDevice(QuorumDeviceSpec quorumDevice) {
+        this.quorumDevice = quorumDevice;
     }
 
     public String getPolicy() {

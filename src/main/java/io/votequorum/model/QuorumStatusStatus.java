@@ -48,6 +48,10 @@ public class QuorumStatusStatus {
     @JsonPropertyDescription("The quorum device, when one is configured.")
     private Qdevice qdevice;
 
+    @JsonPropertyDescription(
+            "The quorum device corosync.conf declares, and the Lease-backed device's state while a policy runs it.")
+    private DeviceLease deviceLease;
+
     @JsonPropertyDescription("Number of members in this node's partition.")
     private Integer memberCount;
 
@@ -184,6 +188,14 @@ public class QuorumStatusStatus {
 
     public void setQdevice(Qdevice qdevice) {
         this.qdevice = qdevice;
+    }
+
+    public DeviceLease getDeviceLease() {
+        return deviceLease;
+    }
+
+    public void setDeviceLease(DeviceLease deviceLease) {
+        this.deviceLease = deviceLease;
     }
 
     public Integer getMemberCount() {

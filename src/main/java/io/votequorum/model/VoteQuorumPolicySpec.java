@@ -37,6 +37,10 @@ public class VoteQuorumPolicySpec {
     @Default("false")
     private Boolean allowUnsafe = false;
 
+    @JsonPropertyDescription(
+            "The agents as corosync's quorum device, backed by a Kubernetes Lease: the partition holding it gets the device's vote.")
+    private QuorumDeviceSpec quorumDevice = new QuorumDeviceSpec();
+
     @JsonPropertyDescription("How nodes outside the quorate partition are fenced.")
     private FencingSpec fencing = new FencingSpec();
 
@@ -70,6 +74,14 @@ public class VoteQuorumPolicySpec {
 
     public void setAllowUnsafe(Boolean allowUnsafe) {
         this.allowUnsafe = allowUnsafe;
+    }
+
+    public QuorumDeviceSpec getQuorumDevice() {
+        return quorumDevice;
+    }
+
+    public void setQuorumDevice(QuorumDeviceSpec quorumDevice) {
+        this.quorumDevice = quorumDevice;
     }
 
     public FencingSpec getFencing() {

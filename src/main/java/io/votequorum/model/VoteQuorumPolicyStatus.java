@@ -15,11 +15,15 @@ public class VoteQuorumPolicyStatus {
     @JsonPropertyDescription("metadata.generation of the spec this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Valid, Applied, Quorate, QuorumAtRisk, Fencing, ActionsSucceeded, Paused and Unsafe.")
+    @JsonPropertyDescription(
+            "Valid, Applied, Quorate, QuorumAtRisk, QuorumDevice, Fencing, ActionsSucceeded, Paused and Unsafe.")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The quorate partition, when one is settled.")
     private Partition partition;
+
+    @JsonPropertyDescription("The Lease-backed quorum device, while the policy runs it.")
+    private QuorumDeviceStatus quorumDevice;
 
     @JsonPropertyDescription("Number of fenced nodes.")
     private Integer fencedCount;
@@ -53,6 +57,14 @@ public class VoteQuorumPolicyStatus {
 
     public void setPartition(Partition partition) {
         this.partition = partition;
+    }
+
+    public QuorumDeviceStatus getQuorumDevice() {
+        return quorumDevice;
+    }
+
+    public void setQuorumDevice(QuorumDeviceStatus quorumDevice) {
+        this.quorumDevice = quorumDevice;
     }
 
     public Integer getFencedCount() {

@@ -105,6 +105,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     private KubernetesClient evictions;
     private PolicyEvents events;
     private FencedNodePods evicting;
+    private PolicyDevice device;
     /** Unparsable confirmations already reported, so each gets one Event, not one per reconcile. */
     private final Set<String> invalidConfirmations = ConcurrentHashMap.newKeySet();
     /** The generation whose votes each policy last announced as applied, so each gets one Event. */
@@ -215,6 +216,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     void start() {
         evictions = KubernetesNodeActions.evictionClient(client);
         events = new PolicyEvents(client);
+        device = new PolicyDevice(client);
         metrics = new OperatorMetrics(registry);
     }
 
@@ -261,12 +263,13 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
         Snapshot cluster = gather(policy, context, Instant.now());
         FencePlan plan = decide(cluster);
         Ladder.Outcome acted = act(cluster, plan);
-        Optional<Condition> applied = handOverVotes(cluster, plan);
+        PolicyDevice.Verdict quorumDevice = device.evaluate(policy, cluster.reports(), cluster.nodes(), cluster.now());
+        Optional<Condition> applied = handOverVotes(cluster, plan, quorumDevice);
         Optional<QuorumRisk> risk = partitionOf(plan).map(p -> risk(p, names(cluster)));
         warnOfRisk(policy, risk);
         metrics.plan(cluster.cluster(), plan, risk);
         metrics.decided(Duration.ofNanos(System.nanoTime() - started));
-        return report(cluster, plan, acted, applied, risk);
+        return report(cluster, plan, acted, applied, risk, quorumDevice);
     }
 
     /** The cluster from the caches: reports with their heartbeats, the Nodes that can matter, and each node's facts. */
@@ -528,7 +531,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
     }
 
     /** Votes go to the agents only from the quorate partition, and only from a valid policy. */
-    private Optional<Condition> handOverVotes(Snapshot cluster, FencePlan plan) {
+    private Optional<Condition> handOverVotes(Snapshot cluster, FencePlan plan, PolicyDevice.Verdict quorumDevice) {
         VoteQuorumPolicy policy = cluster.policy();
         PolicyVotes.Validation validation = cluster.validation();
         if (!cluster.valid()) {
@@ -548,8 +551,18 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             return Optional.of(PolicyConditions.notApplied(
                     "NotQuorate", "votes are applied only while the cluster is quorate", cluster.generation()));
         }
-        PolicyVotes.Applying applying =
-                PolicyVotes.apply(client, policy, validation.layout().get(), validation.named(), cluster.reports());
+        quorumDevice
+                .condition()
+                .filter(c -> "False".equals(c.getStatus()))
+                .filter(c -> changed(policy, PolicyDevice.CONDITION, c.getMessage()))
+                .ifPresent(c -> events.warning(policy, "QuorumDeviceRefused", c.getMessage()));
+        PolicyVotes.Applying applying = PolicyVotes.apply(
+                client,
+                policy,
+                validation.layout().get(),
+                validation.named(),
+                cluster.reports(),
+                quorumDevice.handDown());
         if (!applying.written().isEmpty()) {
             events.normal(
                     policy,
@@ -577,7 +590,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
             FencePlan plan,
             Ladder.Outcome acted,
             Optional<Condition> applied,
-            Optional<QuorumRisk> risk) {
+            Optional<QuorumRisk> risk,
+            PolicyDevice.Verdict quorumDevice) {
         VoteQuorumPolicy policy = cluster.policy();
         VoteQuorumPolicy update = new VoteQuorumPolicy();
         update.setMetadata(
@@ -592,7 +606,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     acted.failures().stream().map(Ladder.Failure::describe).toList(), cluster.generation()));
         }
         extra.add(PolicyConditions.quorumAtRisk(risk, cluster.generation()));
+        quorumDevice.condition().ifPresent(extra::add);
         update.setStatus(status(policy, plan, cluster.paused(), extra, cluster.now()));
+        quorumDevice
+                .handDown()
+                .ifPresent(d ->
+                        update.getStatus().setQuorumDevice(PolicyDevice.status(d.getLeaseName(), cluster.reports())));
         update.getStatus()
                 .setPartition(partitionOf(plan)
                         .map(p -> partition(p, names(cluster), risk.orElseThrow()))

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.FencingSpec;
 import io.votequorum.model.NoQuorumAction;
+import io.votequorum.model.QuorumDeviceSpec;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.VoteQuorumPolicy;
@@ -117,8 +118,10 @@ final class PolicyVotes {
             VoteQuorumPolicy policy,
             VoteLayout layout,
             Set<String> named,
-            List<QuorumStatus> reports) {
+            List<QuorumStatus> reports,
+            Optional<QuorumDeviceSpec> device) {
         Long generation = policy.getMetadata().getGeneration();
+        QuorumDeviceSpec quorumDevice = device.orElse(null);
         Integer expected = policy.getSpec().getExpectedVotes();
         FencingSpec fencing = policy.getSpec().getFencing();
         String selfFenceAfter =
@@ -133,6 +136,7 @@ final class PolicyVotes {
             if (!Objects.equals(current.getVotes(), votes)
                     || !Objects.equals(current.getExpectedVotes(), expected)
                     || !Objects.equals(current.getSelfFenceAfter(), selfFenceAfter)
+                    || !Objects.equals(current.getQuorumDevice(), quorumDevice)
                     || !Objects.equals(current.getPolicy(), policy.getMetadata().getName())) {
                 QuorumStatus desired = new QuorumStatus();
                 desired.setMetadata(new ObjectMetaBuilder().withName(name).build());
@@ -140,6 +144,7 @@ final class PolicyVotes {
                 desired.getSpec().setVotes(votes);
                 desired.getSpec().setExpectedVotes(expected);
                 desired.getSpec().setSelfFenceAfter(selfFenceAfter);
+                desired.getSpec().setQuorumDevice(quorumDevice);
                 desired.getSpec().setPolicy(policy.getMetadata().getName());
                 desired.getSpec().setPolicyGeneration(generation);
                 client.resource(desired)

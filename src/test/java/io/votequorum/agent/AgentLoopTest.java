@@ -6,8 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.votequorum.agent.AgentLoop.Input;
 import io.votequorum.agent.AgentStatus.CorosyncView;
+import io.votequorum.corosync.CorosyncConfig;
 import io.votequorum.corosync.QuorumSnapshot;
+import io.votequorum.corosync.RingId;
+import io.votequorum.device.LeaseVote;
 import io.votequorum.model.Conditions;
+import io.votequorum.model.QuorumDeviceSpec;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.WatchdogStatus;
@@ -19,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +54,53 @@ class AgentLoopTest {
                 .as("the name looked up from corosync's first view")
                 .hasSize(1);
         handle(new AgentLoop.Named("k1", Optional.empty()));
+    }
+
+    @Test
+    void theDeviceCreatesTheLeaseTakesItAfterAWholeLeaseAndCastsOnlyWhileItOutlastsAVote() {
+        handle(aloneWithADevice(5), deviceSpec("15s"));
+        assertThat(world.followed).containsExactly(Optional.of("votequorum-device-edge"));
+        assertThat(world.writes).containsExactly(new LeaseVote.Create(T0));
+        assertThat(world.polls).containsExactly("no vote 1.5");
+        assertThat(world.last().getDeviceLease().casting()).isFalse();
+        assertThat(world.last().getDeviceLease().timeoutMillis()).isEqualTo(4000L);
+
+        LeaseVote.Seen created = new LeaseVote.Seen(Optional.empty(), Optional.of(T0), "10", T0);
+        handle(new AgentLoop.LeaseWritten(world.writes.get(0), Optional.of(created), Optional.empty()));
+        advance(Duration.ofSeconds(16));
+        assertThat(world.writes)
+                .as("a Lease without a holder waits out a whole Lease and the margin")
+                .hasSize(1);
+        advance(Duration.ofSeconds(2));
+        assertThat(world.writes).hasSize(2);
+        LeaseVote.Acquire acquire = (LeaseVote.Acquire) world.writes.get(1);
+        assertThat(acquire.holder()).isEqualTo("corosync-node-1@k1");
+        Instant taken = acquire.renewTime();
+
+        LeaseVote.Seen held = new LeaseVote.Seen(Optional.of(acquire.holder()), Optional.of(taken), "11", taken);
+        handle(new AgentLoop.LeaseWritten(acquire, Optional.of(held), Optional.empty()));
+        assertThat(world.polls.get(world.polls.size() - 1)).isEqualTo("cast 1.5");
+        assertThat(world.castUntils.get(world.castUntils.size() - 1))
+                .as("15 s Lease less 8 s of vote life and 2 s of margin")
+                .contains(taken.plusSeconds(5));
+        assertThat(world.last().getDeviceLease().casting()).isTrue();
+        assertThat(world.last().getDeviceLease().holder()).isEqualTo("corosync-node-1@k1");
+
+        // The API server stops taking renewals: the vote goes 5 s after the last one, at a poll.
+        int writes = world.writes.size();
+        advance(Duration.ofSeconds(6));
+        assertThat(world.writes.size()).as("renewals were asked for").isGreaterThan(writes);
+        assertThat(world.polls.get(world.polls.size() - 1)).isEqualTo("no vote 1.5");
+    }
+
+    @Test
+    void timingsCorosyncCannotKeepStopTheDeviceAndSaySo() {
+        handle(aloneWithADevice(5), deviceSpec("10s"));
+        assertThat(world.followed).isEmpty();
+        assertThat(world.polls).isEmpty();
+        assertThat(world.last().getDeviceLease().message())
+                .startsWith("leaseDuration 10s is shorter than the 14s the device needs");
+        assertThat(world.last().getDeviceLease().casting()).isFalse();
     }
 
     @Test
@@ -211,6 +263,11 @@ class AgentLoopTest {
 
     private void handle(Input... inputs) {
         loop.handle(List.of(inputs));
+        // corosync answers each device poll at once.
+        while (world.answered < world.polls.size()) {
+            String poll = world.polls.get(world.answered++);
+            loop.handle(List.of(new AgentLoop.DevicePolled(poll.startsWith("cast"), Optional.empty())));
+        }
     }
 
     /** Moves the clock on, handing each timer's input to the loop at its time. */
@@ -234,6 +291,46 @@ class AgentLoopTest {
         spec.setVotes(votes);
         spec.setSelfFenceAfter(selfFenceAfter);
         return new AgentLoop.SpecSeen("k1", spec, 1L);
+    }
+
+    /** Node 1 (k1) alone in its partition, corosync.conf declaring a one-vote device with 4 s timeouts. */
+    private AgentLoop.Viewed aloneWithADevice(long seq) {
+        QuorumSnapshot plain = snapshot(true, seq, 1);
+        CorosyncConfig config = new CorosyncConfig(
+                plain.config().clusterName(),
+                1,
+                plain.config().nodes(),
+                1000,
+                1200,
+                new CorosyncConfig.QuorumOptions(
+                        "corosync_votequorum",
+                        false,
+                        false,
+                        false,
+                        false,
+                        Map.of(
+                                "device.model",
+                                "kubernetes-lease",
+                                "device.votes",
+                                "1",
+                                "device.timeout",
+                                "4000",
+                                "device.sync_timeout",
+                                "4000")));
+        return new AgentLoop.Viewed(
+                new CorosyncView.Reachable(
+                        new QuorumSnapshot(config, true, plain.ring(), plain.local(), plain.nodes())),
+                clock.instant());
+    }
+
+    private static AgentLoop.SpecSeen deviceSpec(String leaseDuration) {
+        QuorumStatusSpec spec = new QuorumStatusSpec();
+        QuorumDeviceSpec device = new QuorumDeviceSpec();
+        device.setEnabled(true);
+        device.setLeaseName("votequorum-device-edge");
+        device.setLeaseDuration(leaseDuration);
+        spec.setQuorumDevice(device);
+        return new AgentLoop.SpecSeen("k1", spec, 2L);
     }
 
     private static VotePlan.Desired desired(int votes) {
@@ -302,6 +399,34 @@ class AgentLoopTest {
 
         @Override
         public void metrics(QuorumStatusStatus status) {}
+
+        final List<Optional<String>> followed = new ArrayList<>();
+        final List<LeaseVote.Write> writes = new ArrayList<>();
+        final List<String> polls = new ArrayList<>();
+        final List<Optional<Instant>> castUntils = new ArrayList<>();
+        int stops;
+        int answered;
+
+        @Override
+        public void followLease(Optional<String> name) {
+            followed.add(name);
+        }
+
+        @Override
+        public void writeLease(String name, Duration duration, LeaseVote.Write write) {
+            writes.add(write);
+        }
+
+        @Override
+        public void pollDevice(boolean cast, Optional<Instant> castUntil, RingId ring) {
+            polls.add((cast ? "cast " : "no vote ") + ring);
+            castUntils.add(castUntil);
+        }
+
+        @Override
+        public void stopDevice() {
+            stops++;
+        }
     }
 
     /** Timers that fire only when the test moves the clock. */

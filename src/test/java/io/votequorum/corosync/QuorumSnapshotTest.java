@@ -47,6 +47,23 @@ class QuorumSnapshotTest {
     }
 
     @Test
+    void aRegisteredQuorumDeviceListedAsNodeZeroIsNoNode() {
+        QuorumSnapshot snapshot = QuorumSnapshot.of(
+                CONFIG,
+                local(true),
+                Optional.of(quorum(
+                        T0,
+                        true,
+                        new NodeStatus(0, NodeState.MEMBER),
+                        new NodeStatus(1, NodeState.MEMBER),
+                        new NodeStatus(2, NodeState.MEMBER))),
+                Optional.of(membership(T0, 0x12, 1L, 2L)),
+                id -> 1);
+        assertThat(snapshot.nodes()).extracting(QuorumSnapshot.Node::nodeId).containsExactly(1L, 2L, 3L);
+        assertThat(snapshot.members()).extracting(QuorumSnapshot.Node::nodeId).containsExactly(1L, 2L);
+    }
+
+    @Test
     void theQuorumCallbackGivesEveryNodeItsStateAndTheNodelistGivesTheRing() {
         QuorumSnapshot snapshot = QuorumSnapshot.of(
                 CONFIG,

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
@@ -344,6 +345,40 @@ class DeployIT {
                             .withName("node-a")
                             .withTimeout(10, TimeUnit.SECONDS)
                             .delete());
+            // A quorum device's Lease: created without a holder, written only as its own node, never deleted.
+            agent.resource(deviceLease(null)).create();
+            agent.resource(deviceLease("corosync-node-1@node-a"))
+                    .fieldManager("votequorum-device")
+                    .forceConflicts()
+                    .serverSideApply();
+            assertThat(agent.leases()
+                            .inNamespace(NAMESPACE)
+                            .withName("votequorum-device-edge")
+                            .get()
+                            .getSpec()
+                            .getHolderIdentity())
+                    .isEqualTo("corosync-node-1@node-a");
+            refused(
+                    "write the device Lease as another node",
+                    () -> agent.resource(deviceLease("corosync-node-2@node-b"))
+                            .fieldManager("votequorum-device")
+                            .forceConflicts()
+                            .serverSideApply());
+            refused(
+                    "create a device Lease with a holder",
+                    () -> agent.resource(new LeaseBuilder(deviceLease("corosync-node-1@node-a"))
+                                    .editMetadata()
+                                    .withName("votequorum-device-other")
+                                    .endMetadata()
+                                    .build())
+                            .create());
+            refused(
+                    "delete the device Lease",
+                    () -> agent.leases()
+                            .inNamespace(NAMESPACE)
+                            .withName("votequorum-device-edge")
+                            .withTimeout(10, TimeUnit.SECONDS)
+                            .delete());
             // Nodes, Pods and Secrets: refused.
             refused(
                     "patch a Node",
@@ -374,6 +409,21 @@ class DeployIT {
                         .getSpec()
                         .getHolderIdentity())
                 .isEqualTo("node-b");
+    }
+
+    /** The quorum device's Lease of cluster edge, held by {@code holder} (none when null). */
+    private static Lease deviceLease(String holder) {
+        return new LeaseBuilder()
+                .withNewMetadata()
+                .withName("votequorum-device-edge")
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity(holder)
+                .withLeaseDurationSeconds(15)
+                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
+                .endSpec()
+                .build();
     }
 
     @Test
@@ -515,6 +565,27 @@ class DeployIT {
                     .withName("votequorum-operator")
                     .delete(); // for the operator run below
 
+            // Where the API server runs, for the quorum device: default/kubernetes only, read only.
+            operator.discovery()
+                    .v1()
+                    .endpointSlices()
+                    .inNamespace("default")
+                    .withName("kubernetes")
+                    .get();
+            operator.endpoints().inNamespace("default").withName("kubernetes").get();
+            refused(
+                    "list EndpointSlices",
+                    () -> operator.discovery()
+                            .v1()
+                            .endpointSlices()
+                            .inNamespace("default")
+                            .list());
+            refused(
+                    "read other Endpoints",
+                    () -> operator.endpoints()
+                            .inNamespace("default")
+                            .withName("other")
+                            .get());
             refused(
                     "read Secrets",
                     () -> operator.secrets().inNamespace(NAMESPACE).list());

@@ -1,10 +1,13 @@
-package io.votequorum.agent;
+package io.votequorum.device;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The quorum device backed by a Kubernetes Lease, as one node runs it: whether this node casts the
@@ -12,7 +15,7 @@ import java.util.Set;
  * and the Lease come in as values.
  *
  * <p>The partition's leader is its member with the lowest corosync node id. It alone acquires and
- * renews the Lease, under the identity {@link #identity(long)}; every member casts the vote while
+ * renews the Lease, under the identity {@link #identity(long, String)}; every member casts the vote while
  * the Lease names its leader and has enough time left. Enough means that the vote, once cast, lapses
  * in corosync before anyone else may take the Lease over:
  *
@@ -25,20 +28,21 @@ import java.util.Set;
  *       renewal time written in the Lease, less the margin, as that time is the leader's clock;
  *   <li>another leader takes the Lease over only once the Lease has been unchanged for {@code
  *       leaseDuration + clockSkewMargin} by its own clock, and its renewal time is that far in the
- *       past; its write names the version it saw, so a renewal it missed makes the write fail.
+ *       past; its write names the version it saw, so a renewal it missed makes the write fail;
+ *   <li>a missing Lease is created without a holder, so it too is taken only after that wait.
  * </ul>
  *
  * Clocks must agree within {@code clockSkewMargin}; running NTP on the nodes gives that.
  */
-final class LeaseDevice {
+public final class LeaseVote {
 
-    private LeaseDevice() {}
+    private LeaseVote() {}
 
     /**
      * How the device runs: the Lease's timings from the policy, corosync's {@code quorum.device}
      * timeouts from corosync.conf.
      */
-    record Settings(
+    public record Settings(
             String leaseName,
             Duration leaseDuration,
             Duration renewInterval,
@@ -47,27 +51,27 @@ final class LeaseDevice {
             Duration syncTimeout) {
 
         /** The longest a cast vote can count in corosync after the poll that cast it. */
-        Duration voteLife() {
+        public Duration voteLife() {
             return deviceTimeout.plus(syncTimeout);
         }
 
         /** How often the device is polled: half the device's timeout, as corosync-qdevice does. */
-        Duration pollInterval() {
+        public Duration pollInterval() {
             return deviceTimeout.dividedBy(2);
         }
 
         /** The Lease time a cast needs left. */
-        Duration castNeeds() {
+        public Duration castNeeds() {
             return voteLife().plus(clockSkewMargin);
         }
 
         /** The shortest Lease with which a leader renewing on time never has to stop casting. */
-        Duration shortestLease() {
+        public Duration shortestLease() {
             return castNeeds().plus(renewInterval.multipliedBy(2));
         }
 
         /** What is wrong with these timings, said so that the reader knows what to change; empty when fine. */
-        Optional<String> problem() {
+        public Optional<String> problem() {
             if (deviceTimeout.isZero() || deviceTimeout.isNegative()) {
                 return Optional.of("corosync's quorum.device.timeout must be more than 0");
             }
@@ -100,95 +104,124 @@ final class LeaseDevice {
      * @param version    resourceVersion, for a write that must find the Lease unchanged
      * @param seenAt     when this node first saw this version, by its own clock
      */
-    record Seen(Optional<String> holder, Optional<Instant> renewTime, String version, Instant seenAt) {}
+    public record Seen(Optional<String> holder, Optional<Instant> renewTime, String version, Instant seenAt) {}
 
-    /** What the leader writes: holder, renewal time, and the version the write requires. */
-    sealed interface Write {
+    /** What the leader writes: the renewal time, and the version the write requires ("" to create). */
+    public sealed interface Write {
         String version();
 
         Instant renewTime();
     }
 
+    /** Create the Lease, held by no one, renewed now. */
+    public record Create(Instant renewTime) implements Write {
+        @Override
+        public String version() {
+            return "";
+        }
+    }
+
     /** Take the Lease: it is free, or has run out. */
-    record Acquire(String version, Instant renewTime, String holder) implements Write {}
+    public record Acquire(String version, Instant renewTime, String holder) implements Write {}
 
     /** Renew the Lease this node holds. */
-    record Renew(String version, Instant renewTime, String holder) implements Write {}
+    public record Renew(String version, Instant renewTime, String holder) implements Write {}
 
     /**
      * The decision at one moment.
      *
-     * @param cast    whether this node casts the device's vote now
-     * @param holds   whether the Lease names this node's partition leader
+     * @param cast      whether this node casts the device's vote now
+     * @param castUntil the last moment a poll may still cast it, for a poll carried out later than decided
+     * @param holds     whether the Lease names this node's partition leader
      * @param write   what the leader writes now, if anything
      * @param reason  a sentence for the status and the log
      */
-    record Decision(boolean cast, boolean holds, Optional<Write> write, String reason) {}
+    public record Decision(
+            boolean cast, Optional<Instant> castUntil, boolean holds, Optional<Write> write, String reason) {
 
-    /** The Lease holder identity of corosync node {@code nodeId}; the cluster is in the Lease's name. */
-    static String identity(long nodeId) {
-        return "corosync-node-" + nodeId;
+        Decision(boolean holds, Optional<Write> write, String reason) {
+            this(false, Optional.empty(), holds, write, reason);
+        }
+    }
+
+    private static final Pattern IDENTITY = Pattern.compile("corosync-node-(\\d+)@.+");
+
+    /**
+     * The Lease holder identity of corosync node {@code nodeId}, Kubernetes node {@code nodeName}: the
+     * admission policy lets an agent write only its own node's identity. The cluster is in the Lease's name.
+     */
+    public static String identity(long nodeId, String nodeName) {
+        return "corosync-node-" + nodeId + "@" + nodeName;
+    }
+
+    /** The corosync node id in a holder identity; empty for one this device did not write. */
+    public static OptionalLong holderNode(String holder) {
+        Matcher m = IDENTITY.matcher(holder);
+        return m.matches() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
     }
 
     /**
      * @param me          this node's corosync node id
+     * @param myName      this node's Kubernetes name
      * @param members     this node's partition, as corosync's current ring has it
      * @param lease       the Lease as last read; empty when it does not exist yet
      * @param renewedAt   when this node sent the last write of the Lease that the API server accepted
      * @param now         this node's clock
      */
-    static Decision decide(
+    public static Decision decide(
             Settings settings,
             long me,
+            String myName,
             Set<Long> members,
             Optional<Seen> lease,
             Optional<Instant> renewedAt,
             Instant now) {
         if (!members.contains(me)) {
-            return new Decision(false, false, Optional.empty(), "this node is not in its own membership yet");
+            return new Decision(false, Optional.empty(), "this node is not in its own membership yet");
         }
         long leader = Collections.min(members);
-        String leaderIdentity = identity(leader);
+        String myIdentity = identity(me, myName);
         boolean leading = leader == me;
         if (lease.isEmpty()) {
+            // Created without a holder: whoever takes it waits out a full Lease first, so a Lease
+            // deleted under a holder that still casts is never taken at once.
             return leading
                     ? new Decision(
                             false,
-                            false,
-                            Optional.of(new Acquire("", now, leaderIdentity)),
-                            "creating Lease " + settings.leaseName())
+                            Optional.of(new Create(now)),
+                            "creating Lease " + settings.leaseName() + " without a holder")
                     : new Decision(
-                            false,
                             false,
                             Optional.empty(),
                             "Lease " + settings.leaseName() + " does not exist yet; node " + leader + " creates it");
         }
         Seen seen = lease.get();
-        boolean held = seen.holder().filter(leaderIdentity::equals).isPresent();
+        boolean held = seen.holder()
+                .map(LeaseVote::holderNode)
+                .filter(id -> id.isPresent() && id.getAsLong() == leader)
+                .isPresent();
         if (held) {
             Optional<Instant> validUntil = leading && renewedAt.isPresent()
                     ? renewedAt.map(r -> r.plus(settings.leaseDuration()))
                     : seen.renewTime().map(r -> r.plus(settings.leaseDuration()).minus(settings.clockSkewMargin()));
-            boolean cast = validUntil
-                    .filter(until -> !now.plus(settings.castNeeds()).isAfter(until))
-                    .isPresent();
+            Optional<Instant> castUntil = validUntil.map(until -> until.minus(settings.castNeeds()));
+            boolean cast = castUntil.filter(until -> !now.isAfter(until)).isPresent();
             Optional<Write> write = leading
                             && renewedAt
                                     .map(r -> !now.isBefore(r.plus(settings.renewInterval())))
                                     .orElse(true)
-                    ? Optional.of(new Renew(seen.version(), now, leaderIdentity))
+                    ? Optional.of(new Renew(seen.version(), now, myIdentity))
                     : Optional.empty();
             String reason = cast
                     ? "casting the vote: Lease " + settings.leaseName() + " is held by node " + leader
                             + ", the leader of this partition"
                     : "not casting: Lease " + settings.leaseName() + " is held by node " + leader
                             + ", but not renewed recently enough to outlast a vote cast now";
-            return new Decision(cast, true, write, reason);
+            return new Decision(cast, cast ? castUntil : Optional.empty(), true, write, reason);
         }
         String holder = seen.holder().orElse("no one");
         if (!leading) {
             return new Decision(
-                    false,
                     false,
                     Optional.empty(),
                     "not casting: Lease " + settings.leaseName() + " is held by " + holder + ", not by node " + leader
@@ -201,11 +234,9 @@ final class LeaseDevice {
         return free
                 ? new Decision(
                         false,
-                        false,
-                        Optional.of(new Acquire(seen.version(), now, leaderIdentity)),
+                        Optional.of(new Acquire(seen.version(), now, myIdentity)),
                         "taking Lease " + settings.leaseName() + " over from " + holder)
                 : new Decision(
-                        false,
                         false,
                         Optional.empty(),
                         "not casting: Lease " + settings.leaseName() + " is held by " + holder

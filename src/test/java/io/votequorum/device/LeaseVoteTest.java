@@ -1,12 +1,13 @@
-package io.votequorum.agent;
+package io.votequorum.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.votequorum.agent.LeaseDevice.Acquire;
-import io.votequorum.agent.LeaseDevice.Decision;
-import io.votequorum.agent.LeaseDevice.Renew;
-import io.votequorum.agent.LeaseDevice.Seen;
-import io.votequorum.agent.LeaseDevice.Settings;
+import io.votequorum.device.LeaseVote.Acquire;
+import io.votequorum.device.LeaseVote.Create;
+import io.votequorum.device.LeaseVote.Decision;
+import io.votequorum.device.LeaseVote.Renew;
+import io.votequorum.device.LeaseVote.Seen;
+import io.votequorum.device.LeaseVote.Settings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -15,7 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The Lease device's rule: one partition's vote at a time, whatever the clocks, the API server and the agents do. */
-class LeaseDeviceTest {
+class LeaseVoteTest {
 
     private static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
     private static final Settings SETTINGS = new Settings(
@@ -51,67 +52,118 @@ class LeaseDeviceTest {
 
     @Test
     void theLeaderCreatesTheLeaseAndOthersWait() {
-        Decision leader = LeaseDevice.decide(SETTINGS, 1, Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
+        Decision leader =
+                LeaseVote.decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
         assertThat(leader.cast()).isFalse();
-        assertThat(leader.write()).containsInstanceOf(Acquire.class);
-        Decision follower = LeaseDevice.decide(SETTINGS, 2, Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
+        assertThat(leader.write()).contains(new Create(T0));
+        Decision follower =
+                LeaseVote.decide(SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
         assertThat(follower.write()).isEmpty();
         assertThat(follower.reason()).contains("node 1 creates it");
+
+        Seen created = new Seen(Optional.empty(), Optional.of(T0), "1", T0.plusMillis(100));
+        assertThat(LeaseVote.decide(
+                                SETTINGS,
+                                1,
+                                "node1",
+                                Set.of(1L, 2L),
+                                Optional.of(created),
+                                Optional.of(T0),
+                                T0.plusSeconds(16))
+                        .write())
+                .as("a Lease without a holder is taken only once a whole Lease has passed")
+                .isEmpty();
+        assertThat(LeaseVote.decide(
+                                SETTINGS,
+                                1,
+                                "node1",
+                                Set.of(1L, 2L),
+                                Optional.of(created),
+                                Optional.of(T0),
+                                T0.plusMillis(17100))
+                        .write())
+                .contains(new Acquire("1", T0.plusMillis(17100), "corosync-node-1@node1"));
     }
 
     @Test
     void theHoldersPartitionCastsWhileTheLeaseOutlastsAVoteAndRenewsOnTime() {
-        Seen lease = held(LeaseDevice.identity(1), T0, T0.plusMillis(50));
-        Decision leader = LeaseDevice.decide(SETTINGS, 1, Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0);
+        Seen lease = held(LeaseVote.identity(1, "node1"), T0, T0.plusMillis(50));
+        Decision leader =
+                LeaseVote.decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0);
         assertThat(leader.cast()).isTrue();
+        assertThat(leader.castUntil())
+                .as("a poll carried out later casts no later than this")
+                .contains(T0.plusSeconds(5));
         assertThat(leader.write()).isEmpty();
-        Decision due =
-                LeaseDevice.decide(SETTINGS, 1, Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(2));
+        Decision due = LeaseVote.decide(
+                SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(2));
         assertThat(due.write()).containsInstanceOf(Renew.class);
         assertThat(due.write().get().version()).isEqualTo("7");
 
         // A follower counts from the renewal time, less the margin: 15 - 2 - (8 + 2) = 3 s of casting.
-        Decision follower = LeaseDevice.decide(
-                SETTINGS, 2, Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(3));
+        Decision follower = LeaseVote.decide(
+                SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(3));
         assertThat(follower.cast()).isTrue();
-        Decision late = LeaseDevice.decide(
-                SETTINGS, 2, Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusMillis(3001));
+        Decision late = LeaseVote.decide(
+                SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusMillis(3001));
         assertThat(late.cast()).isFalse();
         assertThat(late.holds()).isTrue();
 
         // The leader stops 5 s after its last accepted renewal: 15 - (8 + 2).
-        assertThat(LeaseDevice.decide(SETTINGS, 1, Set.of(1L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(5))
+        assertThat(LeaseVote.decide(
+                                SETTINGS,
+                                1,
+                                "node1",
+                                Set.of(1L),
+                                Optional.of(lease),
+                                Optional.of(T0),
+                                T0.plusSeconds(5))
                         .cast())
                 .isTrue();
-        assertThat(LeaseDevice.decide(SETTINGS, 1, Set.of(1L), Optional.of(lease), Optional.of(T0), T0.plusMillis(5001))
+        assertThat(LeaseVote.decide(
+                                SETTINGS,
+                                1,
+                                "node1",
+                                Set.of(1L),
+                                Optional.of(lease),
+                                Optional.of(T0),
+                                T0.plusMillis(5001))
                         .cast())
                 .isFalse();
     }
 
     @Test
     void anotherPartitionNeitherCastsNorTakesOverBeforeTheLeaseRanOutByBothClocks() {
-        Seen lease = held(LeaseDevice.identity(1), T0, T0.plusSeconds(1));
-        Decision early =
-                LeaseDevice.decide(SETTINGS, 2, Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(16));
+        Seen lease = held(LeaseVote.identity(1, "node1"), T0, T0.plusSeconds(1));
+        Decision early = LeaseVote.decide(
+                SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(16));
         assertThat(early.cast()).isFalse();
         assertThat(early.write()).isEmpty();
-        assertThat(early.reason()).contains("held by corosync-node-1", "unchanged for 17s");
-        Decision free =
-                LeaseDevice.decide(SETTINGS, 2, Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(18));
-        assertThat(free.write()).get().isEqualTo(new Acquire("7", T0.plusSeconds(18), "corosync-node-2"));
+        assertThat(early.reason()).contains("held by corosync-node-1@node1", "unchanged for 17s");
+        Decision free = LeaseVote.decide(
+                SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(18));
+        assertThat(free.write()).get().isEqualTo(new Acquire("7", T0.plusSeconds(18), "corosync-node-2@node2"));
         assertThat(free.cast()).as("only after its own accepted write").isFalse();
 
-        Seen taken = held(LeaseDevice.identity(2), T0.plusSeconds(18), T0.plusSeconds(18));
-        assertThat(LeaseDevice.decide(
+        Seen taken = held(LeaseVote.identity(2, "node2"), T0.plusSeconds(18), T0.plusSeconds(18));
+        assertThat(LeaseVote.decide(
                                 SETTINGS,
                                 2,
+                                "node2",
                                 Set.of(2L),
                                 Optional.of(taken),
                                 Optional.of(T0.plusSeconds(18)),
                                 T0.plusSeconds(18))
                         .cast())
                 .isTrue();
-        assertThat(LeaseDevice.decide(SETTINGS, 1, Set.of(1L), Optional.of(taken), Optional.of(T0), T0.plusSeconds(18))
+        assertThat(LeaseVote.decide(
+                                SETTINGS,
+                                1,
+                                "node1",
+                                Set.of(1L),
+                                Optional.of(taken),
+                                Optional.of(T0),
+                                T0.plusSeconds(18))
                         .cast())
                 .isFalse();
     }
@@ -137,6 +189,14 @@ class LeaseDeviceTest {
             Api api = new Api();
             String lastHolder = null;
             for (long t = 0; t < 300_000; t += step) {
+                if (api.exists && random.nextInt(20_000) == 0) {
+                    // Someone deletes the Lease.
+                    api.exists = false;
+                    api.holder = null;
+                    api.renewTime = null;
+                    api.version++;
+                    api.writtenAt = t;
+                }
                 for (Side side : sides) {
                     side.tick(t, api, random);
                 }
@@ -154,6 +214,7 @@ class LeaseDeviceTest {
 
     /** The API server's copy of the Lease. */
     private static final class Api {
+        boolean exists;
         String holder;
         Instant renewTime;
         long version;
@@ -200,17 +261,20 @@ class LeaseDeviceTest {
             boolean reachable = t >= cutUntil;
             if (reachable && api.version > seenVersion && t >= api.writtenAt + lag) {
                 seenVersion = api.version;
-                seen = Optional.of(new Seen(
-                        Optional.ofNullable(api.holder),
-                        Optional.ofNullable(api.renewTime),
-                        String.valueOf(api.version),
-                        clock(t)));
+                seen = api.exists
+                        ? Optional.of(new Seen(
+                                Optional.ofNullable(api.holder),
+                                Optional.ofNullable(api.renewTime),
+                                String.valueOf(api.version),
+                                clock(t)))
+                        : Optional.empty();
             }
-            Decision decision = LeaseDevice.decide(SETTINGS, id, Set.of(id), seen, renewedAt, clock(t));
+            Decision decision = LeaseVote.decide(SETTINGS, id, "node" + id, Set.of(id), seen, renewedAt, clock(t));
             decision.write().ifPresent(write -> {
-                String expected = api.version == 0 ? "" : String.valueOf(api.version);
+                String expected = api.exists ? String.valueOf(api.version) : "";
                 if (reachable && write.version().equals(expected)) {
-                    api.holder = write instanceof Acquire a ? a.holder() : ((Renew) write).holder();
+                    api.exists = true;
+                    api.holder = write instanceof Acquire a ? a.holder() : write instanceof Renew r ? r.holder() : null;
                     api.renewTime = write.renewTime();
                     api.version++;
                     api.writtenAt = t;
