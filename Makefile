@@ -55,9 +55,9 @@ verify: crds ## Regenerate everything generated and fail if it differs from what
 		echo "error: generated files not committed: $$untracked" >&2; exit 1; fi
 	@echo "verify: generated files match the model"
 
-demo: ## The whole system on this machine: real nodes, the chart, an application, a cut and a heal (KEEP=1 keeps it)
+demo: ## The whole system on this machine: real nodes, the chart, an application, a cut and a heal (KEEP=1 keeps it; SCENE=two-node: a Lease as quorum device)
 	@hack/doctor.sh --install
-	KEEP=$(KEEP) hack/demo.sh
+	KEEP=$(KEEP) SCENE=$(SCENE) hack/demo.sh
 
 demo-down: ## Remove what `make demo KEEP=1` left running
 	hack/demo.sh down

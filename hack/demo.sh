@@ -5,6 +5,11 @@
 # from deploy/examples with short demo timings and self-fencing. Then node 3 is cut off and healed,
 # and node 1 is given two votes.
 #
+# SCENE=two-node: two real nodes whose corosync.conf declares a quorum device instead of two_node,
+# and a policy that makes the agents that device, backed by a Kubernetes Lease. Node 2 is cut off
+# (node 1 holds the Lease and stays quorate), then node 1, the holder (node 2 takes the Lease over
+# once it has run out).
+#
 #   hack/demo.sh          run it, then remove everything (also on Ctrl-C)
 #   KEEP=1 hack/demo.sh   run it and leave it running; `hack/demo.sh down` removes it
 #   hack/demo.sh down     remove what a kept demo left
@@ -22,17 +27,27 @@ demo_dir="$state/demo"
 cluster="${VQ_CLUSTER_NAME:-vqreal}"
 namespace=votequorum-system
 keep="${KEEP:-0}"
+scene="${SCENE:-three-node}"
 export PATH="$PATH:/usr/local/go/bin"
 
 bold() { printf '\n\033[1m%s  %s\033[0m\n' "$(date -u +%H:%M:%S)" "$*"; }
 say() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
 k() { "$nodes_sh" kubectl "$@"; }
+wait_until() { # seconds, description, command...
+    local limit="$1" what="$2"; shift 2
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${limit}s waiting for $what"
+        sleep 1
+    done
+}
 
 if [ "${1:-}" = "down" ]; then
     "$nodes_sh" down
     exit 0
 fi
+case "$scene" in three-node|two-node) ;; *) die "SCENE must be three-node or two-node, not '$scene'" ;; esac
 [ "$(id -u)" = 0 ] || die "needs root: network namespaces, containerd and kubelets (run: sudo make demo)"
 
 cleanup() {
@@ -58,6 +73,108 @@ helm="$("$here/build-helm.sh" --print-dir)/helm"
 version="$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$repo/pom.xml" | head -1)"
 [ -n "$version" ] || die "no project version in pom.xml"
 
+install_chart() { # nodes...
+    for n in "$@"; do k label node "$n" votequorum.io/corosync=true --overwrite >/dev/null; done
+    k create namespace "$namespace" >/dev/null
+    k label namespace "$namespace" pod-security.kubernetes.io/enforce=privileged >/dev/null
+    "$helm" install votequorum "$repo/charts/votequorum-operator" -n "$namespace" \
+        --set image.repository=votequorum-operator --set image.tag="$version" --set image.pullPolicy=Never \
+        --set agent.leaseDuration=6s --set agent.renewInterval=1s >/dev/null
+}
+
+if [ "$scene" = two-node ]; then
+    bold "Starting a control plane and two real nodes; corosync.conf declares a quorum device, not two_node"
+    "$nodes_sh" down >/dev/null 2>&1 || true
+    VQ_QUORUM_DEVICE=1 VQ_IMAGES="$repo/target/image/votequorum-operator.tar" "$nodes_sh" up 2
+    export KUBECONFIG="$state/admin.kubeconfig"
+    k get nodes -o wide
+    sed -n '/^quorum/,/^}/p' "$state/node1/corosync.conf" 2>/dev/null || true
+
+    bold "Installing votequorum-operator from charts/votequorum-operator"
+    install_chart node1 node2
+    k -n "$namespace" rollout status daemonset/votequorum-agent --timeout=180s
+    k -n "$namespace" rollout status deployment/votequorum-operator --timeout=180s
+
+    bold "The policy: Enforce, with a Kubernetes Lease as corosync's quorum device"
+    k apply -f - <<POLICY
+apiVersion: votequorum.io/v1alpha1
+kind: VoteQuorumPolicy
+metadata:
+  name: $cluster
+spec:
+  clusterName: $cluster
+  quorumDevice:
+    enabled: true
+    leaseDuration: 15s
+    renewInterval: 2s
+    clockSkewMargin: 2s
+  fencing:
+    mode: Enforce
+    evictAfter: 3s
+    healthyDelay: 5s
+POLICY
+    casting() {
+        [ "$(k get vqp "$cluster" -o jsonpath='{.status.quorumDevice.casting[*]}')" = "node1 node2" ]
+    }
+    wait_until 120 "both nodes to cast the device's vote (the Lease is taken once a whole Lease has passed)" casting
+    k get qs
+    k get vqp
+    say "$(k get vqp "$cluster" -o jsonpath='{.status.conditions[?(@.type=="QuorumDevice")].message}')"
+    "$nodes_sh" exec 1 corosync-quorumtool -s | sed -n '/Votequorum information/,$p'
+
+    quorate() { "$nodes_sh" exec "$1" corosync-quorumtool -s 2>/dev/null | grep -q 'Quorate: *Yes'; }
+    fenced() { k get vqp "$cluster" -o jsonpath='{.status.fencedNodes[*].nodeName}' | grep -qx "$1"; }
+    unfenced() { [ -z "$(k get vqp "$cluster" -o jsonpath='{.status.fencedNodes[*].nodeName}')" ]; }
+    settled() { quorate "$1" && ! quorate "$2" && fenced "node$2"; } # quorate node, lost node
+    watch_split() { # seconds, quorate node, lost node
+        local limit="$1" t0 last="" line
+        t0=$(date +%s)
+        for _ in $(seq 1 "$limit"); do
+            line="quorate node1=$(quorate 1 && echo yes || echo no) node2=$(quorate 2 && echo yes || echo no)"
+            line="$line | Lease holder=$(k -n "$namespace" get lease "votequorum-device-$cluster" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null)"
+            line="$line | fenced=[$(k get vqp "$cluster" -o jsonpath='{range .status.fencedNodes[*]}{.nodeName}={.stage} {end}' 2>/dev/null)]"
+            if [ "$line" != "$last" ]; then
+                printf '+%3ss  %s\n' "$(( $(date +%s) - t0 ))" "$line"
+                last="$line"
+            fi
+            if settled "$2" "$3"; then return 0; fi
+            sleep 1
+        done
+        die "the split did not settle within ${limit}s"
+    }
+
+    bold "Cutting node2 off (corosync and the API server): node1 holds the Lease and stays quorate"
+    "$nodes_sh" cut 2
+    watch_split 90 1 2
+    "$nodes_sh" heal 2
+    wait_until 120 "node2 to be unfenced" unfenced
+    wait_until 120 "both nodes to cast the vote again" casting
+    say "healed: node2 is back and unfenced"
+
+    bold "Cutting node1, the Lease's holder: node2 takes the Lease once it has run out (15 s + 2 s), never before"
+    "$nodes_sh" cut 1
+    watch_split 120 2 1
+    k get qs
+    "$nodes_sh" exec 2 corosync-quorumtool -s | sed -n '/Votequorum information/,$p'
+    "$nodes_sh" heal 1
+    wait_until 120 "node1 to be unfenced" unfenced
+    say "healed: node1 is back and unfenced; the Lease is held by $(k -n "$namespace" get lease "votequorum-device-$cluster" -o jsonpath='{.spec.holderIdentity}')"
+    k get vqp
+    if [ "$keep" = 1 ]; then
+        bold "The demo keeps running"
+        cat <<KEPT
+  export KUBECONFIG=$state/admin.kubeconfig
+  kubectl get qs; kubectl get vqp; kubectl -n $namespace get lease votequorum-device-$cluster
+  cut and heal a node:     hack/real-nodes.sh cut 2; hack/real-nodes.sh heal 2
+  corosync on a node:      hack/real-nodes.sh exec 1 corosync-quorumtool -s
+  remove everything:       make demo-down
+KEPT
+    else
+        bold "Done; removing everything"
+    fi
+    exit 0
+fi
+
 bold "Starting a control plane and three real nodes (corosync + containerd + kubelet each)"
 "$nodes_sh" down >/dev/null 2>&1 || true
 VQ_IMAGES="$repo/target/image/votequorum-operator.tar" "$nodes_sh" up 3
@@ -67,12 +184,7 @@ touch "$demo_dir"/watchdog/node{1,2,3}
 k get nodes -o wide
 
 bold "Installing votequorum-operator from charts/votequorum-operator"
-for i in 1 2 3; do k label node "node$i" votequorum.io/corosync=true --overwrite >/dev/null; done
-k create namespace "$namespace" >/dev/null
-k label namespace "$namespace" pod-security.kubernetes.io/enforce=privileged >/dev/null
-"$helm" install votequorum "$repo/charts/votequorum-operator" -n "$namespace" \
-    --set image.repository=votequorum-operator --set image.tag="$version" --set image.pullPolicy=Never \
-    --set agent.leaseDuration=6s --set agent.renewInterval=1s >/dev/null
+install_chart node1 node2 node3
 # The demo's stand-ins for a watchdog device and a power switch, one file per node on the host.
 k -n "$namespace" patch daemonset votequorum-agent --type json -p "$(cat <<EOF
 [
@@ -104,14 +216,6 @@ sed -e "s/name: mycluster/name: $cluster/" -e "s/clusterName: mycluster/clusterN
     -e "s/evictAfter: 10s/evictAfter: 3s/" -e "s/fenceTimeout: 60s/fenceTimeout: 30s/" \
     -e "s/healthyDelay: 30s/healthyDelay: 5s/" -e "s/selfFenceAfter: 30s/selfFenceAfter: 5s/" \
     -e "s/safetyMargin: 10s/safetyMargin: 5s/" "$repo/deploy/examples/policy-enforce.yaml" | k apply -f -
-wait_until() { # seconds, description, command...
-    local limit="$1" what="$2"; shift 2
-    local deadline=$(( $(date +%s) + limit ))
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${limit}s waiting for $what"
-        sleep 1
-    done
-}
 armed() { [ "$(k get qs node3 -o jsonpath='{.status.watchdog.state}')" = Armed ]; }
 wait_until 90 "the policy to see a quorate cluster" sh -c \
     "'$nodes_sh' kubectl get vqp '$cluster' -o jsonpath='{.status.conditions[?(@.type==\"Quorate\")].status}' | grep -q True"

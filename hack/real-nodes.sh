@@ -25,7 +25,8 @@
 # Settings (environment): VQ_NODES_DIR (/tmp/vq-real-nodes), VQ_K8S_BIN (hack/build-k8s.sh
 # --print-dir), VQ_CLUSTER_NAME (vqreal), VQ_TOKEN (1000 ms), VQ_UP_TIMEOUT (120 s),
 # VQ_IMAGES (docker archives to import into every node; target/image/votequorum-operator.tar when it
-# exists). The admin kubeconfig is $VQ_NODES_DIR/admin.kubeconfig, the audit log
+# exists), VQ_QUORUM_DEVICE (set: corosync.conf declares a one-vote quorum device with 4 s
+# timeouts, for the Lease-backed device). The admin kubeconfig is $VQ_NODES_DIR/admin.kubeconfig, the audit log
 # $VQ_NODES_DIR/cp/audit.log.
 #
 # Addresses: bridge vqkbr0 with the host at 10.78.0.254, node I at 10.78.0.I in namespace vqknI,
@@ -381,6 +382,9 @@ write_node_files() {
         echo "}"
         echo "quorum {"
         echo "    provider: corosync_votequorum"
+        if [ -n "${VQ_QUORUM_DEVICE:-}" ]; then
+            printf '    device {\n        model: kubernetes-lease\n        votes: 1\n        timeout: 4000\n        sync_timeout: 4000\n    }\n'
+        fi
         echo "}"
         echo "logging {"
         echo "    to_logfile: yes"

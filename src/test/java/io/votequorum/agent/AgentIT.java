@@ -168,7 +168,17 @@ class AgentIT {
         String table = kubectl("get", "qs");
         assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
                 .containsExactly(
-                        "NAME", "NODEID", "QUORATE", "VOTES", "EXPECTED", "TOTAL", "QUORUM", "MEMBERS", "RING", "AGE");
+                        "NAME",
+                        "NODEID",
+                        "QUORATE",
+                        "VOTES",
+                        "EXPECTED",
+                        "TOTAL",
+                        "QUORUM",
+                        "MEMBERS",
+                        "RING",
+                        "DEVICE",
+                        "AGE");
         assertThat(table).containsPattern("node2\\s+2\\s+true\\s+1\\s+3\\s+3\\s+2\\s+3\\s+\\d+");
     }
 

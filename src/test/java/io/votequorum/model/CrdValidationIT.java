@@ -98,11 +98,21 @@ class CrdValidationIT {
 
         assertThat(columnNames(serverSideTable("quorumstatuses")))
                 .containsExactly(
-                        "Name", "NodeID", "Quorate", "Votes", "Expected", "Total", "Quorum", "Members", "Ring", "Age");
+                        "Name",
+                        "NodeID",
+                        "Quorate",
+                        "Votes",
+                        "Expected",
+                        "Total",
+                        "Quorum",
+                        "Members",
+                        "Ring",
+                        "Device",
+                        "Age");
 
         client.resource(policy("edge", Map.of())).create();
         assertThat(columnNames(serverSideTable("votequorumpolicies")))
-                .containsExactly("Name", "Cluster", "Quorate", "Members", "Fenced", "Applied", "Age");
+                .containsExactly("Name", "Cluster", "Quorate", "Members", "Spare", "Fenced", "Applied", "Age");
     }
 
     static Stream<Arguments> rejectedPolicies() {
@@ -124,6 +134,14 @@ class CrdValidationIT {
                         Map.of("votes", List.of(Map.of("nodeName", "n1"))),
                         "spec.votes[0].votes: Required value"),
                 Arguments.of("expectedVotes 0", Map.of("expectedVotes", 0), "expectedVotes must be at least 1"),
+                Arguments.of(
+                        "a device Lease named like any other",
+                        Map.of("quorumDevice", Map.of("enabled", true, "leaseName", "edge")),
+                        "leaseName must start with votequorum-device-"),
+                Arguments.of(
+                        "a device Lease duration that is no duration",
+                        Map.of("quorumDevice", Map.of("enabled", true, "leaseDuration", "15")),
+                        "leaseDuration must be a duration such as 15s or 1m"),
                 Arguments.of(
                         "more votes than corosync's quorum can hold",
                         Map.of("votes", List.of(Map.of("nodeName", "n1", "votes", 510))),
