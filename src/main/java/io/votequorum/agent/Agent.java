@@ -359,12 +359,12 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         }
     }
 
-    /** setvotes is not announced by a callback: the view after it. */
-    private static Optional<QuorumSnapshot> freshSnapshot(QuorumReader reader) {
+    /** setvotes and a device's vote are not announced by a callback: the view after them. */
+    static Optional<QuorumSnapshot> freshSnapshot(QuorumReader reader) {
         try {
             return Optional.of(reader.snapshot());
         } catch (RuntimeException e) {
-            LOG.debugf("no fresh snapshot after applying votes: %s", e.getMessage());
+            LOG.debugf("no fresh snapshot after a call into corosync: %s", e.getMessage());
             return Optional.empty();
         }
     }

@@ -2,6 +2,7 @@ package io.votequorum.agent;
 
 import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.corosync.RingId;
+import io.votequorum.device.DeviceCheck;
 import io.votequorum.device.LeaseVote;
 import io.votequorum.model.DeviceLease;
 import io.votequorum.model.KubeDuration;
@@ -139,8 +140,8 @@ final class DeviceVote {
         } else if (snapshot.isEmpty()) {
             message = "corosync cannot be reached";
         } else if (model.isEmpty()) {
-            message = "corosync.conf declares no quorum device: add quorum { device { model: kubernetes-lease "
-                    + "votes: 1 timeout: 4000 sync_timeout: 4000 } } on every node, without two_node, and reload";
+            message = "corosync.conf declares no quorum device: add " + DeviceCheck.DECLARATION
+                    + " on every node, without two_node, and reload";
         } else {
             try {
                 LeaseVote.Settings candidate = new LeaseVote.Settings(

@@ -164,8 +164,9 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
                 reader.get().votequorum().qdevicePoll(DeviceVote.DEVICE_NAME, inTime, ring);
                 // A cast or withdrawn vote changes no membership, so no callback says so: the view after it.
                 if (!Boolean.valueOf(inTime).equals(lastCast)) {
-                    loop.accept(new AgentLoop.Viewed(
-                            new AgentStatus.CorosyncView.Reachable(reader.get().snapshot()), clock.instant()));
+                    Agent.freshSnapshot(reader.get())
+                            .ifPresent(s -> loop.accept(
+                                    new AgentLoop.Viewed(new AgentStatus.CorosyncView.Reachable(s), clock.instant())));
                 }
                 lastCast = inTime;
                 loop.accept(new AgentLoop.DevicePolled(inTime, Optional.empty()));
@@ -173,12 +174,21 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
                 if (e.error() == CsError.CS_ERR_NOT_EXIST) {
                     registeredOn = null;
                 }
-                lastCast = null;
-                loop.accept(new AgentLoop.DevicePolled(false, Optional.of(e.getMessage())));
+                refused(e.getMessage());
+            } catch (RuntimeException e) {
+                // Whatever failed, the loop hears of it, or it would wait for this poll forever.
+                refused(e.toString());
             } catch (InterruptedException e) {
+                refused("interrupted");
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** On corosync's session thread: a poll that did not happen; the vote corosync holds is unknown. */
+    private void refused(String why) {
+        lastCast = null;
+        loop.accept(new AgentLoop.DevicePolled(false, Optional.of(why)));
     }
 
     /** On corosync's session thread: registers the device once per connection; TRY_AGAIN is retried. */

@@ -17,6 +17,9 @@ public final class DeviceCheck {
     public static final String NOT_DECLARED = "DeviceNotDeclared";
     public static final String TIMINGS = "TimingsTooShort";
     public static final String CIRCULAR = "ApiServerOnThisCluster";
+    /** What corosync.conf needs on every node, as the messages say it. */
+    public static final String DECLARATION =
+            "quorum { device { model: kubernetes-lease votes: 1 timeout: 4000 sync_timeout: 4000 } }";
 
     private DeviceCheck() {}
 
@@ -68,9 +71,8 @@ public final class DeviceCheck {
         if (!undeclared.isEmpty()) {
             return Optional.of(new Problem(
                     NOT_DECLARED,
-                    "corosync.conf declares no quorum device at " + String.join(", ", undeclared) + ": add quorum"
-                            + " { device { model: kubernetes-lease votes: 1 timeout: 4000 sync_timeout: 4000 } }"
-                            + " on every node and reload corosync"));
+                    "corosync.conf declares no quorum device at " + String.join(", ", undeclared) + ": add "
+                            + DECLARATION + " on every node and reload corosync"));
         }
         return new LeaseVote.Settings(
                         leaseName,
