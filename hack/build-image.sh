@@ -57,7 +57,7 @@ version="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$repo/pom.xml" | head 
 
 # base:begin (this section and the APT sources key the cached base root file system)
 suite=bookworm
-packages=(openjdk-17-jre-headless libvotequorum8 libcmap4 libqb100 ca-certificates)
+packages=(openjdk-17-jre-headless libvotequorum8 libcmap4 libqb100 libstonithd26 ca-certificates)
 uid=65532
 # Merged /usr set up as debootstrap does, with usr-is-merged: usrmerge would bring perl (about 50 MiB).
 merged_usr=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)

@@ -46,7 +46,8 @@ class LayeringTest {
                         "io.votequorum.fencing..",
                         "io.votequorum.policy..",
                         "io.votequorum.device..",
-                        "io.votequorum.corosync..")
+                        "io.votequorum.corosync..",
+                        "io.votequorum.pacemaker..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(FRAMEWORKS)

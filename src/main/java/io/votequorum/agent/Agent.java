@@ -20,6 +20,9 @@ import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.VoteQuorumApi;
 import io.votequorum.model.WatchdogStatus;
+import io.votequorum.pacemaker.FenceEvent;
+import io.votequorum.pacemaker.FenceHistory;
+import io.votequorum.pacemaker.PacemakerException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,6 +55,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     /** How long a clean stop waits for the API server to take the disarmed watchdog report. */
     private static final Duration STOP_REPORT = Duration.ofSeconds(3);
 
+    private static final Duration HISTORY_TIMEOUT = Duration.ofSeconds(5);
+
     private final AgentConfig config;
     private final KubernetesClient client;
     private final AgentMetrics metrics;
@@ -64,6 +69,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private final ScheduledExecutorService timers = daemon(Executors::newSingleThreadScheduledExecutor, "agent-timers");
     private final ExecutorService kubernetes = daemon(Executors::newSingleThreadExecutor, "agent-api-reads");
     private final ExecutorService fencer = daemon(Executors::newSingleThreadExecutor, "self-fence");
+    private final ExecutorService pacemaker = daemon(Executors::newSingleThreadExecutor, "fencing-history");
+    private volatile String pacemakerAbsence;
 
     // Set once (on the API-reads thread, or the starting thread with NODE_NAME) before the loop hears the name.
     private volatile StatusPublisher publisher;
@@ -237,6 +244,39 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         device.stopDevice();
     }
 
+    @Override
+    public void readFencingHistory() {
+        if (config.fencingHistory() == AgentConfig.FencingHistorySource.none) {
+            loop.post(new AgentLoop.HistoryRead(new FencingHistoryWatch.Read(List.of(), Optional.empty(), true)));
+            return;
+        }
+        pacemaker.execute(() -> loop.post(new AgentLoop.HistoryRead(readPacemakerHistory())));
+    }
+
+    /** One read of Pacemaker's fencing history; where Pacemaker is not, one log line says so. */
+    private FencingHistoryWatch.Read readPacemakerHistory() {
+        try {
+            List<FenceEvent> events = FenceHistory.read("votequorum-agent", HISTORY_TIMEOUT);
+            if (pacemakerAbsence != null) {
+                LOG.info("Pacemaker's fencer answers; its fencing history counts as proof that a node is off");
+                pacemakerAbsence = null;
+            }
+            return new FencingHistoryWatch.Read(events, Optional.empty(), false);
+        } catch (PacemakerException e) {
+            if (e.absent() && !e.getMessage().equals(pacemakerAbsence)) {
+                LOG.infof("no Pacemaker fencing history on this node: %s", e.getMessage());
+                pacemakerAbsence = e.getMessage();
+            } else if (!e.absent()) {
+                LOG.warn(e.getMessage());
+            }
+            return new FencingHistoryWatch.Read(List.of(), Optional.of(e.getMessage()), e.absent());
+        } catch (RuntimeException e) {
+            LOG.warn("reading Pacemaker's fencing history failed", e);
+            return new FencingHistoryWatch.Read(
+                    List.of(), Optional.of("reading Pacemaker's fencing history failed: " + e), false);
+        }
+    }
+
     // --- the API-reads thread (the starting thread with NODE_NAME)
 
     /** Once the node's name is known, the Kubernetes side starts: status writer, heartbeat, spec watch. */
@@ -402,6 +442,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         timers.shutdownNow();
         kubernetes.shutdownNow();
         fencer.shutdownNow();
+        pacemaker.shutdownNow();
         if (specInformer != null) {
             specInformer.stop();
         }

@@ -57,4 +57,18 @@ public interface AgentConfig {
     /** The watchdog timeout asked of the device (whole seconds); the driver may round it. */
     @WithDefault("10s")
     Duration watchdogTimeout();
+
+    /**
+     * Whose fencing history the agent reads while a node is outside its quorate partition, for the
+     * operator to take as proof that the node is off: {@code pacemaker} (read where Pacemaker's fencer
+     * answers, silently skipped where it does not) or {@code none}.
+     */
+    @WithDefault("pacemaker")
+    FencingHistorySource fencingHistory();
+
+    /** See {@link #fencingHistory()}. */
+    enum FencingHistorySource {
+        pacemaker,
+        none
+    }
 }

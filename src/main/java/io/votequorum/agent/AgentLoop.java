@@ -91,11 +91,17 @@ final class AgentLoop {
     /** A timer: the quorum device is due a poll. */
     record DeviceDue() implements Input {}
 
+    /** Pacemaker's fencing history was read, or could not be. */
+    record HistoryRead(FencingHistoryWatch.Read read) implements Input {}
+
+    /** A timer: the fencing history is due another read. */
+    record HistoryDue() implements Input {}
+
     /** The agent is stopping: the last status, completed with it. */
     record Farewell(CompletableFuture<QuorumStatusStatus> status) implements Input {}
 
     /** What the loop asks of the world. Each call returns at once; results come back as inputs. */
-    interface Outside extends DeviceVote.World {
+    interface Outside extends DeviceVote.World, FencingHistoryWatch.World {
         /** Find this node's Kubernetes name from corosync's view; answers {@link Named} or {@link Unnamed}. */
         void name(QuorumSnapshot snapshot);
 
@@ -141,6 +147,7 @@ final class AgentLoop {
     private final boolean nodeNameSet;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
     private final DeviceVote device;
+    private final FencingHistoryWatch fencingHistory;
 
     private String nodeName;
     private boolean naming;
@@ -181,6 +188,7 @@ final class AgentLoop {
         this.namingBackoff = namingBackoff;
         this.nodeNameSet = nodeNameSet;
         this.device = new DeviceVote(outside, timers);
+        this.fencingHistory = new FencingHistoryWatch(outside, timers);
     }
 
     /**
@@ -278,6 +286,10 @@ final class AgentLoop {
             device.polled(p.cast(), p.error());
         } else if (input instanceof DeviceDue) {
             device.due();
+        } else if (input instanceof HistoryRead h) {
+            fencingHistory.read(h.read());
+        } else if (input instanceof HistoryDue) {
+            fencingHistory.due();
         } else if (input instanceof Farewell f) {
             farewells.add(f.status());
         }
@@ -430,6 +442,7 @@ final class AgentLoop {
         QuorumStatusStatus next =
                 AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
         next.setDeviceLease(deviceLease.orElse(null));
+        next.setFencingHistory(fencingHistory.step(snapshot).orElse(null));
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;

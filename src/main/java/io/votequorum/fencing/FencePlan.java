@@ -209,13 +209,13 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             return new NodeDecision(
                     node.name(), node.record(), Optional.of(record.atStage(FenceStage.Cordoned)), why, true);
         }
-        Optional<String> proof = evidenceOff(node, record, rules, now);
+        Optional<String> proof = evidenceOff(node, record, partition, rules, now);
         if (proof.isPresent()) {
             return new NodeDecision(node.name(), node.record(), Optional.of(record.fencedOn(proof.get())), why, true);
         }
         Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout()))
                 ? Optional.empty()
-                : Optional.of(awaiting(node, record, rules, now));
+                : Optional.of(awaiting(node, record, partition, rules, now));
         return new NodeDecision(
                 node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true, awaiting);
     }
@@ -224,12 +224,24 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
      * Safety rule 5: positive evidence that the node is off, or empty. A missing heartbeat is never
      * evidence: an isolated node keeps running its pods.
      */
-    static Optional<String> evidenceOff(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
+    static Optional<String> evidenceOff(
+            NodeFacts node, FenceRecord record, QuoratePartition partition, FencingRules rules, Instant now) {
         // A confirmation counts from the time it names, never before it, and only for this fencing.
         Optional<Instant> confirmed =
                 node.confirmedOff().filter(at -> !at.isBefore(record.since())).filter(at -> !now.isBefore(at));
         if (confirmed.isPresent()) {
             return Optional.of("confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation");
+        }
+        // Another fencer's fence counts only when done after the node left: one from before it left
+        // says nothing of now. Only a fresh agent of the quorate partition is believed.
+        Optional<OtherFence> fenced = node.otherFences().stream()
+                .filter(f -> f.believable(partition))
+                .filter(f -> !f.completed().isBefore(record.since()))
+                .filter(f -> !now.isBefore(f.completed()))
+                .findFirst();
+        if (fenced.isPresent()) {
+            return Optional.of("fenced after it left the quorate partition (at " + record.since() + "): "
+                    + fenced.get().describe());
         }
         Optional<Instant> safe = safeTime(node, record, rules);
         if (safe.isPresent() && !now.isBefore(safe.get())) {
@@ -255,7 +267,8 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                         .plus(rules.safetyMargin()));
     }
 
-    private static String awaiting(NodeFacts node, FenceRecord record, FencingRules rules, Instant now) {
+    private static String awaiting(
+            NodeFacts node, FenceRecord record, QuoratePartition partition, FencingRules rules, Instant now) {
         String stale = node.confirmedOff()
                 .filter(at -> at.isBefore(record.since()))
                 .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than this fencing and does "
@@ -265,11 +278,17 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                         .map(at -> " (its " + CONFIRMED_OFF + " annotation names " + at
                                 + ", a time still to come; it counts from then)"))
                 .orElse("");
+        String older = node.otherFences().stream()
+                .filter(f -> f.believable(partition))
+                .filter(f -> f.completed().isBefore(record.since()))
+                .findFirst()
+                .map(f -> " (" + f.describe() + ", is older than this fencing and does not count)")
+                .orElse("");
         String self = safeTime(node, record, rules)
                 .map(at -> "its watchdog makes it safe at " + at)
                 .orElse("it has no watchdog-backed self-fencing");
         return node.name() + " is outside the quorate partition since " + record.since() + " and its pods are evicted, "
-                + "but it is not known to be off, so its StatefulSet pods and volumes wait; " + self + stale
+                + "but it is not known to be off, so its StatefulSet pods and volumes wait; " + self + stale + older
                 + ". Once it is off, confirm with: kubectl annotate node " + node.name() + " " + CONFIRMED_OFF
                 + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
     }

@@ -52,6 +52,10 @@ public class QuorumStatusStatus {
             "The quorum device corosync.conf declares, and the Lease-backed device's state while a policy runs it.")
     private DeviceLease deviceLease;
 
+    @JsonPropertyDescription(
+            "Fences of nodes outside this node's partition that another fencer (Pacemaker) completed, read while this node is quorate and a node is outside its partition.")
+    private FencingHistory fencingHistory;
+
     @JsonPropertyDescription("Number of members in this node's partition.")
     private Integer memberCount;
 
@@ -188,6 +192,14 @@ public class QuorumStatusStatus {
 
     public void setQdevice(Qdevice qdevice) {
         this.qdevice = qdevice;
+    }
+
+    public FencingHistory getFencingHistory() {
+        return fencingHistory;
+    }
+
+    public void setFencingHistory(FencingHistory fencingHistory) {
+        this.fencingHistory = fencingHistory;
     }
 
     public DeviceLease getDeviceLease() {

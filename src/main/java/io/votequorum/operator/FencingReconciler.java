@@ -22,12 +22,14 @@ import io.votequorum.fencing.FencingRules;
 import io.votequorum.fencing.LeaseFreshness;
 import io.votequorum.fencing.NodeFacts;
 import io.votequorum.fencing.NodeMapping;
+import io.votequorum.fencing.OtherFence;
 import io.votequorum.fencing.PartitionVerdict;
 import io.votequorum.fencing.QuoratePartition;
 import io.votequorum.fencing.Report;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.FencedNode;
+import io.votequorum.model.FencingHistory;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.FencingSpec;
 import io.votequorum.model.KubeDuration;
@@ -316,6 +318,7 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 reportedIds,
                 corosyncNames);
 
+        Map<String, List<OtherFence>> otherFences = otherFences(reports, leaseByName, mapping, now);
         List<NodeFacts> facts = new ArrayList<>();
         for (Node node : nodesByName.values()) {
             String name = node.getMetadata().getName();
@@ -340,7 +343,8 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)),
                     record,
                     selfFencing(reportByName.get(name), fencing),
-                    confirmedOff(policy, node)));
+                    confirmedOff(policy, node),
+                    otherFences.getOrDefault(name, List.of())));
         }
         PolicyVotes.Validation validation = PolicyVotes.validate(
                 policy, context.getPrimaryCache().byIndex(BY_CLUSTER, cluster), reports, nodesByName);
@@ -762,6 +766,50 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                     "QuorumStatus %s: watchdog.selfFenceAfter '%s' is not a duration; the node does not count as "
                             + "self-fenced",
                     report.getMetadata().getName(), watchdog.selfFenceAfter());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The fences another fencer completed, by the Kubernetes Node fenced, as each agent reports them:
+     * by corosync node id where the report names one, else by the fencer's name for the node.
+     */
+    static Map<String, List<OtherFence>> otherFences(
+            List<QuorumStatus> reports, Map<String, Lease> leases, NodeMapping.Result mapping, Instant now) {
+        Map<Long, String> nodeById = new HashMap<>();
+        mapping.corosyncIds().forEach((name, id) -> nodeById.put(id, name));
+        Map<String, List<OtherFence>> fences = new HashMap<>();
+        for (QuorumStatus q : reports) {
+            QuorumStatusStatus s = q.getStatus();
+            if (s.getFencingHistory() == null || s.getNodeId() == null) {
+                continue;
+            }
+            String reporter = q.getMetadata().getName();
+            boolean fresh = report(q, leases.get(reporter), now).fresh();
+            for (FencingHistory.CompletedFence f : s.getFencingHistory().fenced()) {
+                String node = f.nodeId() != null ? nodeById.get(f.nodeId()) : f.node();
+                Optional<Instant> completed = parseTime(f.completed());
+                if (node == null || completed.isEmpty()) {
+                    continue;
+                }
+                fences.computeIfAbsent(node, k -> new ArrayList<>())
+                        .add(new OtherFence(
+                                s.getFencingHistory().source(),
+                                f.action(),
+                                completed.get(),
+                                Optional.ofNullable(f.delegate()),
+                                reporter,
+                                s.getNodeId(),
+                                fresh));
+            }
+        }
+        return fences;
+    }
+
+    private static Optional<Instant> parseTime(String value) {
+        try {
+            return Optional.ofNullable(value).map(Instant::parse);
+        } catch (DateTimeParseException e) {
             return Optional.empty();
         }
     }

@@ -11,10 +11,12 @@ import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.corosync.RingId;
 import io.votequorum.device.LeaseVote;
 import io.votequorum.model.Conditions;
+import io.votequorum.model.FencingHistory;
 import io.votequorum.model.QuorumDeviceSpec;
 import io.votequorum.model.QuorumStatusSpec;
 import io.votequorum.model.QuorumStatusStatus;
 import io.votequorum.model.WatchdogStatus;
+import io.votequorum.pacemaker.FenceEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +56,70 @@ class AgentLoopTest {
                 .as("the name looked up from corosync's first view")
                 .hasSize(1);
         handle(new AgentLoop.Named("k1", Optional.empty()));
+    }
+
+    @Test
+    void pacemakersHistoryIsReadOnlyWhileQuorateWithANodeOutsideAndReportsTheLastFenceOfEachOutsider() {
+        assertThat(world.historyReads).as("all three are members").isZero();
+        handle(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 2, 1, 2)), clock.instant()));
+        assertThat(world.historyReads).as("n3 left: read at once").isEqualTo(1);
+        assertThat(world.last().getFencingHistory()).isNull();
+
+        Instant before = T0.minusSeconds(600);
+        Instant after = T0.plusMillis(1500);
+        handle(new AgentLoop.HistoryRead(new FencingHistoryWatch.Read(
+                List.of(
+                        fence("n3", "reboot", FenceEvent.State.DONE, "n1", before),
+                        fence("n3", "reboot", FenceEvent.State.DONE, "n2", after),
+                        fence("n3", "off", FenceEvent.State.FAILED, "n2", after.plusSeconds(1)),
+                        fence("n3", "off", FenceEvent.State.DONE, FenceEvent.MANUAL, after.plusSeconds(2)),
+                        fence("n3", "on", FenceEvent.State.DONE, "n2", after.plusSeconds(3)),
+                        fence("n2", "reboot", FenceEvent.State.DONE, "n1", before)),
+                Optional.empty(),
+                false)));
+        FencingHistory history = world.last().getFencingHistory();
+        assertThat(history.fenced())
+                .as("only n3 is outside; its last reboot or off by a device counts, not a failure, a manual"
+                        + " confirmation or an unfence")
+                .containsExactly(new FencingHistory.CompletedFence("n3", 3L, "reboot", after.toString(), "n2", "n1"));
+
+        advance(FencingHistoryWatch.INTERVAL);
+        assertThat(world.historyReads).as("read again after the interval").isEqualTo(2);
+        handle(new AgentLoop.HistoryRead(new FencingHistoryWatch.Read(
+                List.of(), Optional.of("Pacemaker's fencer did not give its history (error -62)"), false)));
+        assertThat(world.last().getFencingHistory().message()).contains("error -62");
+
+        advance(FencingHistoryWatch.INTERVAL);
+        handle(new AgentLoop.HistoryRead(
+                new FencingHistoryWatch.Read(List.of(), Optional.of("libstonithd.so.26 cannot be loaded"), true)));
+        assertThat(world.last().getFencingHistory())
+                .as("where Pacemaker is not, nothing is reported")
+                .isNull();
+
+        handle(viewed(true, 3));
+        int reads = world.historyReads;
+        advance(Duration.ofSeconds(30));
+        assertThat(world.historyReads).as("everyone is back: no more reads").isEqualTo(reads);
+        assertThat(timers.pending()).noneMatch(t -> t.input() instanceof AgentLoop.HistoryDue);
+    }
+
+    @Test
+    void aNodeWithoutQuorumDoesNotReadTheHistory() {
+        handle(viewed(false, 2));
+        assertThat(world.historyReads).isZero();
+        assertThat(world.last().getFencingHistory()).isNull();
+    }
+
+    private static FenceEvent fence(String target, String action, FenceEvent.State state, String delegate, Instant at) {
+        return new FenceEvent(
+                target,
+                action,
+                state,
+                Optional.of("n1"),
+                Optional.of(delegate),
+                Optional.of("pacemaker-controld"),
+                Optional.of(at),
+                Optional.empty());
     }
 
     @Test
@@ -426,6 +492,13 @@ class AgentLoopTest {
         @Override
         public void stopDevice() {
             stops++;
+        }
+
+        int historyReads;
+
+        @Override
+        public void readFencingHistory() {
+            historyReads++;
         }
     }
 

@@ -171,6 +171,65 @@ class FencePlanTest {
     }
 
     @Test
+    void anotherFencersFenceCountsOnlyWhenDoneAfterTheNodeLeftAndReportedByAFreshMember() {
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        OtherFence after =
+                new OtherFence("Pacemaker", "reboot", T0.plusMillis(2500), Optional.of("node1"), "node2", 2L, true);
+        FencePlan plan = FencePlan.decide(NODE3_CUT, withFences(evicted, after), RULES, T0.plusSeconds(11));
+        assertThat(stageOf(plan, "node3")).contains(FenceStage.Fenced);
+        assertThat(plan.decisions().get(2).desired().orElseThrow().evidence())
+                .get()
+                .asString()
+                .contains("fenced after it left the quorate partition", "reboot by Pacemaker", "node2's agent");
+
+        OtherFence before =
+                new OtherFence("Pacemaker", "reboot", T0.minusMillis(1), Optional.of("node1"), "node2", 2L, true);
+        FencePlan older = FencePlan.decide(NODE3_CUT, withFences(evicted, before), RULES, T0.plusSeconds(120));
+        assertThat(stageOf(older, "node3"))
+                .as("a fence from before the node left says nothing of now")
+                .contains(FenceStage.Evicted);
+        assertThat(older.decisions().get(2).awaiting())
+                .get()
+                .asString()
+                .contains("is older than this fencing and does not count");
+
+        OtherFence stale =
+                new OtherFence("Pacemaker", "reboot", T0.plusSeconds(3), Optional.of("node1"), "node2", 2L, false);
+        OtherFence fromOutside =
+                new OtherFence("Pacemaker", "reboot", T0.plusSeconds(3), Optional.of("node3"), "node3", 3L, true);
+        assertThat(stageOf(
+                        FencePlan.decide(
+                                NODE3_CUT, withFences(evicted, stale, fromOutside), RULES, T0.plusSeconds(120)),
+                        "node3"))
+                .as("only a fresh agent inside the quorate partition is believed")
+                .contains(FenceStage.Evicted);
+
+        OtherFence ahead =
+                new OtherFence("Pacemaker", "off", T0.plusSeconds(300), Optional.of("node1"), "node2", 2L, true);
+        assertThat(stageOf(
+                        FencePlan.decide(NODE3_CUT, withFences(evicted, ahead), RULES, T0.plusSeconds(299)), "node3"))
+                .as("a completion time still to come counts only from then")
+                .contains(FenceStage.Evicted);
+
+        FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, withFences(cordoned, after), RULES, T0.plusSeconds(5)), "node3"))
+                .as("a fence never skips eviction")
+                .contains(FenceStage.Cordoned);
+    }
+
+    private static List<NodeFacts> withFences(FenceRecord node3, OtherFence... fences) {
+        NodeFacts fenced = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(node3),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(fences));
+        return List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), fenced);
+    }
+
+    @Test
     void aConfirmationNeverSkipsEviction() {
         FenceRecord cordoned = new FenceRecord(FenceStage.Cordoned, T0, "cut", Optional.empty());
         NodeFacts confirmed = new NodeFacts(
