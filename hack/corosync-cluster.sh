@@ -20,6 +20,7 @@
 set -euo pipefail
 
 state="${VQ_CLUSTER_DIR:-/tmp/vq-corosync}"
+here="$(cd "$(dirname "$0")" && pwd)"
 subnet="10.77.0"
 bridge="vqbr0"
 host_address="$subnet.254"
@@ -56,12 +57,19 @@ valid_node() {
 }
 
 # Inside a node: its own /run and /var/lib/corosync, and an /etc/hosts and resolv.conf that answer
-# every name and address lookup locally, so nothing ever leaves the bridge.
+# every name and address lookup locally, so nothing ever leaves the bridge. Once hack/pacemaker.sh
+# has made the node's pacemaker directory: its own /var/lib/pacemaker and /var/log/pacemaker, and
+# /usr/sbin with the cluster's fence agents (fence_record) laid over it (a read-only overlay).
 node_mounts='mount --make-rprivate / &&
     mount --bind "$1/run" /run &&
     mount --bind "$1/lib" /var/lib/corosync &&
     mount --bind "$1/etc/hosts" /etc/hosts &&
-    mount --bind "$1/etc/resolv.conf" /etc/resolv.conf'
+    mount --bind "$1/etc/resolv.conf" /etc/resolv.conf &&
+    if [ -d "$1/pacemaker" ]; then
+        mount --bind "$1/pacemaker/lib" /var/lib/pacemaker &&
+        mount --bind "$1/pacemaker/log" /var/log/pacemaker &&
+        mount -t overlay vqfence -o "lowerdir=${1%/*}/fence-agents:/usr/sbin" /usr/sbin
+    fi'
 
 # Runs a command inside node I: its network namespace, with its own /run and /var/lib/corosync.
 on_node() {
@@ -171,7 +179,11 @@ start_corosync() {
 cmd_stop() {
     valid_node "$1"
     local pidfile; pidfile="$(node_dir "$1")/corosync.pid"
-    [ -f "$pidfile" ] && stop_pid "$(cat "$pidfile")"
+    if [ -f "$pidfile" ]; then
+        local pid; pid="$(cat "$pidfile")"
+        stop_pid "$pid"
+        remove_ipc_files "$pid"
+    fi
     rm -f "$pidfile"
 }
 
@@ -198,17 +210,40 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+# libqb leaves files in /dev/shm behind: corosync's blackbox (qb-corosync-PID-blackbox-*, 8 MB, on
+# every exit) and the IPC files (qb-SERVER-CLIENT-…) of a killed process. Remove those of the given
+# (now gone) processes.
+remove_ipc_files() {
+    local pid f
+    for pid in "$@"; do
+        kill -0 "$pid" 2>/dev/null && continue
+        rm -f "/dev/shm/qb-corosync-$pid-blackbox-header" "/dev/shm/qb-corosync-$pid-blackbox-data"
+        for f in /dev/shm/qb-"$pid"-* /dev/shm/qb-*-"$pid"-*; do
+            [ -e "$f" ] || continue
+            [[ "${f#/dev/shm/}" =~ ^qb-([0-9]+-$pid|$pid-[0-9]+)-[0-9]+-[A-Za-z0-9]+$ ]] && rm -rf -- "$f"
+        done
+    done
+}
+
 cmd_down() {
     need_root
     local netns pid
-    for netns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vqcs[0-9]+$' || true); do
-        # Everything still running on the node goes: corosync, and any agent a test started there.
-        for pid in $(ip netns pids "$netns" 2>/dev/null || true); do stop_pid "$pid" & done
-        wait
-        ip netns del "$netns" 2>/dev/null || true
+    # Pacemaker first, in order, if hack/pacemaker.sh started it (bounded; it kills what is left).
+    if ls -d "$state"/node*/pacemaker >/dev/null 2>&1 && [ -f "$here/pacemaker.sh" ]; then
+        bash "$here/pacemaker.sh" down || true
+    fi
+    local killed=() namespaces
+    namespaces="$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vqcs[0-9]+$' || true)"
+    # Everything still running on the nodes goes, all at once: corosync (which takes a few seconds
+    # to leave), and any agent a test started there.
+    for netns in $namespaces; do
+        for pid in $(ip netns pids "$netns" 2>/dev/null || true); do stop_pid "$pid" & killed+=("$pid"); done
     done
+    wait
+    for netns in $namespaces; do ip netns del "$netns" 2>/dev/null || true; done
+    remove_ipc_files "${killed[@]}"
     for pidfile in "$state"/node*/corosync.pid; do
-        [ -f "$pidfile" ] && stop_pid "$(cat "$pidfile")"
+        [ -f "$pidfile" ] && stop_pid "$(cat "$pidfile")" && remove_ipc_files "$(cat "$pidfile")"
     done
     for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^vqv[0-9]+$' || true); do
         ip link del "$link" 2>/dev/null || true
@@ -277,7 +312,9 @@ case "${1:-}" in
     isolate) [ $# -eq 3 ] || usage; cmd_isolate "$2" "$3" ;;
     stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     start) [ $# -eq 2 ] || usage; cmd_start "$2" ;;
-    exec) [ $# -ge 3 ] || usage; valid_node "$2"; i="$2"; shift 2; on_node "$i" "$@" ;;
+    exec) [ $# -ge 3 ] || usage; valid_node "$2"; i="$2"; shift 2
+        # exec: the command replaces this script, so its pid and exit are the command's own
+        exec ip netns exec "$(ns "$i")" unshare -m sh -c "$node_mounts"' && shift && exec "$@"' on-node "$(node_dir "$i")" "$@" ;;
     status) cmd_status ;;
     *) usage ;;
 esac

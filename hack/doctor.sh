@@ -12,7 +12,7 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export PATH="$PATH:/usr/local/go/bin"
 require=0
-packages=(corosync libvotequorum-dev libcmap-dev libcorosync-common-dev nftables iproute2 util-linux gcc make curl
+packages=(corosync libvotequorum-dev libcmap-dev libcorosync-common-dev pacemaker pacemaker-cli-utils nftables iproute2 util-linux gcc make curl
     perl mmdebstrap umoci skopeo runc containerd containernetworking-plugins busybox-static)
 
 if [ "${1:-}" = "--install" ]; then

@@ -23,7 +23,9 @@ public final class CorosyncCluster implements AutoCloseable {
             Path.of(System.getProperty("votequorum.repo", ".")).toAbsolutePath().normalize();
 
     static final Path SCRIPT = REPO.resolve("hack/corosync-cluster.sh");
+    static final Path PACEMAKER = REPO.resolve("hack/pacemaker.sh");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration PACEMAKER_TIMEOUT = Duration.ofSeconds(180);
 
     /** The address the host has on the nodes' bridge; services the nodes reach listen there. */
     public static final String HOST_ADDRESS = "10.77.0.254";
@@ -126,6 +128,17 @@ public final class CorosyncCluster implements AutoCloseable {
         return quorumtool(node).lines().anyMatch(l -> l.matches("Quorate:\\s+Yes"));
     }
 
+    /**
+     * hack/pacemaker.sh with this cluster's settings: {@code up} starts Pacemaker on every node with a
+     * recording fence device, {@code exec I CMD…} runs a Pacemaker tool on node I, {@code records}
+     * lists what the device recorded. {@link #close} stops Pacemaker too.
+     */
+    public Result pacemaker(String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", PACEMAKER.toString()));
+        command.addAll(List.of(args));
+        return command(command, PACEMAKER_TIMEOUT);
+    }
+
     @Override
     public void close() {
         run("down");
@@ -142,6 +155,10 @@ public final class CorosyncCluster implements AutoCloseable {
     private Result script(List<String> args) {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(args);
+        return command(command, COMMAND_TIMEOUT);
+    }
+
+    private Result command(List<String> command, Duration timeout) {
         try {
             Path out = Files.createTempFile("corosync-cluster", ".out");
             try {
@@ -149,10 +166,9 @@ public final class CorosyncCluster implements AutoCloseable {
                         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
                 pb.environment().putAll(env);
                 Process process = pb.start();
-                if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    throw new IllegalStateException(
-                            String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT);
+                    throw new IllegalStateException(String.join(" ", command) + " did not finish in " + timeout);
                 }
                 return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
             } finally {
