@@ -77,7 +77,11 @@ add_user_hook='
     echo "votequorum:x:'$uid':'$uid':votequorum-operator:/nonexistent:/usr/sbin/nologin" >> "$1/etc/passwd"
     echo "votequorum:x:'$uid':" >> "$1/etc/group"
     if [ -f "$1/etc/shadow" ]; then echo "votequorum:!:19000::::::" >> "$1/etc/shadow"; fi
-    if [ -f "$1/etc/gshadow" ]; then echo "votequorum:!::" >> "$1/etc/gshadow"; fi'
+    if [ -f "$1/etc/gshadow" ]; then echo "votequorum:!::" >> "$1/etc/gshadow"; fi
+    # libstonithd refuses to connect unless it can look up Pacemaker'"'"'s daemon user and group by name
+    # (to check who serves the IPC). The fencer it talks to runs as root, so these ids never matter.
+    echo "hacluster:x:189:189:Pacemaker:/nonexistent:/usr/sbin/nologin" >> "$1/etc/passwd"
+    echo "haclient:x:189:" >> "$1/etc/group"'
 cleanup_hook='
     rm -rf "$1"/usr/share/man/* "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old \
         "$1"/var/cache/ldconfig/aux-cache "$1"/var/log/* "$1"/tmp/* "$1"/usr/share/doc-base

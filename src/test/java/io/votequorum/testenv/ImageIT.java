@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.votequorum.model.FencingHistory;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import java.io.File;
@@ -209,6 +210,32 @@ class ImageIT {
         assertThat(printed.number("Expected votes")).isEqualTo(reference.number("Expected votes"));
         assertThat(printed.number("Total votes")).isEqualTo(reference.number("Total votes"));
         assertThat(printed.number("Quorum")).isEqualTo(reference.number("Quorum"));
+    }
+
+    @Test
+    @Order(4)
+    void theAgentInTheImageReadsPacemakersFencingHistoryAsRootWithoutCapabilities() {
+        CorosyncCluster.Result up = cluster.pacemaker("up");
+        assertThat(up.exitCode()).as("pacemaker.sh up:\n%s", up.output()).isZero();
+        cluster.cut(3);
+        await().atMost(AGENT_UP).untilAsserted(() -> {
+            FencingHistory history = client.resources(QuorumStatus.class)
+                    .withName("node1")
+                    .get()
+                    .getStatus()
+                    .getFencingHistory();
+            assertThat(history)
+                    .as("node1's fencing history; agent log:\n%s", agentLog())
+                    .isNotNull();
+            assertThat(history.message())
+                    .as("read through the image's libstonithd")
+                    .isNull();
+            assertThat(history.fenced()).singleElement().satisfies(f -> {
+                assertThat(f.node()).isEqualTo("node3");
+                assertThat(f.nodeId()).isEqualTo(3L);
+                assertThat(f.action()).isEqualTo("reboot");
+            });
+        });
     }
 
     /** runc is Debian's, installed as the corosync fixture installs corosync. */
