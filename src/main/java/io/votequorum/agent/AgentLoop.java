@@ -22,7 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -164,6 +166,7 @@ final class AgentLoop {
     private Timer selfFenceTimer;
     private SelfFence.Fencing fenceNow;
     private final List<CompletableFuture<QuorumStatusStatus>> farewells = new ArrayList<>();
+    private List<Member> stamped = List.of();
 
     /** Written by the loop only; read by the health checks. */
     private volatile boolean corosyncReachable;
@@ -443,12 +446,32 @@ final class AgentLoop {
                 AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
         next.setDeviceLease(deviceLease.orElse(null));
         next.setFencingHistory(fencingHistory.step(snapshot).orElse(null));
+        next.setMembers(stampMembers(next.getMembers(), since));
         if (!next.equals(reported)) {
             logTransition(reported, next, since);
             reported = next;
             outside.metrics(next);
             outside.publish(next, since);
         }
+    }
+
+    /**
+     * Each node with the time this process first saw it in its present state: kept while the state
+     * stays, {@code since} (the callback behind this status) when it changes. Only what this process
+     * saw counts, never a status resumed from the API server: the node may have come and gone while no
+     * agent watched.
+     */
+    private List<Member> stampMembers(List<Member> members, Instant since) {
+        Map<Long, Member> before = new HashMap<>();
+        stamped.forEach(m -> before.put(m.nodeId(), m));
+        String at = since.toString();
+        stamped = members.stream()
+                .map(m -> {
+                    Member was = before.get(m.nodeId());
+                    return m.since(was != null && was.state() == m.state() ? was.since() : at);
+                })
+                .toList();
+        return stamped;
     }
 
     private static void cancel(Timer timer) {

@@ -234,13 +234,14 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         }
         // Another fencer's fence counts only when done after the node left: one from before it left
         // says nothing of now. Only a fresh agent of the quorate partition is believed.
+        Instant left = left(node, record, partition);
         Optional<OtherFence> fenced = node.otherFences().stream()
                 .filter(f -> f.believable(partition))
-                .filter(f -> !f.completed().isBefore(record.since()))
+                .filter(f -> !f.completed().isBefore(left))
                 .filter(f -> !now.isBefore(f.completed()))
                 .findFirst();
         if (fenced.isPresent()) {
-            return Optional.of("fenced after it left the quorate partition (at " + record.since() + "): "
+            return Optional.of("fenced after it left the quorate partition (outside it by " + left + "): "
                     + fenced.get().describe());
         }
         Optional<Instant> safe = safeTime(node, record, rules);
@@ -253,6 +254,17 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                     + "s after quorum was lost; off since " + safe.get() + " at the latest");
         }
         return Optional.empty();
+    }
+
+    /**
+     * A time by which the node had surely left the quorate partition, this time: the earliest time a
+     * member's agent saw it leave and not come back, else the time the operator first saw it outside.
+     * Another fencer's fence completed from then on was done after it left. (The operator's time alone
+     * would come later than a fencer as quick as the operator, and after a node that came back and
+     * left again it would name the earlier absence.)
+     */
+    static Instant left(NodeFacts node, FenceRecord record, QuoratePartition partition) {
+        return node.corosyncId().map(id -> partition.outsideSince().get(id)).orElse(record.since());
     }
 
     /**
@@ -280,7 +292,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 .orElse("");
         String older = node.otherFences().stream()
                 .filter(f -> f.believable(partition))
-                .filter(f -> f.completed().isBefore(record.since()))
+                .filter(f -> f.completed().isBefore(left(node, record, partition)))
                 .findFirst()
                 .map(f -> " (" + f.describe() + ", is older than this fencing and does not count)")
                 .orElse("");

@@ -1,6 +1,7 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -92,7 +93,14 @@ public sealed interface PartitionVerdict {
                     .orElseThrow();
             Map<Long, Integer> memberVotes = new TreeMap<>();
             members.forEach(m -> memberVotes.put(m, any.votes().nodelist().getOrDefault(m, 1)));
-            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum(), memberVotes));
+            Map<Long, Instant> outsideSince = new TreeMap<>();
+            view.getValue()
+                    .forEach(r -> r.outsideSince().forEach((node, at) -> {
+                        if (!members.contains(node)) {
+                            outsideSince.merge(node, at, (a, b) -> a.isBefore(b) ? a : b);
+                        }
+                    }));
+            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum(), memberVotes, outsideSince));
             settledViews.put(ring, view.getValue());
         }
         if (!conflicting.isEmpty()) {

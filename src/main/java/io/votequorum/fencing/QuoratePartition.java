@@ -1,6 +1,7 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -10,13 +11,27 @@ import java.util.stream.Collectors;
  *
  * @param memberVotes each member's votes, as its reports list them
  * @param totalVotes  the partition's votes as corosync counts them: the members' and a quorum device's cast vote
+ * @param outsideSince for each node outside the partition, the earliest time a member's agent saw it
+ *                     leave (by that agent's clock): it had left by then, and has not been back since
  */
 public record QuoratePartition(
-        RingId ring, Set<Long> members, int totalVotes, int quorum, Map<Long, Integer> memberVotes) {
+        RingId ring,
+        Set<Long> members,
+        int totalVotes,
+        int quorum,
+        Map<Long, Integer> memberVotes,
+        Map<Long, Instant> outsideSince) {
 
     public QuoratePartition {
         members = Set.copyOf(members);
         memberVotes = Map.copyOf(memberVotes);
+        outsideSince = Map.copyOf(outsideSince);
+    }
+
+    /** A partition whose agents do not say when they saw the others leave. */
+    public QuoratePartition(
+            RingId ring, Set<Long> members, int totalVotes, int quorum, Map<Long, Integer> memberVotes) {
+        this(ring, members, totalVotes, quorum, memberVotes, Map.of());
     }
 
     /** A partition of one-vote members. */

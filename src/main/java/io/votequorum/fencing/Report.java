@@ -1,6 +1,7 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -14,6 +15,8 @@ import java.util.stream.Collectors;
  * @param quorate empty when the agent cannot reach corosync
  * @param members corosync node ids in MEMBER state, as this node sees them
  * @param votes   what the report says about the whole cluster's votes, beyond this partition
+ * @param outsideSince for each node outside this node's partition, when this node's agent saw it
+ *                     leave (by its clock); nodes it does not say this of are missing
  */
 public record Report(
         String nodeName,
@@ -24,7 +27,8 @@ public record Report(
         int totalVotes,
         int quorum,
         boolean fresh,
-        Votes votes) {
+        Votes votes,
+        Map<Long, Instant> outsideSince) {
 
     /**
      * The cluster's votes as one node sees them.
@@ -63,6 +67,21 @@ public record Report(
 
     public Report {
         members = Set.copyOf(members);
+        outsideSince = Map.copyOf(outsideSince);
+    }
+
+    /** A report that does not say when its agent saw the other nodes leave. */
+    public Report(
+            String nodeName,
+            long nodeId,
+            Optional<Boolean> quorate,
+            Optional<RingId> ring,
+            Set<Long> members,
+            int totalVotes,
+            int quorum,
+            boolean fresh,
+            Votes votes) {
+        this(nodeName, nodeId, quorate, ring, members, totalVotes, quorum, fresh, votes, Map.of());
     }
 
     /** A report from a cluster of one-vote nodes without a quorum device: its members are all it lists. */

@@ -863,7 +863,19 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
                 Optional.ofNullable(s.getTotalVotes()).orElse(0),
                 Optional.ofNullable(s.getQuorum()).orElse(0),
                 fresh,
-                votes(s));
+                votes(s),
+                outsideSince(s));
+    }
+
+    /** When the reporting agent saw each node outside its partition leave; times it cannot read are left out. */
+    static Map<Long, Instant> outsideSince(QuorumStatusStatus s) {
+        Map<Long, Instant> outside = new HashMap<>();
+        for (Member m : s.getMembers()) {
+            if (m.state() != MemberState.Member && m.since() != null) {
+                parseTime(m.since()).ifPresent(at -> outside.put(m.nodeId(), at));
+            }
+        }
+        return outside;
     }
 
     /** What a report says of the whole cluster's votes: every node it lists, the quorum device, the options. */

@@ -104,6 +104,36 @@ class AgentLoopTest {
     }
 
     @Test
+    void eachNodeCarriesTheTimeThisAgentSawItInItsStateAndNeverATimeFromAResumedStatus() {
+        Instant first = clock.instant();
+        advance(Duration.ofSeconds(5));
+        Instant left = clock.instant();
+        handle(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 2, 1, 2)), left));
+        assertThat(world.last().getMembers())
+                .extracting(m -> m.nodeId() + " " + m.state() + " " + m.since())
+                .containsExactly("1 Member " + first, "2 Member " + first, "3 Dead " + left);
+        advance(Duration.ofSeconds(5));
+        handle(spec(2, null));
+        assertThat(world.last().getMembers().get(2).since())
+                .as("unchanged while node3 stays out")
+                .isEqualTo(left.toString());
+
+        // A new agent process resumes the status the API server has: what it did not see, it does not claim.
+        AgentLoop restarted = new AgentLoop(
+                world,
+                clock,
+                timers,
+                SELF_FENCE_TIMEOUT,
+                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
+                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
+                true);
+        restarted.handle(List.of(new AgentLoop.Named("k1", Optional.of(world.last()))));
+        Instant now = clock.instant();
+        restarted.handle(List.of(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 2, 1, 2)), now)));
+        assertThat(world.last().getMembers().get(2).since()).isEqualTo(now.toString());
+    }
+
+    @Test
     void aNodeWithoutQuorumDoesNotReadTheHistory() {
         handle(viewed(false, 2));
         assertThat(world.historyReads).isZero();

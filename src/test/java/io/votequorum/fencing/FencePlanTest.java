@@ -11,6 +11,7 @@ import io.votequorum.model.RingId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.LongStream;
@@ -215,6 +216,53 @@ class FencePlanTest {
         assertThat(stageOf(FencePlan.decide(NODE3_CUT, withFences(cordoned, after), RULES, T0.plusSeconds(5)), "node3"))
                 .as("a fence never skips eviction")
                 .contains(FenceStage.Cordoned);
+    }
+
+    @Test
+    void theAgentsTimeOfLeavingDecidesWhetherAnotherFencersFenceCameAfter() {
+        // The agents saw node3 leave 800 ms before the operator did; Pacemaker was as quick as the operator.
+        List<Report> seenLeaving = leftAt(T0.minusMillis(800));
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        OtherFence quick =
+                new OtherFence("Pacemaker", "reboot", T0.minusMillis(300), Optional.of("node1"), "node2", 2L, true);
+        FencePlan plan = FencePlan.decide(seenLeaving, withFences(evicted, quick), RULES, T0.plusSeconds(11));
+        assertThat(stageOf(plan, "node3"))
+                .as("completed after the agents saw node3 leave, though before the operator did")
+                .contains(FenceStage.Fenced);
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, withFences(evicted, quick), RULES, T0.plusSeconds(11)), "node3"))
+                .as("without the agents' time, the operator's own is the reference")
+                .contains(FenceStage.Evicted);
+
+        // node3 came back after an earlier absence (the record's since) and left again at T0 + 60 s:
+        // a fence from the earlier absence says nothing of this one.
+        List<Report> leftAgain = leftAt(T0.plusSeconds(60));
+        OtherFence earlier =
+                new OtherFence("Pacemaker", "reboot", T0.plusSeconds(5), Optional.of("node1"), "node2", 2L, true);
+        FencePlan again = FencePlan.decide(leftAgain, withFences(evicted, earlier), RULES, T0.plusSeconds(120));
+        assertThat(stageOf(again, "node3")).contains(FenceStage.Evicted);
+        assertThat(again.decisions().get(2).awaiting())
+                .get()
+                .asString()
+                .contains("is older than this fencing and does not count");
+    }
+
+    /** NODE3_CUT, with nodes 1 and 2 saying when they saw node3 leave. */
+    private static List<Report> leftAt(Instant at) {
+        return NODE3_CUT.stream()
+                .map(r -> r.nodeId() == 3
+                        ? r
+                        : new Report(
+                                r.nodeName(),
+                                r.nodeId(),
+                                r.quorate(),
+                                r.ring(),
+                                r.members(),
+                                r.totalVotes(),
+                                r.quorum(),
+                                r.fresh(),
+                                r.votes(),
+                                Map.of(3L, at)))
+                .toList();
     }
 
     private static List<NodeFacts> withFences(FenceRecord node3, OtherFence... fences) {

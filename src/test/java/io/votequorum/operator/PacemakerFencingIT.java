@@ -145,14 +145,16 @@ class PacemakerFencingIT {
         Instant cut = Instant.now();
         cluster.cut(3);
 
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            assertThat(taints("node3")).contains(OUT_OF_SERVICE);
-            FencedNode fenced =
-                    policy("pcmk-after").getStatus().getFencedNodes().get(0);
-            assertThat(fenced.stage()).isEqualTo(FenceStage.Fenced);
-            assertThat(fenced.evidence())
-                    .contains("fenced after it left the quorate partition", "by Pacemaker", "reboot");
-        });
+        explained(
+                "pcmk-after",
+                () -> await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(taints("node3")).contains(OUT_OF_SERVICE);
+                    FencedNode fenced =
+                            policy("pcmk-after").getStatus().getFencedNodes().get(0);
+                    assertThat(fenced.stage()).isEqualTo(FenceStage.Fenced);
+                    assertThat(fenced.evidence())
+                            .contains("fenced after it left the quorate partition", "by Pacemaker", "reboot");
+                }));
         Instant forced = Instant.now();
         FencingHistory reported = history("node1");
         assertThat(reported.fenced())
@@ -215,14 +217,17 @@ class PacemakerFencingIT {
                 .isZero();
 
         cluster.cut(3);
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            assertThat(condition("pcmk-before", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
-            assertThat(condition("pcmk-before", "Fencing").getMessage())
-                    .contains("by Pacemaker", "is older than this fencing and does not count");
-            assertThat(history("node1").fenced())
-                    .anySatisfy(f -> assertThat(Instant.parse(f.completed()).truncatedTo(ChronoUnit.SECONDS))
-                            .isEqualTo(before.truncatedTo(ChronoUnit.SECONDS)));
-        });
+        explained(
+                "pcmk-before",
+                () -> await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(condition("pcmk-before", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
+                    assertThat(condition("pcmk-before", "Fencing").getMessage())
+                            .contains("by Pacemaker", "is older than this fencing and does not count");
+                    assertThat(history("node1").fenced())
+                            .anySatisfy(
+                                    f -> assertThat(Instant.parse(f.completed()).truncatedTo(ChronoUnit.SECONDS))
+                                            .isEqualTo(before.truncatedTo(ChronoUnit.SECONDS)));
+                }));
         // Long past fenceTimeout and node3's Lease: the old fence never forces anything.
         await().during(Duration.ofSeconds(15)).atMost(STEP).untilAsserted(() -> {
             assertThat(taints("node3")).doesNotContain(OUT_OF_SERVICE);
@@ -246,12 +251,44 @@ class PacemakerFencingIT {
         assertThat(pacemaker(1, "stonith_admin", "--reboot", "node3", "--timeout", "30")
                         .exitCode())
                 .isZero();
-        await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
-            assertThat(taints("node3")).contains(OUT_OF_SERVICE);
-            assertThat(policy("pcmk-before").getStatus().getFencedNodes().get(0).evidence())
-                    .contains("fenced after it left the quorate partition", "by Pacemaker");
-        });
+        explained(
+                "pcmk-before",
+                () -> await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(taints("node3")).contains(OUT_OF_SERVICE);
+                    assertThat(policy("pcmk-before")
+                                    .getStatus()
+                                    .getFencedNodes()
+                                    .get(0)
+                                    .evidence())
+                            .contains("fenced after it left the quorate partition", "by Pacemaker");
+                }));
         assertThat(lastFence(1)).isAfter(before);
+    }
+
+    /** Runs {@code step}; when it fails, prints what the policy, the agents and Pacemaker said. */
+    private void explained(String policy, Runnable step) {
+        try {
+            step.run();
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("policy " + policy + " status: "
+                    + client.resources(VoteQuorumPolicy.class)
+                            .withName(policy)
+                            .get()
+                            .getStatus());
+            for (String node : List.of("node1", "node2")) {
+                QuorumStatus qs =
+                        client.resources(QuorumStatus.class).withName(node).get();
+                System.out.println(node + " fencingHistory: "
+                        + (qs == null || qs.getStatus() == null
+                                ? "-"
+                                : qs.getStatus().getFencingHistory()));
+            }
+            System.out.println("Pacemaker's history on node1:\n"
+                    + cluster.pacemaker("history", "1").output());
+            System.out.println(
+                    "crm_mon on node1:\n" + cluster.pacemaker("status", "1").output());
+            throw e;
+        }
     }
 
     /** The completion time of node3's last successful fence in node I's Pacemaker history. */

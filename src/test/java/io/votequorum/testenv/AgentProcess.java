@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The packaged agent, started inside a corosync node's namespace as a DaemonSet pod would run on
@@ -144,12 +145,15 @@ public final class AgentProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** The agent's JVM, for measuring its memory and CPU. */
+    /**
+     * The agent's JVM, for measuring its memory and CPU: the started process itself once the node's
+     * wrappers have each replaced themselves with the next, or one below it.
+     */
     public ProcessHandle jvm() {
-        return process.descendants()
+        return Stream.concat(Stream.of(process.toHandle()), process.descendants())
                 .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no agent JVM below " + process.pid()));
+                .orElseThrow(() -> new IllegalStateException("no agent JVM at or below " + process.pid()));
     }
 
     /** Kills the agent's JVM outright (SIGKILL), as a crashed pod. */

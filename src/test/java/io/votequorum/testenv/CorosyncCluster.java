@@ -92,7 +92,8 @@ public final class CorosyncCluster implements AutoCloseable {
 
     /**
      * Starts a long-running command inside node I's namespace, its output going to {@code log}. Stop it
-     * with {@link #stop(Process)}: the command runs below the script's own process.
+     * with {@link #stop(Process)}. The script and the node's wrappers each replace themselves with the
+     * next, so the process returned is the command itself.
      */
     public Process start(int node, Path log, List<String> command) throws IOException {
         List<String> full = new ArrayList<>(List.of("bash", SCRIPT.toString(), "exec", String.valueOf(node)));
