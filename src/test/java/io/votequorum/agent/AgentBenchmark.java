@@ -18,6 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +40,8 @@ class AgentBenchmark {
     private static final int CYCLES = Integer.getInteger("bench.cycles", 10);
     private static final Duration IDLE = Duration.ofSeconds(Long.getLong("bench.agentIdleSeconds", 300));
     private static final Path LOGS = Path.of("target", "agent-bench");
+    private static final Pattern LISTENING = Pattern.compile("^(\\S+ \\S+) .*Listening on");
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
     private static final Pattern TRANSITION =
             Pattern.compile("transition node=(\\S+) quorate=\\S+ ring=(\\S+) .* callback=(\\S+)");
 
@@ -117,14 +122,16 @@ class AgentBenchmark {
                     double sum = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_sum");
                     double count = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_count");
                     double max = PrometheusText.sum(metrics, "votequorum_status_write_latency_seconds_max");
+                    double classes = PrometheusText.sum(metrics, "jvm_classes_loaded_classes");
                     own.append(String.format(
                             Locale.ROOT,
                             "  node%d agent's own callback -> write acknowledged: "
-                                    + "mean %.1f ms, max %.1f ms over %.0f writes%n",
+                                    + "mean %.1f ms, max %.1f ms over %.0f writes; %.0f classes loaded%n",
                             node,
                             1000 * sum / count,
                             1000 * max,
-                            count));
+                            count,
+                            classes));
                 }
                 Thread.sleep(10_000); // settle before the idle window
                 List<ProcessStats> start =
@@ -147,6 +154,24 @@ class AgentBenchmark {
                                 .map(v -> String.format(Locale.ROOT, "%.0f", v))
                                 .collect(Collectors.joining(" ")))
                         .append('\n');
+                for (AgentProcess agent : agents) {
+                    Instant began = agent.jvm().info().startInstant().orElseThrow();
+                    agent.log()
+                            .lines()
+                            .map(LISTENING::matcher)
+                            .filter(Matcher::find)
+                            .findFirst()
+                            .ifPresent(m -> report.append(String.format(
+                                    Locale.ROOT,
+                                    "agent node%d: process start to serving health: %d ms%n",
+                                    agent.node(),
+                                    Duration.between(
+                                                    began,
+                                                    LocalDateTime.parse(m.group(1), LOG_TIME)
+                                                            .atZone(ZoneId.systemDefault())
+                                                            .toInstant())
+                                            .toMillis())));
+                }
                 for (int i = 0; i < agents.size(); i++) {
                     double cpuSeconds = end.get(i).cpuSecondsSince(start.get(i));
                     report.append(String.format(
