@@ -2,6 +2,7 @@ package io.votequorum;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.votequorum.agent.AgentMain;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +28,10 @@ public final class Main {
             return;
         }
         System.setProperty(Role.PROPERTY, selection.role().name());
+        if (selection.role() == Role.agent) {
+            runAgent();
+            return;
+        }
         if (selection.role() != Role.operator) {
             // The operator SDK's health check reports DOWN wherever its controllers do not run: only the
             // operator role's readiness may depend on it.
@@ -43,6 +48,17 @@ public final class Main {
             exitCleanlyOnSignals();
         }
         Quarkus.run(VoteQuorumApplication.class, selection.args().toArray(String[]::new));
+    }
+
+    /** The agent runs without Quarkus ({@link AgentMain}) until it is stopped; a failure to start exits 1. */
+    private static void runAgent() {
+        try {
+            AgentMain.run();
+        } catch (Exception | Error e) {
+            System.err.println("votequorum-operator agent: cannot start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
     }
 
     /**

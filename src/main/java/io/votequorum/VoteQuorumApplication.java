@@ -1,7 +1,6 @@
 package io.votequorum;
 
 import io.quarkus.runtime.QuarkusApplication;
-import io.votequorum.agent.AgentRole;
 import io.votequorum.operator.CleanupCommand;
 import io.votequorum.operator.OperatorRole;
 import io.votequorum.status.StatusCommand;
@@ -10,14 +9,14 @@ import jakarta.inject.Provider;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Runs the role that {@link Main} selected. Only that role's beans are created. */
+/**
+ * Runs the role that {@link Main} selected. Only that role's beans are created. The agent is not
+ * among them: it runs without Quarkus (AgentMain).
+ */
 public class VoteQuorumApplication implements QuarkusApplication {
 
     @ConfigProperty(name = Role.PROPERTY)
     Role role;
-
-    @Inject
-    Provider<AgentRole> agent;
 
     @Inject
     Provider<OperatorRole> operator;
@@ -32,7 +31,7 @@ public class VoteQuorumApplication implements QuarkusApplication {
     public int run(String... args) throws Exception {
         List<String> roleArgs = List.of(args);
         return switch (role) {
-            case agent -> agent.get().run(roleArgs);
+            case agent -> throw new IllegalStateException("the agent runs without Quarkus; Main starts it");
             case operator -> operator.get().run(roleArgs);
             case status -> status.get().run(roleArgs);
             case cleanup -> cleanup.get().run(roleArgs);
