@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -21,7 +22,7 @@ final class AgentLog extends Formatter {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS").withZone(ZoneId.systemDefault());
 
-    private AgentLog() {}
+    AgentLog() {}
 
     /** Replaces the root logger's handlers with one that writes each record to standard output at once. */
     static void install(Level level) {
@@ -39,6 +40,23 @@ final class AgentLog extends Formatter {
         console.setLevel(level);
         root.addHandler(console);
         root.setLevel(level);
+    }
+
+    /** A level as Quarkus's quarkus.log.level names it (WARN, DEBUG …, any case), or as java.util.logging does. */
+    static Level level(String name) {
+        String upper = name.trim().toUpperCase(Locale.ROOT);
+        return switch (upper) {
+            case "OFF" -> Level.OFF;
+            case "FATAL", "ERROR", "SEVERE" -> Level.SEVERE;
+            case "WARN", "WARNING" -> Level.WARNING;
+            case "INFO" -> Level.INFO;
+            case "DEBUG", "FINE", "CONFIG" -> Level.FINE;
+            case "TRACE", "FINER", "FINEST" -> Level.FINEST;
+            case "ALL" -> Level.ALL;
+            default ->
+                throw new IllegalArgumentException("quarkus.log.level=" + name
+                        + " is not a log level: use OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE or ALL");
+        };
     }
 
     @Override

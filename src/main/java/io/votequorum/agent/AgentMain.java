@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
 import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
 import org.jboss.logging.Logger;
 import sun.misc.Signal;
@@ -72,12 +71,8 @@ public final class AgentMain {
         // What reads the configuration through MicroProfile Config (the self-fence command) reads these.
         ConfigProviderResolver.instance()
                 .registerConfig(settings, Thread.currentThread().getContextClassLoader());
-        AgentLog.install(Level.parse(settings.getOptionalValue("quarkus.log.level", String.class)
-                .orElse("INFO")
-                .replace("WARN", "WARNING")
-                .replace("ERROR", "SEVERE")
-                .replace("DEBUG", "FINE")
-                .replace("TRACE", "FINEST")));
+        AgentLog.install(AgentLog.level(
+                settings.getOptionalValue("quarkus.log.level", String.class).orElse("INFO")));
         AgentConfig config = settings.getConfigMapping(AgentConfig.class);
         int port = settings.getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
         String host =
