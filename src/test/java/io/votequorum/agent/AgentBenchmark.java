@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -57,7 +60,13 @@ class AgentBenchmark {
                             .endMetadata()
                             .build())
                     .create();
+            // As in a pod: a service account's token and CA, no kubeconfig (fabric8 parses one with a
+            // serialization that loads every kind on the class path). bench.agentAccess=kubeconfig
+            // measures the agent started with a kubeconfig instead. The account is bound to
+            // cluster-admin: this measures memory and latency, DeployIT the agent's permissions.
+            boolean inCluster = !"kubeconfig".equals(System.getProperty("bench.agentAccess", "in-cluster"));
             Path kubeconfig = AgentProcess.kubeconfigForNodes(api, LOGS);
+            List<String> podAccess = inCluster ? podAccess(api, client) : List.of();
             List<AgentProcess> agents = new ArrayList<>();
             Map<String, Instant> visible = new ConcurrentHashMap<>();
             SharedIndexInformer<QuorumStatus> watch = client.resources(QuorumStatus.class)
@@ -86,7 +95,10 @@ class AgentBenchmark {
                     });
             try {
                 for (int node = 1; node <= 3; node++) {
-                    agents.add(AgentProcess.start(cluster, node, kubeconfig, AgentIT.NAMESPACE, LOGS));
+                    agents.add(
+                            inCluster
+                                    ? AgentProcess.startInCluster(cluster, node, podAccess, AgentIT.NAMESPACE, LOGS)
+                                    : AgentProcess.start(cluster, node, kubeconfig, AgentIT.NAMESPACE, LOGS));
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() -> visible.size() >= 3);
                 for (int i = 0; i < CYCLES; i++) {
@@ -176,12 +188,15 @@ class AgentBenchmark {
                     double cpuSeconds = end.get(i).cpuSecondsSince(start.get(i));
                     report.append(String.format(
                             Locale.ROOT,
-                            "agent node%d idle %d s: RSS %.1f MiB (start of "
-                                    + "window %.1f MiB), CPU %.2f s (%.3f%% of one core)%n",
+                            "agent node%d idle %d s: RSS %.1f MiB (start of window %.1f MiB; anonymous %.1f, "
+                                    + "file %.1f; peak since start %.1f MiB), CPU %.2f s (%.3f%% of one core)%n",
                             i + 1,
                             IDLE.toSeconds(),
                             end.get(i).rssMiB(),
                             start.get(i).rssMiB(),
+                            end.get(i).anonKiB() / 1024.0,
+                            end.get(i).fileKiB() / 1024.0,
+                            end.get(i).peakMiB(),
                             cpuSeconds,
                             100 * cpuSeconds / IDLE.toSeconds()));
                 }
@@ -202,6 +217,7 @@ class AgentBenchmark {
                         .append(System.getProperty("agent.jvmExtra", ""))
                         .append(", environment ")
                         .append(String.join(" ", AgentProcess.ENVIRONMENT))
+                        .append(inCluster ? "; API access as in a pod (service account)" : "; API access by kubeconfig")
                         .append('\n');
                 System.out.print(report);
                 Path out = Path.of("target", "benchmarks", "agent.txt");
@@ -212,5 +228,42 @@ class AgentBenchmark {
                 agents.forEach(AgentProcess::close);
             }
         }
+    }
+
+    private static List<String> podAccess(KubeApiServer api, KubernetesClient client) throws Exception {
+        String account = "votequorum-agent";
+        client.serviceAccounts()
+                .inNamespace(AgentIT.NAMESPACE)
+                .resource(new ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName(account)
+                        .endMetadata()
+                        .build())
+                .create();
+        client.rbac()
+                .clusterRoleBindings()
+                .resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("agent-benchmark")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "cluster-admin")
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName(account)
+                        .withNamespace(AgentIT.NAMESPACE)
+                        .endSubject()
+                        .build())
+                .create();
+        String token = client.serviceAccounts()
+                .inNamespace(AgentIT.NAMESPACE)
+                .withName(account)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(7200L)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
+        return api.inClusterEnvironment(CorosyncCluster.HOST_ADDRESS, token, LOGS.resolve("serviceaccount"));
     }
 }

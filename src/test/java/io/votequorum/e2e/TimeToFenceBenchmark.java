@@ -169,7 +169,7 @@ class TimeToFenceBenchmark {
         List<Map<String, double[]>> samples = new ArrayList<>();
         for (int s = 0; s < 6; s++) {
             Thread.sleep(20_000);
-            samples.add(podStats());
+            samples.add(nodes.podStats(SYSTEM));
         }
         Instant to = Instant.now();
         double minutes = Duration.between(from, to).toMillis() / 60_000.0;
@@ -462,27 +462,6 @@ class TimeToFenceBenchmark {
                 .filter(w -> w.getKey().startsWith("system:serviceaccount:" + SYSTEM + ":" + account))
                 .mapToInt(Map.Entry::getValue)
                 .sum();
-    }
-
-    /** The product's pods as each kubelet's summary API reports them: pod to {millicores, MiB}. */
-    private static Map<String, double[]> podStats() throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Map<String, double[]> stats = new TreeMap<>();
-        for (int i = 1; i <= NODES; i++) {
-            RealNodes.Result raw =
-                    nodes.kubectl("get", "--raw", "/api/v1/nodes/" + nodes.nodeName(i) + "/proxy/stats/summary");
-            ok(raw);
-            for (JsonNode pod : json.readTree(raw.output()).path("pods")) {
-                if (!SYSTEM.equals(pod.at("/podRef/namespace").asText())) {
-                    continue;
-                }
-                stats.put(nodes.nodeName(i) + "/" + pod.at("/podRef/name").asText(), new double[] {
-                    pod.at("/cpu/usageNanoCores").asDouble() / 1e6,
-                    pod.at("/memory/workingSetBytes").asDouble() / (1024 * 1024)
-                });
-            }
-        }
-        return stats;
     }
 
     // --- the figures

@@ -26,7 +26,8 @@ public final class AgentProcess implements AutoCloseable {
             "-XX:ReservedCodeCacheSize=16m",
             "-XX:TieredStopAtLevel=1",
             "-XX:CICompilerCount=1",
-            "-Xshare:auto");
+            "-Xshare:auto",
+            "-XX:TrimNativeHeapInterval=5000");
 
     /** Environment for the agent's JVM: fewer glibc malloc arenas keep native memory small. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_ARENA_MAX=2");
@@ -39,8 +40,10 @@ public final class AgentProcess implements AutoCloseable {
 
     static final Path JAR = Path.of(System.getProperty("votequorum.jar", "target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath();
-    static final String JAVA =
-            Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** The agent's java: the tests' own runtime, or another one to measure (agent.java). */
+    static final String JAVA = System.getProperty(
+            "agent.java",
+            Path.of(System.getProperty("java.home"), "bin", "java").toString());
 
     private final int node;
     private final Path log;
@@ -69,7 +72,18 @@ public final class AgentProcess implements AutoCloseable {
             Path logDir,
             String... extraOptions)
             throws IOException {
-        return launch(cluster, node, nodeName, null, kubeconfig, namespace, logDir, extraOptions);
+        return launch(
+                cluster, node, nodeName, null, List.of("KUBECONFIG=" + kubeconfig), namespace, logDir, extraOptions);
+    }
+
+    /**
+     * As {@link #start}, configured as in a pod: fabric8 finds the API server and the service
+     * account's token and CA from {@code inCluster} (see {@link KubeApiServer#inClusterEnvironment}).
+     */
+    public static AgentProcess startInCluster(
+            CorosyncCluster cluster, int node, List<String> inCluster, String namespace, Path logDir)
+            throws IOException {
+        return launch(cluster, node, cluster.nodeName(node), null, inCluster, namespace, logDir);
     }
 
     /** As {@link #start}, as the given user and group id (the hardened mode), not as root. */
@@ -82,7 +96,15 @@ public final class AgentProcess implements AutoCloseable {
             Path logDir,
             String... extraOptions)
             throws IOException {
-        return launch(cluster, node, cluster.nodeName(node), uid, kubeconfig, namespace, logDir, extraOptions);
+        return launch(
+                cluster,
+                node,
+                cluster.nodeName(node),
+                uid,
+                List.of("KUBECONFIG=" + kubeconfig),
+                namespace,
+                logDir,
+                extraOptions);
     }
 
     private static AgentProcess launch(
@@ -90,7 +112,7 @@ public final class AgentProcess implements AutoCloseable {
             int node,
             String nodeName,
             Integer uid,
-            Path kubeconfig,
+            List<String> apiAccess,
             String namespace,
             Path logDir,
             String... extraOptions)
@@ -106,7 +128,8 @@ public final class AgentProcess implements AutoCloseable {
             command.add("NODE_NAME=" + nodeName);
         }
         command.addAll(ENVIRONMENT);
-        command.addAll(List.of("KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=" + namespace, JAVA));
+        command.addAll(apiAccess);
+        command.addAll(List.of("POD_NAMESPACE=" + namespace, JAVA));
         command.addAll(JVM_OPTIONS);
         String extra = System.getProperty("agent.jvmExtra", "").trim();
         if (!extra.isEmpty()) {

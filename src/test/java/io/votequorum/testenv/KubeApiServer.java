@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +132,28 @@ public final class KubeApiServer implements AutoCloseable {
                   context: {cluster: test, user: token}
                 current-context: test
                 """.formatted(server, ca, token);
+    }
+
+    /**
+     * Writes what a pod's service account mount holds, the token and the API server's CA, into
+     * {@code dir}, and returns the environment that points fabric8 at them and at the API server on
+     * {@code host}, as KUBERNETES_SERVICE_HOST and _PORT do in a pod. No kubeconfig is read.
+     */
+    public List<String> inClusterEnvironment(String host, String token, Path dir) throws IOException {
+        Config admin = Config.fromKubeconfig(kubeconfig());
+        byte[] ca = admin.getCaCertData() != null
+                ? Base64.getDecoder().decode(admin.getCaCertData())
+                : readCa(admin.getCaCertFile());
+        Files.createDirectories(dir);
+        Path tokenFile = Files.writeString(dir.resolve("token"), token);
+        Path caFile = Files.write(dir.resolve("ca.crt"), ca);
+        int port = URI.create(admin.getMasterUrl()).getPort();
+        return List.of(
+                "KUBERNETES_SERVICE_HOST=" + host,
+                "KUBERNETES_SERVICE_PORT=" + port,
+                "KUBERNETES_AUTH_TRYKUBECONFIG=false",
+                "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN=" + tokenFile.toAbsolutePath(),
+                "KUBERNETES_CERTS_CA_FILE=" + caFile.toAbsolutePath());
     }
 
     private static byte[] readCa(String file) {

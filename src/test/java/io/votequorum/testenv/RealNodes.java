@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -271,6 +272,29 @@ public final class RealNodes implements AutoCloseable {
      * (which {@link #start} builds when stale), and the agents and operators rolled out. {@code helmSets} are more
      * {@code --set}/{@code --set-string} arguments.
      */
+    /**
+     * The pods of {@code namespace} as each kubelet's summary API reports them: node/pod to {CPU in
+     * millicores, memory working set in MiB}.
+     */
+    public Map<String, double[]> podStats(String namespace) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, double[]> stats = new TreeMap<>();
+        for (int i = 1; i <= size; i++) {
+            Result raw = kubectl("get", "--raw", "/api/v1/nodes/" + nodeName(i) + "/proxy/stats/summary");
+            check(raw);
+            for (JsonNode pod : json.readTree(raw.output()).path("pods")) {
+                if (!namespace.equals(pod.at("/podRef/namespace").asText())) {
+                    continue;
+                }
+                stats.put(nodeName(i) + "/" + pod.at("/podRef/name").asText(), new double[] {
+                    pod.at("/cpu/usageNanoCores").asDouble() / 1e6,
+                    pod.at("/memory/workingSetBytes").asDouble() / (1024 * 1024)
+                });
+            }
+        }
+        return stats;
+    }
+
     public void installProduct(String namespace, String... helmSets) {
         if (!Files.exists(ProjectImage.ARCHIVE)) {
             throw new IllegalStateException(ProjectImage.ARCHIVE + " is missing: run `make image`");
