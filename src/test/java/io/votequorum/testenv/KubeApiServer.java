@@ -37,6 +37,8 @@ import org.bouncycastle.asn1.x509.GeneralName;
 public final class KubeApiServer implements AutoCloseable {
 
     private static final Duration STARTUP = Duration.ofSeconds(120);
+    /** The kubelet's default grace period for a pod, static pods such as kube-apiserver too. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final Path workDir;
     private final Restartable server;
@@ -164,6 +166,15 @@ public final class KubeApiServer implements AutoCloseable {
         }
     }
 
+    private static boolean exited(ProcessHandle process, Duration within) throws InterruptedException {
+        try {
+            process.onExit().get(within.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     /** The API server's audit log: every request, one JSON document per line. */
     public Path auditLog() {
         return workDir.resolve("audit.log");
@@ -223,10 +234,18 @@ public final class KubeApiServer implements AutoCloseable {
         command.addAll(List.of(running.info().arguments().orElseThrow()));
         server.restarting = true;
         running.destroy();
-        try {
-            running.onExit().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("kube-apiserver (pid " + running.pid() + ") did not stop within 30 s", e);
+        if (!exited(running, STOP_GRACE)) {
+            // Without --shutdown-watch-termination-grace-period, kube-apiserver leaves open watches
+            // (the agents' and the test's) to run out on their own before it exits, which can take
+            // longer (kubernetes/kubernetes#131052). The kubelet ends a static pod that outlives its
+            // grace period with SIGKILL; so does this. Printed, so it shows in the test's output.
+            System.out.printf(
+                    "kube-apiserver (pid %d) still running %d s after SIGTERM: killed%n",
+                    running.pid(), STOP_GRACE.toSeconds());
+            running.destroyForcibly();
+            if (!exited(running, Duration.ofSeconds(10))) {
+                throw new IllegalStateException("kube-apiserver (pid " + running.pid() + ") survived SIGKILL");
+            }
         }
         Thread.sleep(down.toMillis());
         restarted = new ProcessBuilder(command)
