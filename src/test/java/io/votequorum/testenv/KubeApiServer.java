@@ -114,9 +114,7 @@ public final class KubeApiServer implements AutoCloseable {
         String server = admin.getMasterUrl()
                 .replace("https://127.0.0.1:", "https://" + host + ":")
                 .replaceAll("/+$", "");
-        String ca = admin.getCaCertData() != null
-                ? admin.getCaCertData()
-                : Base64.getEncoder().encodeToString(readCa(admin.getCaCertFile()));
+        String ca = Base64.getEncoder().encodeToString(caCertificate(admin));
         return """
                 apiVersion: v1
                 kind: Config
@@ -143,9 +141,7 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public List<String> inClusterEnvironment(String host, String token, Path dir) throws IOException {
         Config admin = Config.fromKubeconfig(kubeconfig());
-        byte[] ca = admin.getCaCertData() != null
-                ? Base64.getDecoder().decode(admin.getCaCertData())
-                : readCa(admin.getCaCertFile());
+        byte[] ca = caCertificate(admin);
         Files.createDirectories(dir);
         Path tokenFile = Files.writeString(dir.resolve("token"), token);
         Path caFile = Files.write(dir.resolve("ca.crt"), ca);
@@ -156,6 +152,13 @@ public final class KubeApiServer implements AutoCloseable {
                 "KUBERNETES_AUTH_TRYKUBECONFIG=false",
                 "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN=" + tokenFile.toAbsolutePath(),
                 "KUBERNETES_CERTS_CA_FILE=" + caFile.toAbsolutePath());
+    }
+
+    /** The API server's CA certificate (PEM) from the admin kubeconfig, inline or as a file. */
+    private static byte[] caCertificate(Config admin) {
+        return admin.getCaCertData() != null
+                ? Base64.getDecoder().decode(admin.getCaCertData())
+                : readCa(admin.getCaCertFile());
     }
 
     private static byte[] readCa(String file) {
