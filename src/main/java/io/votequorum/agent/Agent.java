@@ -77,6 +77,12 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private volatile Heartbeat heartbeat;
     private volatile SharedIndexInformer<QuorumStatus> specInformer;
 
+    /**
+     * The agent's one clock: wall time at its start plus the monotonic time since, so a clock step on
+     * the node moves none of its durations (the watchdog's feed, the quorum device's vote and Lease).
+     */
+    private final Clock clock = new Watchdog.Monotonic();
+
     Agent(AgentConfig config, KubernetesClient client, MeterRegistry registry) {
         this.config = config;
         this.client = client;
@@ -84,7 +90,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         this.selfFenceAction = SelfFenceAction.configured("votequorum.agent.self-fence-command");
         this.loop = new AgentLoop(
                 this,
-                Clock.systemUTC(),
+                clock,
                 this::schedule,
                 config.selfFenceTimeout(),
                 new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6)),
@@ -95,7 +101,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         this.watchdog = new Watchdog(
                 config.watchdogDevice(),
                 config.watchdogTimeout(),
-                new Watchdog.Monotonic(),
+                clock,
                 () -> loop.post(new AgentLoop.WatchdogChanged()),
                 this::wakeCorosync);
         this.corosync = new CorosyncSession(
@@ -103,7 +109,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 new Backoff(config.retryMin(), config.retryMax()),
                 (view, since) -> loop.post(new AgentLoop.Viewed(view, since)),
                 watchdog);
-        this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, Clock.systemUTC());
+        this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, clock);
     }
 
     void start() {
@@ -179,7 +185,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                     .orElseGet(() -> VotePlan.refused(
                             apply.desired(), "CS_ERR_TRY_AGAIN", "corosync refused: corosync is not connected"));
             reader.flatMap(Agent::freshSnapshot)
-                    .ifPresent(s -> loop.post(new AgentLoop.Viewed(new CorosyncView.Reachable(s), Instant.now())));
+                    .ifPresent(s -> loop.post(new AgentLoop.Viewed(new CorosyncView.Reachable(s), clock.instant())));
             loop.post(new AgentLoop.VotesTried(result));
         });
     }
@@ -287,12 +293,20 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 name,
                 new Backoff(config.retryMin(), config.retryMax()),
                 metrics,
-                written -> watchdog.acknowledged(reportedSelfFenceAfter(written)));
+                written -> watchdog.acknowledged(reportedSelfFenceAfter(written)),
+                clock);
         Optional<QuorumStatusStatus> resumed = resumeFromTheApiServer(name);
         resumed.ifPresent(p::assumeWritten);
         publisher = p;
         heartbeat = new Heartbeat(
-                client, name, config.namespace(), config.leaseDuration(), config.renewInterval(), metrics);
+                client,
+                name,
+                config.namespace(),
+                config.leaseDuration(),
+                config.renewInterval(),
+                metrics,
+                () -> p.pendingSince(),
+                clock);
         p.start();
         heartbeat.start();
         loop.post(new AgentLoop.Named(name, resumed));

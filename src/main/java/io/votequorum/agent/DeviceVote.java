@@ -107,8 +107,14 @@ final class DeviceVote {
     void polled(boolean cast, Optional<String> error) {
         polling = false;
         if (error.isPresent()) {
-            // corosync refused the poll (an old ring, most often): poll again with what is current.
+            // corosync refused the poll (an old ring, most often): poll again with what is current. A
+            // refused withdrawal leaves a cast vote counting, and each ring change would extend it by
+            // sync_timeout: unregistering withdraws it at once, whatever the ring.
+            if (Boolean.FALSE.equals(polledCast) && running) {
+                world.stopDevice();
+            }
             polledRing = null;
+            polledCast = null;
             casting = false;
             LOG.debugf("quorum device poll refused: %s", error.get());
         } else {

@@ -44,6 +44,8 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
     private QuorumReader registeredOn;
     /** The vote the last poll cast or withdrew, on corosync's session thread. */
     private Boolean lastCast;
+    /** This process has not registered the device yet, on corosync's session thread. */
+    private boolean firstRegistration = true;
 
     DeviceWorld(
             KubernetesClient client,
@@ -197,6 +199,17 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
             return;
         }
         lastCast = null;
+        if (firstRegistration) {
+            // A predecessor killed while casting left its registration, and its vote counts until the
+            // device's timeout (longer while rings change): withdraw it before anything else.
+            firstRegistration = false;
+            try {
+                reader.votequorum().qdeviceUnregister(DeviceVote.DEVICE_NAME);
+                LOG.infof("quorum device %s left registered by an earlier agent: unregistered", DeviceVote.DEVICE_NAME);
+            } catch (CorosyncException e) {
+                LOG.debugf("no earlier registration of the quorum device: %s", e.getMessage());
+            }
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 reader.votequorum().qdeviceRegister(DeviceVote.DEVICE_NAME);

@@ -4,17 +4,23 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * Renews the coordination.k8s.io Lease named after this node. A fresh Lease is how the operator
- * knows this node's QuorumStatus is current; it is the only write the agent makes while nothing changes.
+ * knows this node's QuorumStatus is current, so it is renewed only while it is: not while a newer
+ * status has waited longer than one renewal interval for the API server to take it (writes refused by
+ * RBAC or admission, a writer that failed). It is the only write the agent makes while nothing changes.
  */
 final class Heartbeat implements AutoCloseable {
 
@@ -31,7 +37,10 @@ final class Heartbeat implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final Supplier<Optional<Instant>> pendingSince;
+    private final Clock clock;
     private volatile boolean apiReachable = true;
+    private volatile boolean vouching = true;
 
     Heartbeat(
             KubernetesClient client,
@@ -39,13 +48,25 @@ final class Heartbeat implements AutoCloseable {
             String namespace,
             Duration duration,
             Duration interval,
-            AgentMetrics metrics) {
+            AgentMetrics metrics,
+            Supplier<Optional<Instant>> pendingSince,
+            Clock clock) {
         this.client = client;
         this.nodeName = nodeName;
         this.namespace = namespace;
         this.duration = duration;
         this.interval = interval;
         this.metrics = metrics;
+        this.pendingSince = pendingSince;
+        this.clock = clock;
+    }
+
+    /**
+     * Whether a renewal now vouches for the report: nothing offered since {@code pendingSince} has
+     * waited for the API server longer than {@code grace}.
+     */
+    static boolean vouches(Optional<Instant> pendingSince, Instant now, Duration grace) {
+        return pendingSince.map(since -> !now.isAfter(since.plus(grace))).orElse(true);
     }
 
     void start() {
@@ -57,6 +78,22 @@ final class Heartbeat implements AutoCloseable {
     }
 
     private void renew() {
+        Instant now = clock.instant();
+        boolean current = vouches(pendingSince.get(), now, interval);
+        if (!current) {
+            if (vouching) {
+                LOG.warnf(
+                        "QuorumStatus %s has not been written for more than %d ms: the heartbeat Lease is not renewed "
+                                + "until it is, so the operator stops trusting the old report",
+                        nodeName, interval.toMillis());
+            }
+            vouching = false;
+            return;
+        }
+        if (!vouching) {
+            LOG.infof("QuorumStatus %s is current again; renewing the heartbeat Lease", nodeName);
+        }
+        vouching = true;
         Lease lease = new LeaseBuilder()
                 .withNewMetadata()
                 .withName(nodeName)
@@ -65,7 +102,7 @@ final class Heartbeat implements AutoCloseable {
                 .withNewSpec()
                 .withHolderIdentity(nodeName)
                 .withLeaseDurationSeconds((int) duration.toSeconds())
-                .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
+                .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
                 .endSpec()
                 .build();
         try {

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.QuorumStatus;
 import io.votequorum.model.QuorumStatusStatus;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -25,13 +27,15 @@ final class StatusPublisher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StatusPublisher.class);
     static final String FIELD_MANAGER = "votequorum-agent";
 
-    private record Pending(QuorumStatusStatus status, Instant since) {}
+    /** The newest status; {@code since} is when the change behind it arrived, {@code waiting} when the oldest unwritten offer was made. */
+    private record Pending(QuorumStatusStatus status, Instant since, Instant waiting) {}
 
     private final KubernetesClient client;
     private final String nodeName;
     private final Backoff backoff;
     private final AgentMetrics metrics;
     private final Consumer<QuorumStatusStatus> onAcknowledged;
+    private final Clock clock;
     private final Thread thread;
     private Pending latest;
     private QuorumStatusStatus written;
@@ -44,12 +48,14 @@ final class StatusPublisher implements AutoCloseable {
             String nodeName,
             Backoff backoff,
             AgentMetrics metrics,
-            Consumer<QuorumStatusStatus> onAcknowledged) {
+            Consumer<QuorumStatusStatus> onAcknowledged,
+            Clock clock) {
         this.client = client;
         this.nodeName = nodeName;
         this.backoff = backoff;
         this.metrics = metrics;
         this.onAcknowledged = onAcknowledged;
+        this.clock = clock;
         this.thread = new Thread(this::run, "status-writer");
         this.thread.setDaemon(true);
     }
@@ -63,7 +69,9 @@ final class StatusPublisher implements AutoCloseable {
         if (latest != null && latest.status() == status) {
             return;
         }
-        latest = new Pending(status, latest != null && latest.status() != written ? latest.since() : since);
+        boolean unwritten = latest != null && latest.status() != written;
+        latest =
+                new Pending(status, unwritten ? latest.since() : since, unwritten ? latest.waiting() : clock.instant());
         notifyAll();
     }
 
@@ -76,6 +84,11 @@ final class StatusPublisher implements AutoCloseable {
 
     boolean apiReachable() {
         return apiReachable;
+    }
+
+    /** Since when the newest status has waited for the API server to take it; empty when it has it. */
+    synchronized Optional<Instant> pendingSince() {
+        return latest == null || latest.status() == written ? Optional.empty() : Optional.of(latest.waiting());
     }
 
     private synchronized Pending awaitChange() throws InterruptedException {
@@ -124,12 +137,19 @@ final class StatusPublisher implements AutoCloseable {
                 }
                 apiReachable = true;
                 backoff.reset();
-            } catch (KubernetesClientException e) {
+            } catch (RuntimeException e) {
+                // Whatever stops a write, the writer carries on; and the heartbeat stops vouching for the report.
                 metrics.apiWrite("QuorumStatus", false);
                 if (apiReachable) {
-                    LOG.warnf(
-                            "cannot write QuorumStatus %s: %s; keeping the newest status and retrying",
-                            nodeName, e.getMessage());
+                    if (e instanceof KubernetesClientException) {
+                        LOG.warnf(
+                                "cannot write QuorumStatus %s: %s; keeping the newest status and retrying",
+                                nodeName, e.getMessage());
+                    } else {
+                        LOG.error(
+                                "cannot write QuorumStatus " + nodeName + "; keeping the newest status and retrying",
+                                e);
+                    }
                 }
                 apiReachable = false;
                 try {

@@ -99,7 +99,8 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         if (verdict instanceof PartitionVerdict.NotExclusive shared) {
             return unchanged(verdict, nodes, shared.reason());
         }
-        QuoratePartition partition = ((PartitionVerdict.Quorate) verdict).partition();
+        Judge judge = new Judge(((PartitionVerdict.Quorate) verdict).partition(), rules, now, deviceVoteLife(reports));
+        QuoratePartition partition = judge.partition();
         List<NodeFacts> cluster =
                 nodes.stream().filter(n -> n.corosyncId().isPresent()).toList();
         List<NodeFacts> outside = cluster.stream()
@@ -111,11 +112,11 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 .filter(n -> !outside.contains(n))
                 .filter(n -> n.paused()
                         ? n.record().isPresent()
-                        : member(n, partition, rules, now).desired().isPresent())
+                        : judge.member(n).desired().isPresent())
                 .count();
 
         Optional<String> refusal = Optional.empty();
-        boolean fenceNew = true;
+        boolean fenceNew = rules.advances();
         if (!cluster.isEmpty() && outside.size() + waitingToUnfence >= cluster.size()) {
             refusal = Optional.of(
                     outside.size() == cluster.size()
@@ -141,12 +142,19 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             } else if (node.paused()) {
                 decisions.add(new NodeDecision(node.name(), node.record(), node.record(), "the Node is paused", false));
             } else if (partition.members().contains(node.corosyncId().get())) {
-                decisions.add(member(node, partition, rules, now));
+                decisions.add(judge.member(node));
+            } else if (!rules.advances()) {
+                decisions.add(new NodeDecision(
+                        node.name(),
+                        node.record(),
+                        node.record(),
+                        "fencing is Disabled: nodes outside the quorate partition are left as they are",
+                        false));
             } else if (node.record().isEmpty() && !fenceNew) {
                 decisions.add(new NodeDecision(
                         node.name(), Optional.empty(), Optional.empty(), refusal.orElseThrow(), false));
             } else {
-                decisions.add(outside(node, partition, rules, now));
+                decisions.add(judge.outside(node));
             }
         }
         return new FencePlan(verdict, decisions, refusal);
@@ -161,148 +169,204 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                 Optional.of(reason));
     }
 
-    /** A member of the quorate partition: unfenced once it has been a member for healthyDelay. */
-    private static NodeDecision member(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
-        if (node.record().isEmpty()) {
-            return new NodeDecision(
-                    node.name(),
-                    Optional.empty(),
-                    Optional.empty(),
-                    "member of the quorate partition (ring " + partition.ring() + ")",
-                    true);
-        }
-        FenceRecord record = node.record().get();
-        Instant healthySince = record.healthySince().orElse(now);
-        Instant unfenceAt = healthySince.plus(rules.healthyDelay());
-        if (!now.isBefore(unfenceAt)) {
+    /**
+     * The longest a quorum device's cast vote can keep a partition quorate after it was last cast, as
+     * the reports give it: a lost side may read quorate that long after the split, and feed its watchdog.
+     */
+    static Duration deviceVoteLife(List<Report> reports) {
+        return reports.stream()
+                .map(r -> r.votes().deviceVoteLife())
+                .max(Duration::compareTo)
+                .orElse(Duration.ZERO);
+    }
+
+    /** One node at a time, against the settled quorate partition, the rules and the time. */
+    record Judge(QuoratePartition partition, FencingRules rules, Instant now, Duration deviceVoteLife) {
+
+        /** A member of the quorate partition: unfenced once it has been a member for healthyDelay. */
+        NodeDecision member(NodeFacts node) {
+            if (node.record().isEmpty()) {
+                return new NodeDecision(
+                        node.name(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        "member of the quorate partition (ring " + partition.ring() + ")",
+                        true);
+            }
+            FenceRecord record = node.record().get();
+            Instant healthySince = record.healthySince().orElse(now);
+            Instant unfenceAt = healthySince.plus(rules.healthyDelay());
+            if (!now.isBefore(unfenceAt)) {
+                return new NodeDecision(
+                        node.name(),
+                        node.record(),
+                        Optional.empty(),
+                        "member of the quorate partition " + "(ring " + partition.ring() + ") since " + healthySince
+                                + ", longer than healthyDelay",
+                        true);
+            }
             return new NodeDecision(
                     node.name(),
                     node.record(),
-                    Optional.empty(),
-                    "member of the quorate partition " + "(ring " + partition.ring() + ") since " + healthySince
-                            + ", longer than healthyDelay",
+                    Optional.of(record.healthyFrom(healthySince)),
+                    "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt,
                     true);
         }
-        return new NodeDecision(
-                node.name(),
-                node.record(),
-                Optional.of(record.healthyFrom(healthySince)),
-                "member of the quorate partition again since " + healthySince + "; unfenced at " + unfenceAt,
-                true);
-    }
 
-    /** Outside the quorate partition: up the ladder as far as the time and the evidence allow. */
-    private static NodeDecision outside(NodeFacts node, QuoratePartition partition, FencingRules rules, Instant now) {
-        String why = "not a member of the quorate partition (ring " + partition.ring() + ", members "
-                + new TreeSet<>(partition.members()) + ")";
-        FenceRecord record =
-                node.record().orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why, Optional.empty()));
-        if (record.stage() == FenceStage.Fenced) {
-            return new NodeDecision(
-                    node.name(),
-                    node.record(),
-                    Optional.of(record.atStage(FenceStage.Fenced)),
-                    why,
-                    true); // the ladder never steps back while the node stays outside
+        /**
+         * Outside the quorate partition: up the ladder as far as the time and the evidence allow. The
+         * ladder never steps back while the node stays outside, except that a sign of life after the
+         * evidence takes a forced node back to Evicted: it is not off any more.
+         */
+        NodeDecision outside(NodeFacts node) {
+            String why = "not a member of the quorate partition (ring " + partition.ring() + ", members "
+                    + new TreeSet<>(partition.members()) + ")";
+            FenceRecord record = node.record()
+                    .map(r -> r.healthySince().isPresent() ? r.leftAgain(now, why) : r)
+                    .orElseGet(() -> new FenceRecord(FenceStage.Cordoned, now, why, Optional.empty()));
+            if (record.stage() == FenceStage.Fenced && stillOff(node, record)) {
+                return decision(node, record.atStage(FenceStage.Fenced), why, Optional.empty());
+            }
+            if (record.stage() == FenceStage.Cordoned
+                    && now.isBefore(record.since().plus(rules.evictAfter()))) {
+                return decision(node, record.atStage(FenceStage.Cordoned), why, Optional.empty());
+            }
+            Optional<FenceRecord.Evidence> proof = evidenceOff(node, record);
+            if (proof.isPresent()) {
+                return decision(node, record.fencedOn(proof.get()), why, Optional.empty());
+            }
+            String reason = record.stage() == FenceStage.Fenced
+                    ? why + "; seen alive at "
+                            + node.lastSignOfLife().map(Object::toString).orElse("an unknown time")
+                            + ", after the evidence that it was off ("
+                            + record.evidence().orElse("none recorded")
+                            + "), so it waits for new evidence"
+                    : why;
+            Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout()))
+                    ? Optional.empty()
+                    : Optional.of(awaiting(node, record));
+            return decision(node, record.atStage(FenceStage.Evicted), reason, awaiting);
         }
-        if (now.isBefore(record.since().plus(rules.evictAfter()))) {
-            return new NodeDecision(
-                    node.name(), node.record(), Optional.of(record.atStage(FenceStage.Cordoned)), why, true);
-        }
-        Optional<String> proof = evidenceOff(node, record, partition, rules, now);
-        if (proof.isPresent()) {
-            return new NodeDecision(node.name(), node.record(), Optional.of(record.fencedOn(proof.get())), why, true);
-        }
-        Optional<String> awaiting = now.isBefore(record.since().plus(rules.fenceTimeout()))
-                ? Optional.empty()
-                : Optional.of(awaiting(node, record, partition, rules, now));
-        return new NodeDecision(
-                node.name(), node.record(), Optional.of(record.atStage(FenceStage.Evicted)), why, true, awaiting);
-    }
 
-    /**
-     * Safety rule 5: positive evidence that the node is off, or empty. A missing heartbeat is never
-     * evidence: an isolated node keeps running its pods.
-     */
-    static Optional<String> evidenceOff(
-            NodeFacts node, FenceRecord record, QuoratePartition partition, FencingRules rules, Instant now) {
-        // A confirmation counts from the time it names, never before it, and only for this fencing.
-        Optional<Instant> confirmed =
-                node.confirmedOff().filter(at -> !at.isBefore(record.since())).filter(at -> !now.isBefore(at));
-        if (confirmed.isPresent()) {
-            return Optional.of("confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation");
+        private NodeDecision decision(NodeFacts node, FenceRecord desired, String why, Optional<String> awaiting) {
+            return new NodeDecision(node.name(), node.record(), Optional.of(desired), why, true, awaiting);
         }
-        // Another fencer's fence counts only when done after the node left: one from before it left
-        // says nothing of now. Only a fresh agent of the quorate partition is believed.
-        Instant left = left(node, record, partition);
-        Optional<OtherFence> fenced = node.otherFences().stream()
-                .filter(f -> f.believable(partition))
-                .filter(f -> !f.completed().isBefore(left))
-                .filter(f -> !now.isBefore(f.completed()))
-                .findFirst();
-        if (fenced.isPresent()) {
-            return Optional.of("fenced after it left the quorate partition (outside it by " + left + "): "
-                    + fenced.get().describe());
+
+        /**
+         * The evidence of a forced node still holds: no sign of life since it. (A node that came back
+         * without reaching the API server cannot run pods: its kubelet learns them from the API server.)
+         * A record from before the evidence was timed is judged afresh.
+         */
+        private boolean stillOff(NodeFacts node, FenceRecord record) {
+            return record.offSince().filter(off -> !node.aliveAfter(off)).isPresent();
         }
-        Optional<Instant> safe = safeTime(node, record, rules);
-        if (safe.isPresent() && !now.isBefore(safe.get())) {
-            NodeFacts.SelfFencing self = node.selfFencing().orElseThrow();
-            return Optional.of("self-fenced: its watchdog " + self.device() + " (timeout "
-                    + self.timeout().toSeconds()
-                    + "s) stops being fed at most "
-                    + longer(self.after(), rules.selfFenceAfter()).toSeconds()
-                    + "s after quorum was lost; off since " + safe.get() + " at the latest");
+
+        /**
+         * Safety rule 5: positive evidence that the node is off now, or empty. Evidence counts only when
+         * it came after the node was last seen in a quorate ring, and no sign of life came after it. A
+         * missing heartbeat is never evidence: an isolated node keeps running its pods.
+         */
+        Optional<FenceRecord.Evidence> evidenceOff(NodeFacts node, FenceRecord record) {
+            Instant absent = absentSince(node, record);
+            Optional<Instant> confirmed = node.confirmedOff()
+                    .filter(at -> !at.isBefore(absent))
+                    .filter(at -> !now.isBefore(at))
+                    .filter(at -> !node.aliveAfter(at));
+            if (confirmed.isPresent()) {
+                return Optional.of(new FenceRecord.Evidence(
+                        "confirmed off at " + confirmed.get() + " by the " + CONFIRMED_OFF + " annotation",
+                        confirmed.get()));
+            }
+            // Another fencer's fence counts only when done after the node left: one from before it left
+            // says nothing of now. Only a fresh agent of the quorate partition is believed.
+            Optional<OtherFence> fenced = node.otherFences().stream()
+                    .filter(f -> f.believable(partition))
+                    .filter(f -> !f.completed().isBefore(absent))
+                    .filter(f -> !now.isBefore(f.completed()))
+                    .filter(f -> !node.aliveAfter(f.completed()))
+                    .findFirst();
+            if (fenced.isPresent()) {
+                return Optional.of(new FenceRecord.Evidence(
+                        "fenced after it left the quorate partition (absent since " + absent + "): "
+                                + fenced.get().describe(),
+                        fenced.get().completed()));
+            }
+            Optional<Instant> safe = safeTime(node, record);
+            if (safe.isPresent() && !now.isBefore(safe.get()) && !node.aliveAfter(safe.get())) {
+                NodeFacts.SelfFencing self = node.selfFencing().orElseThrow();
+                return Optional.of(new FenceRecord.Evidence(
+                        "self-fenced: its watchdog " + self.device() + " (timeout "
+                                + self.timeout().toSeconds()
+                                + "s) stops being fed at most "
+                                + longer(self.after(), rules.selfFenceAfter()).toSeconds()
+                                + "s after it was last seen in a quorate ring (" + absent + "); off since "
+                                + safe.get() + " at the latest",
+                        safe.get()));
+            }
+            return Optional.empty();
         }
-        return Optional.empty();
-    }
 
-    /**
-     * A time by which the node had surely left the quorate partition, this time: the earliest time a
-     * member's agent saw it leave and not come back, else the time the operator first saw it outside.
-     * Another fencer's fence completed from then on was done after it left. (The operator's time alone
-     * would come later than a fencer as quick as the operator, and after a node that came back and
-     * left again it would name the earlier absence.)
-     */
-    static Instant left(NodeFacts node, FenceRecord record, QuoratePartition partition) {
-        return node.corosyncId().map(id -> partition.outsideSince().get(id)).orElse(record.since());
-    }
+        /**
+         * The start of the node's present absence: the latest time a member of the quorate partition
+         * saw it leave its ring. Before that it may have been quorate, feeding its watchdog, running its
+         * pods: a node that came back and left again is absent only since it left again, whether or not
+         * the operator saw it come back. Without the members' times, the time the operator first saw it
+         * outside.
+         */
+        Instant absentSince(NodeFacts node, FenceRecord record) {
+            return node.corosyncId().map(id -> partition.absentSince().get(id)).orElse(record.since());
+        }
 
-    /**
-     * When a watchdog-backed node is surely off: the exclusion first seen, plus selfFenceAfter (the
-     * longer of the node's and the policy's), plus the watchdog's timeout, plus the safety margin.
-     */
-    static Optional<Instant> safeTime(NodeFacts node, FenceRecord record, FencingRules rules) {
-        return node.selfFencing()
-                .map(self -> record.since()
-                        .plus(longer(self.after(), rules.selfFenceAfter()))
-                        .plus(self.timeout())
-                        .plus(rules.safetyMargin()));
-    }
+        /**
+         * When a watchdog-backed node is surely off: the start of its absence, plus the time a quorum
+         * device's vote may still have kept it quorate, plus selfFenceAfter (the longer of the node's and
+         * the policy's), plus the watchdog's timeout, plus the safety margin.
+         */
+        Optional<Instant> safeTime(NodeFacts node, FenceRecord record) {
+            return node.selfFencing()
+                    .map(self -> absentSince(node, record)
+                            .plus(deviceVoteLife)
+                            .plus(longer(self.after(), rules.selfFenceAfter()))
+                            .plus(self.timeout())
+                            .plus(rules.safetyMargin()));
+        }
 
-    private static String awaiting(
-            NodeFacts node, FenceRecord record, QuoratePartition partition, FencingRules rules, Instant now) {
-        String stale = node.confirmedOff()
-                .filter(at -> at.isBefore(record.since()))
-                .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than this fencing and does "
-                        + "not count)")
-                .or(() -> node.confirmedOff()
-                        .filter(now::isBefore)
-                        .map(at -> " (its " + CONFIRMED_OFF + " annotation names " + at
-                                + ", a time still to come; it counts from then)"))
-                .orElse("");
-        String older = node.otherFences().stream()
-                .filter(f -> f.believable(partition))
-                .filter(f -> f.completed().isBefore(left(node, record, partition)))
-                .findFirst()
-                .map(f -> " (" + f.describe() + ", is older than this fencing and does not count)")
-                .orElse("");
-        String self = safeTime(node, record, rules)
-                .map(at -> "its watchdog makes it safe at " + at)
-                .orElse("it has no watchdog-backed self-fencing");
-        return node.name() + " is outside the quorate partition since " + record.since() + " and its pods are evicted, "
-                + "but it is not known to be off, so its StatefulSet pods and volumes wait; " + self + stale + older
-                + ". Once it is off, confirm with: kubectl annotate node " + node.name() + " " + CONFIRMED_OFF
-                + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
+        private String awaiting(NodeFacts node, FenceRecord record) {
+            Instant absent = absentSince(node, record);
+            String stale = node.confirmedOff()
+                    .filter(at -> at.isBefore(absent))
+                    .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than its absence and "
+                            + "does not count)")
+                    .or(() -> node.confirmedOff()
+                            .filter(now::isBefore)
+                            .map(at -> " (its " + CONFIRMED_OFF + " annotation names " + at
+                                    + ", a time still to come; it counts from then)"))
+                    .or(() -> node.confirmedOff()
+                            .filter(node::aliveAfter)
+                            .map(at -> " (it was seen alive at "
+                                    + node.lastSignOfLife().orElseThrow() + ", after its " + CONFIRMED_OFF
+                                    + " annotation " + at + ")"))
+                    .orElse("");
+            String older = node.otherFences().stream()
+                    .filter(f -> f.believable(partition))
+                    .filter(f -> f.completed().isBefore(absent) || node.aliveAfter(f.completed()))
+                    .findFirst()
+                    .map(f -> " (" + f.describe() + ", is older than its absence or was followed by a sign of "
+                            + "life, and does not count)")
+                    .orElse("");
+            String self = safeTime(node, record)
+                    .map(at -> "its watchdog makes it safe at " + at
+                            + (deviceVoteLife.isZero()
+                                    ? ""
+                                    : " (including " + deviceVoteLife.toSeconds()
+                                            + "s a quorum device's vote may have kept it quorate)"))
+                    .orElse("it has no watchdog-backed self-fencing");
+            return node.name() + " is outside the quorate partition since " + record.since() + " (absent since "
+                    + absent + ") and its pods are evicted, but it is not known to be off, so its StatefulSet pods "
+                    + "and volumes wait; " + self + stale + older
+                    + ". Once it is off, confirm with: kubectl annotate node " + node.name() + " " + CONFIRMED_OFF
+                    + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
+        }
     }
 
     private static Duration longer(Duration a, Duration b) {

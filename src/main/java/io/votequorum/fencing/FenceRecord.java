@@ -5,30 +5,66 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * How far the operator has fenced one node and since when. The operator keeps it on the Node, so a
- * restart picks up where it stopped and never starts the ladder again.
+ * How far the operator has fenced one node and since when: one shape, whichever place keeps it (the
+ * Node's annotation in Enforce, the policy's status in DryRun), so a restart picks up where it
+ * stopped and never starts the ladder again.
  *
- * @param since        when the quorate partition excluding the node was first seen
+ * @param since        when the quorate partition excluding the node was first seen, this time: a node
+ *                     that came back and left again starts a new record
  * @param healthySince when the node was first seen back in the quorate partition; unfencing waits
  *                     healthyDelay from then
  * @param evidence     at stage Fenced: the positive evidence that the node is off (safety rule 5)
+ * @param offSince     at stage Fenced: the time from which that evidence shows the node off; a sign of
+ *                     life after it voids the evidence
  */
 public record FenceRecord(
-        FenceStage stage, Instant since, String reason, Optional<Instant> healthySince, Optional<String> evidence) {
+        FenceStage stage,
+        Instant since,
+        String reason,
+        Optional<Instant> healthySince,
+        Optional<String> evidence,
+        Optional<Instant> offSince) {
 
     public FenceRecord(FenceStage stage, Instant since, String reason, Optional<Instant> healthySince) {
-        this(stage, since, reason, healthySince, Optional.empty());
+        this(stage, since, reason, healthySince, Optional.empty(), Optional.empty());
     }
 
+    /** The record at another stage; the evidence stays only at stage Fenced. */
     public FenceRecord atStage(FenceStage next) {
-        return new FenceRecord(next, since, reason, Optional.empty(), evidence);
+        boolean fenced = next == FenceStage.Fenced;
+        return new FenceRecord(
+                next,
+                since,
+                reason,
+                Optional.empty(),
+                fenced ? evidence : Optional.empty(),
+                fenced ? offSince : Optional.empty());
     }
 
-    FenceRecord fencedOn(String proof) {
-        return new FenceRecord(FenceStage.Fenced, since, reason, Optional.empty(), Optional.of(proof));
+    FenceRecord fencedOn(Evidence proof) {
+        return new FenceRecord(
+                FenceStage.Fenced,
+                since,
+                reason,
+                Optional.empty(),
+                Optional.of(proof.text()),
+                Optional.of(proof.offSince()));
     }
 
     FenceRecord healthyFrom(Instant when) {
-        return new FenceRecord(stage, since, reason, Optional.of(when), evidence);
+        return new FenceRecord(stage, since, reason, Optional.of(when), evidence, offSince);
     }
+
+    /**
+     * The node left again while waiting out healthyDelay: a new absence, seen from {@code now}. What the
+     * operator did to the Node stays (never below Evicted once evicted); the evidence of the earlier
+     * absence says nothing of this one.
+     */
+    FenceRecord leftAgain(Instant now, String why) {
+        FenceStage kept = stage == FenceStage.Cordoned ? FenceStage.Cordoned : FenceStage.Evicted;
+        return new FenceRecord(kept, now, why, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** Positive evidence that a node is off: what it is, and from when it shows the node off. */
+    public record Evidence(String text, Instant offSince) {}
 }

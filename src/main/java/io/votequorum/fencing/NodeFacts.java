@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param selfFencing  the watchdog-backed self-fencing its agent last reported armed, if any
  * @param confirmedOff when an administrator or another fencer confirmed, by annotation, that it is off
  * @param otherFences  fences of it that another fencer completed, as the agents report them
+ * @param lastSignOfLife the latest time the node was seen alive: its kubelet's heartbeat in the Node's
+ *                     Ready condition, its agent's heartbeat Lease (each by the node's own clock)
  */
 public record NodeFacts(
         String name,
@@ -22,10 +24,28 @@ public record NodeFacts(
         Optional<FenceRecord> record,
         Optional<SelfFencing> selfFencing,
         Optional<Instant> confirmedOff,
-        List<OtherFence> otherFences) {
+        List<OtherFence> otherFences,
+        Optional<Instant> lastSignOfLife) {
 
     public NodeFacts {
         otherFences = List.copyOf(otherFences);
+    }
+
+    /** A node whose signs of life are not known. */
+    public NodeFacts(
+            String name,
+            Optional<Long> corosyncId,
+            boolean paused,
+            Optional<FenceRecord> record,
+            Optional<SelfFencing> selfFencing,
+            Optional<Instant> confirmedOff,
+            List<OtherFence> otherFences) {
+        this(name, corosyncId, paused, record, selfFencing, confirmedOff, otherFences, Optional.empty());
+    }
+
+    /** Whether the node was seen alive after {@code at}: evidence from before then says nothing of now. */
+    boolean aliveAfter(Instant at) {
+        return lastSignOfLife.filter(seen -> seen.isAfter(at)).isPresent();
     }
 
     /** A node no other fencer reports. */
@@ -36,7 +56,7 @@ public record NodeFacts(
             Optional<FenceRecord> record,
             Optional<SelfFencing> selfFencing,
             Optional<Instant> confirmedOff) {
-        this(name, corosyncId, paused, record, selfFencing, confirmedOff, List.of());
+        this(name, corosyncId, paused, record, selfFencing, confirmedOff, List.of(), Optional.empty());
     }
 
     /**

@@ -8,10 +8,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Which corosync node each Kubernetes Node is. The Node label {@value VoteQuorumApi#NODE_ID_LABEL}
- * decides; without it, the node id the Node's own QuorumStatus reports; without that, the corosync
- * node of the same name. A label that contradicts the node's own report maps the Node to nothing,
- * so a wrong label can never get the wrong node fenced.
+ * Which corosync node of one cluster each Kubernetes Node is. The Node label {@value
+ * VoteQuorumApi#NODE_ID_LABEL} decides; without it, the node id the Node's own QuorumStatus reports;
+ * without that, the corosync node of the same name. A label that contradicts the node's own report
+ * maps the Node to nothing, so a wrong label can never get the wrong node fenced. A Node without a
+ * report of its own in this cluster belongs to it only with the label {@value
+ * VoteQuorumApi#CLUSTER_LABEL} naming it: node ids and names repeat across corosync clusters, and a
+ * Node every cluster could claim must not be fenced, nor proven off, by another cluster's view.
  */
 public final class NodeMapping {
 
@@ -28,16 +31,25 @@ public final class NodeMapping {
     private NodeMapping() {}
 
     /**
-     * @param reportedIds    node id each QuorumStatus (named after its Node) reports
+     * @param cluster        the corosync cluster (totem.cluster_name)
+     * @param reportedIds    node id each QuorumStatus of this cluster (named after its Node) reports
      * @param corosyncNames  corosync node names by node id, from the members the agents report
      */
-    public static Result map(List<KubeNode> nodes, Map<String, Long> reportedIds, Map<Long, String> corosyncNames) {
+    public static Result map(
+            String cluster, List<KubeNode> nodes, Map<String, Long> reportedIds, Map<Long, String> corosyncNames) {
         Map<String, Long> ids = new TreeMap<>();
         Map<String, String> unmapped = new TreeMap<>();
         for (KubeNode node : nodes) {
-            String label = node.labels() == null ? null : node.labels().get(VoteQuorumApi.NODE_ID_LABEL);
+            Map<String, String> labels = node.labels() == null ? Map.of() : node.labels();
+            String label = labels.get(VoteQuorumApi.NODE_ID_LABEL);
             Long reported = reportedIds.get(node.name());
-            if (label != null) {
+            if (reported == null && !cluster.equals(labels.get(VoteQuorumApi.CLUSTER_LABEL))) {
+                unmapped.put(
+                        node.name(),
+                        "no QuorumStatus of its own in corosync cluster " + cluster + " and no "
+                                + VoteQuorumApi.CLUSTER_LABEL + "=" + cluster + " label: node ids and names "
+                                + "repeat across clusters, so it is not taken for one of this cluster's nodes");
+            } else if (label != null) {
                 Long labelled = parse(label);
                 if (labelled == null) {
                     unmapped.put(node.name(), VoteQuorumApi.NODE_ID_LABEL + "=" + label + " is not a corosync node id");

@@ -37,6 +37,22 @@ public sealed interface PartitionVerdict {
     /** Quorate, but another quorate partition cannot be ruled out: nothing may be fenced from it. */
     record NotExclusive(QuoratePartition partition, String reason) implements PartitionVerdict {}
 
+    /**
+     * For each node outside the partition, the latest time a member's agent saw it leave; a node some
+     * member lists without a time is left out, so the caller falls back to what it saw itself.
+     */
+    private static Map<Long, Instant> absentSince(List<Report> view, Set<Long> members) {
+        Map<Long, Instant> absent = new TreeMap<>();
+        Set<Long> unknown = new TreeSet<>();
+        for (Report r : view) {
+            r.outsideSince().forEach((node, at) -> absent.merge(node, at, (a, b) -> a.isAfter(b) ? a : b));
+            unknown.addAll(r.unstamped());
+        }
+        absent.keySet().removeAll(members);
+        absent.keySet().removeAll(unknown);
+        return absent;
+    }
+
     static PartitionVerdict of(List<Report> reports) {
         Map<Long, Report> freshById = new TreeMap<>();
         reports.stream().filter(Report::fresh).forEach(r -> freshById.put(r.nodeId(), r));
@@ -77,13 +93,21 @@ public sealed interface PartitionVerdict {
                 conflicting.add(outsider.get().nodeName() + " reports ring " + ring + " without being a member of it");
                 continue;
             }
-            List<String> contradicting = members.stream()
+            List<String> contradicting = new ArrayList<>(members.stream()
                     .map(freshById::get)
                     .filter(r -> r != null)
                     .filter(r -> !r.ring().equals(Optional.of(ring)))
                     .map(r -> r.nodeName() + " reports "
                             + r.ring().map(Object::toString).orElse("no ring"))
-                    .toList();
+                    .toList());
+            // Ring ids only grow: a member of this ring listed in a newer one has left it, whoever says so.
+            freshById.values().stream()
+                    .filter(r ->
+                            r.ring().filter(other -> other.seq() > ring.seq()).isPresent())
+                    .filter(r -> r.members().stream().anyMatch(members::contains))
+                    .map(r -> r.nodeName() + " reports the newer ring "
+                            + r.ring().get() + " with members " + new TreeSet<>(r.members()))
+                    .forEach(contradicting::add);
             if (!contradicting.isEmpty()) {
                 superseded.add("ring " + ring + " is not settled: " + String.join(", ", contradicting));
                 continue;
@@ -93,14 +117,8 @@ public sealed interface PartitionVerdict {
                     .orElseThrow();
             Map<Long, Integer> memberVotes = new TreeMap<>();
             members.forEach(m -> memberVotes.put(m, any.votes().nodelist().getOrDefault(m, 1)));
-            Map<Long, Instant> outsideSince = new TreeMap<>();
-            view.getValue()
-                    .forEach(r -> r.outsideSince().forEach((node, at) -> {
-                        if (!members.contains(node)) {
-                            outsideSince.merge(node, at, (a, b) -> a.isBefore(b) ? a : b);
-                        }
-                    }));
-            settled.add(new QuoratePartition(ring, members, any.totalVotes(), any.quorum(), memberVotes, outsideSince));
+            settled.add(new QuoratePartition(
+                    ring, members, any.totalVotes(), any.quorum(), memberVotes, absentSince(view.getValue(), members)));
             settledViews.put(ring, view.getValue());
         }
         if (!conflicting.isEmpty()) {

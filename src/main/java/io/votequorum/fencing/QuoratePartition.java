@@ -11,8 +11,11 @@ import java.util.stream.Collectors;
  *
  * @param memberVotes each member's votes, as its reports list them
  * @param totalVotes  the partition's votes as corosync counts them: the members' and a quorum device's cast vote
- * @param outsideSince for each node outside the partition, the earliest time a member's agent saw it
- *                     leave (by that agent's clock): it had left by then, and has not been back since
+ * @param absentSince for each node outside the partition, the latest time one of its members' agents
+ *                    saw it leave (by that agent's clock): no member has seen it in its ring since. The
+ *                    latest, not the earliest: an agent that was cut off itself stamped every other node
+ *                    from its own isolation, and saw nothing of what they did in between. Nodes that a
+ *                    member lists without a time are missing
  */
 public record QuoratePartition(
         RingId ring,
@@ -20,12 +23,12 @@ public record QuoratePartition(
         int totalVotes,
         int quorum,
         Map<Long, Integer> memberVotes,
-        Map<Long, Instant> outsideSince) {
+        Map<Long, Instant> absentSince) {
 
     public QuoratePartition {
         members = Set.copyOf(members);
         memberVotes = Map.copyOf(memberVotes);
-        outsideSince = Map.copyOf(outsideSince);
+        absentSince = Map.copyOf(absentSince);
     }
 
     /** A partition whose agents do not say when they saw the others leave. */

@@ -1,10 +1,12 @@
 package io.votequorum.fencing;
 
 import io.votequorum.model.RingId;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -40,6 +42,8 @@ public record Report(
      * @param qdeviceCastVote the quorum device casts its vote for this node's partition
      * @param autoTieBreaker  corosync's auto_tie_breaker is on
      * @param twoNode         corosync's two_node is on
+     * @param deviceVoteLife  how long corosync may keep counting a quorum device's cast vote after the
+     *                        poll that cast it (its timeout plus sync_timeout); zero without a device
      */
     public record Votes(
             Map<Long, Integer> nodelist,
@@ -47,10 +51,29 @@ public record Report(
             int qdeviceVotes,
             boolean qdeviceCastVote,
             boolean autoTieBreaker,
-            boolean twoNode) {
+            boolean twoNode,
+            Duration deviceVoteLife) {
 
         public Votes {
             nodelist = Map.copyOf(nodelist);
+        }
+
+        /** Votes of a cluster whose quorum device timings are not reported. */
+        public Votes(
+                Map<Long, Integer> nodelist,
+                int expectedVotes,
+                int qdeviceVotes,
+                boolean qdeviceCastVote,
+                boolean autoTieBreaker,
+                boolean twoNode) {
+            this(
+                    nodelist,
+                    expectedVotes,
+                    qdeviceVotes,
+                    qdeviceCastVote,
+                    autoTieBreaker,
+                    twoNode,
+                    qdeviceVotes > 0 ? DEFAULT_DEVICE_VOTE_LIFE : Duration.ZERO);
         }
 
         /** A cluster of one-vote nodes without a quorum device or tie-breaker: the given nodes, one vote each. */
@@ -64,6 +87,9 @@ public record Report(
                     false);
         }
     }
+
+    /** corosync's defaults for quorum.device: timeout 10 s plus sync_timeout 30 s. */
+    public static final Duration DEFAULT_DEVICE_VOTE_LIFE = Duration.ofSeconds(40);
 
     public Report {
         members = Set.copyOf(members);
@@ -95,6 +121,15 @@ public record Report(
             int quorum,
             boolean fresh) {
         this(nodeName, nodeId, quorate, ring, members, totalVotes, quorum, fresh, Votes.oneEach(members));
+    }
+
+    /** Nodes this report lists outside its partition without saying when its agent saw them leave. */
+    Set<Long> unstamped() {
+        Set<Long> listed = new TreeSet<>(votes.nodelist().keySet());
+        listed.removeAll(members);
+        listed.removeAll(outsideSince.keySet());
+        listed.remove(nodeId);
+        return listed;
     }
 
     /** A fresh report that says quorate and names its ring: the only kind that can make a view. */

@@ -15,9 +15,24 @@ public record FencedNode(
 
         @JsonPropertyDescription("Why the node is fenced.") String reason,
 
-        @JsonPropertyDescription("When fencing of this node began: the quorate partition excluding it was first seen.")
+        @JsonPropertyDescription(
+                "When fencing of this node began: the quorate partition excluding it was first seen, this time.")
         String since,
 
         @JsonPropertyDescription(
-                "At stage Fenced: the evidence that the node is off (its watchdog's safe time passed, or a confirmation).")
-        String evidence) {}
+                "At stage Fenced: the evidence that the node is off (its watchdog's safe time passed, a confirmation, another fencer's fence).")
+        String evidence,
+
+        @JsonPropertyDescription(
+                "When the node was first seen back in the quorate partition; it is unfenced healthyDelay later.")
+        String healthySince,
+
+        @JsonPropertyDescription(
+                "At stage Fenced: the time from which the evidence shows the node off; a sign of life after it voids the evidence.")
+        String offSince) {
+
+    /** A node on the ladder without a healthy clock or the time its evidence counts from. */
+    public FencedNode(String nodeName, FenceStage stage, String reason, String since, String evidence) {
+        this(nodeName, stage, reason, since, evidence, null, null);
+    }
+}

@@ -20,6 +20,11 @@ public final class Serialised {
         return a == b || a != null && b != null && a.getClass() == b.getClass() && Arrays.equals(bytes(a), bytes(b));
     }
 
+    /** A deep copy, by way of its JSON. */
+    public static <T> T copy(T value, Class<T> type) {
+        return JSON.convertValue(value, type);
+    }
+
     public static int hash(Object o) {
         return o == null ? 0 : Arrays.hashCode(bytes(o));
     }

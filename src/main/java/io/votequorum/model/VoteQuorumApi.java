@@ -21,6 +21,13 @@ public final class VoteQuorumApi {
     public static final String CONFIRMED_OFF_ANNOTATION = GROUP + "/confirmed-off";
     /** On a Node: the corosync node id, when the Node's name differs from the corosync node name. */
     public static final String NODE_ID_LABEL = GROUP + "/node-id";
+    /**
+     * On a Node: the corosync cluster (totem.cluster_name) it belongs to. A Node without a QuorumStatus of
+     * its own is mapped to a corosync node only with it: node ids and names repeat across clusters.
+     */
+    public static final String CLUSTER_LABEL = GROUP + "/cluster";
+    /** On a policy: the operator lets go of the Nodes the policy fenced before the policy is deleted. */
+    public static final String POLICY_FINALIZER = GROUP + "/release-nodes";
     /** Taint key the operator puts on a node outside the quorate partition. */
     public static final String INQUORATE_TAINT = GROUP + "/inquorate";
 

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.votequorum.model.VoteQuorumApi;
+import io.votequorum.model.VoteQuorumPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -16,7 +18,8 @@ import org.jboss.logging.Logger;
  * `cleanup`: before the operator is uninstalled, removes from every Node exactly what the operator's
  * {@value FenceAnnotation#KEY} record says it added (the cordon, the taints, the record itself) and
  * the CorosyncQuorum condition it wrote, so no Node stays fenced, and nothing an administrator added
- * is touched. Runs once with the operator's service account and exits.
+ * is touched; then the policies lose the operator's finalizer, which would otherwise keep them once the
+ * operator is gone. Runs once with the operator's service account and exits.
  */
 @ApplicationScoped
 public class CleanupCommand {
@@ -74,7 +77,42 @@ public class CleanupCommand {
         LOG.infof(
                 "cleanup: %d of %d Nodes carried the operator's record and were unfenced%s",
                 unfenced, nodes.size(), failed > 0 ? "; " + failed + " could not be changed" : "");
+        failed += releasePolicies();
         return failed > 0 ? EXIT_ERROR : EXIT_OK;
+    }
+
+    /**
+     * The policies lose the operator's finalizer, so that they can be deleted once the operator is
+     * gone: there is nothing left for it to release.
+     */
+    private int releasePolicies() {
+        int failed = 0;
+        List<VoteQuorumPolicy> policies;
+        try {
+            policies = client.resources(VoteQuorumPolicy.class).list().getItems();
+        } catch (KubernetesClientException e) {
+            LOG.errorf("cleanup: cannot list the VoteQuorumPolicies: %s", e.getMessage());
+            return 1;
+        }
+        for (VoteQuorumPolicy policy : policies) {
+            List<String> finalizers = policy.getMetadata().getFinalizers();
+            if (finalizers == null || !finalizers.contains(VoteQuorumApi.POLICY_FINALIZER)) {
+                continue;
+            }
+            try {
+                client.resources(VoteQuorumPolicy.class)
+                        .withName(policy.getMetadata().getName())
+                        .edit(p -> {
+                            p.getMetadata().getFinalizers().remove(VoteQuorumApi.POLICY_FINALIZER);
+                            return p;
+                        });
+                LOG.infof("cleanup: policy %s released", policy.getMetadata().getName());
+            } catch (KubernetesClientException e) {
+                LOG.errorf("cleanup: policy %s: %s", policy.getMetadata().getName(), e.getMessage());
+                failed++;
+            }
+        }
+        return failed;
     }
 
     private static boolean hasQuorumCondition(Node node) {

@@ -7,6 +7,7 @@ import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.FenceStage;
 import io.votequorum.model.VoteQuorumApi;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ public record FenceAnnotation(
         boolean cordoned,
         List<String> taints,
         Integer evicted,
-        String evidence) {
+        String evidence,
+        String offSince) {
 
     public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +46,9 @@ public record FenceAnnotation(
         try {
             return Optional.of(JSON.readValue(value, FenceAnnotation.class));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("the " + KEY + " annotation is not the operator's JSON: " + value, e);
+            throw new IllegalStateException(
+                    "the " + KEY + " annotation is not the operator's JSON (" + e.getOriginalMessage() + "): " + value,
+                    e);
         }
     }
 
@@ -58,16 +62,27 @@ public record FenceAnnotation(
                 false,
                 List.of(),
                 null,
-                record.evidence().orElse(null));
+                record.evidence().orElse(null),
+                record.offSince().map(Instant::toString).orElse(null));
     }
 
+    /** The record; a field that is not what the operator writes makes it unreadable. */
     public FenceRecord record() {
-        return new FenceRecord(
-                stage,
-                Instant.parse(since),
-                reason,
-                Optional.ofNullable(healthySince).map(Instant::parse),
-                Optional.ofNullable(evidence));
+        if (stage == null || since == null) {
+            throw new IllegalStateException("the " + KEY + " annotation has no " + (stage == null ? "stage" : "since"));
+        }
+        try {
+            return new FenceRecord(
+                    stage,
+                    Instant.parse(since),
+                    reason,
+                    Optional.ofNullable(healthySince).map(Instant::parse),
+                    Optional.ofNullable(evidence),
+                    Optional.ofNullable(offSince).map(Instant::parse));
+        } catch (DateTimeParseException e) {
+            throw new IllegalStateException(
+                    "the " + KEY + " annotation holds a time that is not RFC 3339: " + e.getParsedString(), e);
+        }
     }
 
     public FenceAnnotation with(FenceRecord record) {
@@ -80,21 +95,32 @@ public record FenceAnnotation(
                 cordoned,
                 taints,
                 evicted,
-                record.evidence().orElse(evidence));
+                record.evidence().orElse(null),
+                record.offSince().map(Instant::toString).orElse(null));
     }
 
     FenceAnnotation withCordon() {
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, true, taints, evicted, evidence);
+        return new FenceAnnotation(
+                cluster, stage, since, reason, healthySince, true, taints, evicted, evidence, offSince);
     }
 
     FenceAnnotation withTaint(String taint) {
         List<String> more = new ArrayList<>(taints);
         more.add(taint);
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence);
+        return new FenceAnnotation(
+                cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence, offSince);
+    }
+
+    FenceAnnotation withoutTaint(String taint) {
+        List<String> fewer = new ArrayList<>(taints);
+        fewer.remove(taint);
+        return new FenceAnnotation(
+                cluster, stage, since, reason, healthySince, cordoned, fewer, evicted, evidence, offSince);
     }
 
     FenceAnnotation withEvicted(int pods) {
-        return new FenceAnnotation(cluster, stage, since, reason, healthySince, cordoned, taints, pods, evidence);
+        return new FenceAnnotation(
+                cluster, stage, since, reason, healthySince, cordoned, taints, pods, evidence, offSince);
     }
 
     public String json() {

@@ -3,22 +3,19 @@ package io.votequorum.operator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
-import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.ExemptPods;
+import io.votequorum.model.FenceStage;
 import io.votequorum.model.Selectors;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,34 +24,29 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
-/** The fencing ladder's side effects through the fabric8 client. */
+/**
+ * The fencing ladder's side effects on Kubernetes Nodes and pods, through a {@link NodeApi}: what a
+ * step adds to or removes from a Node, and the record of exactly what the operator added.
+ */
 public final class KubernetesNodeActions implements NodeActions {
 
     private static final Logger LOG = Logger.getLogger(KubernetesNodeActions.class);
     static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
     public static final String QUORUM_CONDITION = "CorosyncQuorum";
 
-    private final KubernetesClient client;
-    private final KubernetesClient evictions;
+    private final NodeApi api;
     private final String cluster;
+    private final Clock clock;
 
-    /**
-     * @param evictions a client that does not retry: a budget's 429 is an answer, and the next
-     *                  reconcile asks again (see {@link #evictionClient})
-     * @param cluster   the corosync cluster whose policy acts; recorded on every Node it fences
-     */
-    public KubernetesNodeActions(KubernetesClient client, KubernetesClient evictions, String cluster) {
-        this.client = client;
-        this.evictions = evictions;
+    /** @param cluster the corosync cluster whose policy acts; recorded on every Node it fences */
+    public KubernetesNodeActions(NodeApi api, String cluster, Clock clock) {
+        this.api = api;
         this.cluster = cluster;
+        this.clock = clock;
     }
 
-    public static KubernetesClient evictionClient(KubernetesClient client) {
-        return new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(client.getConfiguration())
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build();
+    public KubernetesNodeActions(KubernetesClient client, KubernetesClient evictions, String cluster) {
+        this(new KubernetesNodeApi(client, evictions), cluster, Clock.systemUTC());
     }
 
     @Override
@@ -62,11 +54,15 @@ public final class KubernetesNodeActions implements NodeActions {
         edit(node, record, KubernetesNodeActions::cordoned);
     }
 
+    /** Cordoned and tainted NoSchedule; below stage Fenced, without the operator's out-of-service taint. */
     private static FenceAnnotation cordoned(Node n, FenceAnnotation fence) {
         FenceAnnotation updated = fence;
         if (!Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
             n.getSpec().setUnschedulable(true);
             updated = updated.withCordon();
+        }
+        if (updated.stage() != FenceStage.Fenced) {
+            updated = removeTaint(n, Taints.OUT_OF_SERVICE_TAINT, updated);
         }
         return addTaint(n, Taints.INQUORATE_NO_SCHEDULE, updated);
     }
@@ -77,16 +73,11 @@ public final class KubernetesNodeActions implements NodeActions {
         String name = node.getMetadata().getName();
         int remaining = 0;
         int evicted = 0;
-        for (Pod pod : podsOn(name)) {
+        for (Pod pod : api.podsOn(name)) {
             if (exempt(pod, exempt) || pod.getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
-            boolean accepted = evictions
-                    .pods()
-                    .inNamespace(pod.getMetadata().getNamespace())
-                    .withName(pod.getMetadata().getName())
-                    .evict();
-            if (accepted) {
+            if (api.evict(pod)) {
                 evicted++;
                 LOG.infof(
                         "evicted pod %s/%s from %s",
@@ -114,25 +105,12 @@ public final class KubernetesNodeActions implements NodeActions {
     @Override
     public void deleteWorkloads(Node node, FenceRecord record, ExemptPods exempt) {
         String name = node.getMetadata().getName();
-        for (Pod pod : podsOn(name)) {
+        for (Pod pod : api.podsOn(name)) {
             if (!exempt(pod, exempt)) {
-                client.pods()
-                        .inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName())
-                        .withGracePeriod(0)
-                        .delete();
+                api.forceDelete(pod);
             }
         }
-        for (VolumeAttachment attachment :
-                client.storage().v1().volumeAttachments().list().getItems()) {
-            if (name.equals(attachment.getSpec().getNodeName())) {
-                client.storage()
-                        .v1()
-                        .volumeAttachments()
-                        .withName(attachment.getMetadata().getName())
-                        .delete();
-            }
-        }
+        api.detachVolumes(name);
         edit(node, record, (n, fence) -> fence);
     }
 
@@ -146,29 +124,31 @@ public final class KubernetesNodeActions implements NodeActions {
         if (FenceAnnotation.of(node.getMetadata().getAnnotations()).isEmpty()) {
             return; // nothing of the operator's on it, as far as the cache knows
         }
-        client.nodes().withName(node.getMetadata().getName()).edit(current -> {
-            Optional<FenceAnnotation> fence =
-                    FenceAnnotation.of(current.getMetadata().getAnnotations());
-            if (fence.isEmpty()) {
-                return current;
+        api.edit(node.getMetadata().getName(), KubernetesNodeActions::unfenced);
+    }
+
+    /** The Node without what the operator's record says it added, and without the record. */
+    static Node unfenced(Node current) {
+        Optional<FenceAnnotation> fence =
+                FenceAnnotation.of(current.getMetadata().getAnnotations());
+        if (fence.isEmpty()) {
+            return current;
+        }
+        Node n = new NodeBuilder(current).build();
+        List<Taint> kept = new ArrayList<>();
+        for (Taint taint : Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of())) {
+            if (!fence.get().taints().contains(Taints.id(taint))) {
+                kept.add(taint);
             }
-            Node n = new NodeBuilder(current).build();
-            List<Taint> kept = new ArrayList<>();
-            for (Taint taint : Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of())) {
-                if (!fence.get().taints().contains(Taints.id(taint))) {
-                    kept.add(taint);
-                }
-            }
-            n.getSpec().setTaints(kept);
-            if (fence.get().cordoned()) {
-                n.getSpec().setUnschedulable(false);
-            }
-            Map<String, String> annotations =
-                    new LinkedHashMap<>(n.getMetadata().getAnnotations());
-            annotations.remove(FenceAnnotation.KEY);
-            n.getMetadata().setAnnotations(annotations);
-            return n;
-        });
+        }
+        n.getSpec().setTaints(kept);
+        if (fence.get().cordoned()) {
+            n.getSpec().setUnschedulable(false);
+        }
+        Map<String, String> annotations = new LinkedHashMap<>(n.getMetadata().getAnnotations());
+        annotations.remove(FenceAnnotation.KEY);
+        n.getMetadata().setAnnotations(annotations);
+        return n;
     }
 
     @Override
@@ -183,32 +163,19 @@ public final class KubernetesNodeActions implements NodeActions {
                 && message.equals(existing.get().getMessage())) {
             return;
         }
-        String now = Conditions.timestamp(Instant.now());
+        String now = Conditions.timestamp(clock.instant());
         String since = existing.filter(c -> status.equals(c.getStatus()))
                 .map(NodeCondition::getLastTransitionTime)
                 .orElse(now);
-        Node patch = new NodeBuilder()
-                .withNewMetadata()
-                .withName(current.getMetadata().getName())
-                .endMetadata()
-                .withNewStatus()
-                .addNewCondition()
-                .withType(QUORUM_CONDITION)
-                .withStatus(status)
-                .withReason(reason)
-                .withMessage(message)
-                .withLastHeartbeatTime(now)
-                .withLastTransitionTime(since)
-                .endCondition()
-                .endStatus()
-                .build();
-        // Server-side apply on the status subresource: the kubelet's own conditions stay its own.
-        client.resource(patch)
-                .subresource("status")
-                .patch(new PatchContext.Builder()
-                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(PolicyVotes.FIELD_MANAGER)
-                        .withForce(true)
+        api.applyCondition(
+                current.getMetadata().getName(),
+                new NodeConditionBuilder()
+                        .withType(QUORUM_CONDITION)
+                        .withStatus(status)
+                        .withReason(reason)
+                        .withMessage(message)
+                        .withLastHeartbeatTime(now)
+                        .withLastTransitionTime(since)
                         .build());
     }
 
@@ -240,7 +207,7 @@ public final class KubernetesNodeActions implements NodeActions {
         if (edit.apply(cached).equals(cached)) {
             return cached; // the step is already done: every reconcile would otherwise write the Node again
         }
-        return client.nodes().withName(cached.getMetadata().getName()).edit(edit);
+        return api.edit(cached.getMetadata().getName(), edit);
     }
 
     /** Adds the taint unless the Node has it; records it as the operator's only when the operator added it. */
@@ -255,12 +222,16 @@ public final class KubernetesNodeActions implements NodeActions {
         return fence.taints().contains(Taints.id(taint)) ? fence : fence.withTaint(Taints.id(taint));
     }
 
-    private List<Pod> podsOn(String node) {
-        return client.pods()
-                .inAnyNamespace()
-                .withField("spec.nodeName", node)
-                .list()
-                .getItems();
+    /** Removes the taint only if the operator's record says the operator added it. */
+    private static FenceAnnotation removeTaint(Node n, Taint taint, FenceAnnotation fence) {
+        if (!fence.taints().contains(Taints.id(taint))) {
+            return fence;
+        }
+        List<Taint> taints =
+                new ArrayList<>(Optional.ofNullable(n.getSpec().getTaints()).orElse(List.of()));
+        taints.removeIf(t -> Taints.same(t, taint));
+        n.getSpec().setTaints(taints);
+        return fence.withoutTaint(Taints.id(taint));
     }
 
     /** DaemonSet and mirror pods are left alone unless the policy says otherwise, and so are selected pods. */

@@ -30,8 +30,24 @@ final class PolicyConditions {
     static final String ACTIONS = "ActionsSucceeded";
 
     static final String PAUSED = "Paused";
+    /** Whether the last pass ran to its end; False with the error when it failed. */
+    static final String RECONCILED = "Reconciled";
 
     private PolicyConditions() {}
+
+    static Condition reconciled(Long generation) {
+        return Conditions.of(
+                RECONCILED, Conditions.Status.True, "PassSucceeded", "the last pass ran to its end", generation);
+    }
+
+    static Condition passFailed(String message, Long generation) {
+        return Conditions.of(
+                RECONCILED,
+                Conditions.Status.False,
+                "PassFailed",
+                message + "; the operator tries again (see its log)",
+                generation);
+    }
 
     static Condition valid(String message, Long generation) {
         return Conditions.of(VALID, Conditions.Status.True, "Valid", message, generation);

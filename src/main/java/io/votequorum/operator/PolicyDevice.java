@@ -1,12 +1,8 @@
 package io.votequorum.operator;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.EndpointAddress;
-import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.votequorum.device.DeviceCheck;
 import io.votequorum.model.Conditions;
@@ -40,13 +36,13 @@ final class PolicyDevice {
     /** How long the API server's own addresses are trusted before they are read again. */
     private static final Duration ADDRESSES_TTL = Duration.ofSeconds(30);
 
-    private final KubernetesClient client;
+    private final Outside outside;
     private volatile Set<String> apiServerAddresses = Set.of();
     private volatile Instant addressesRead = Instant.MIN;
     private volatile Optional<String> addressesError = Optional.empty();
 
-    PolicyDevice(KubernetesClient client) {
-        this.client = client;
+    PolicyDevice(Outside outside) {
+        this.outside = outside;
     }
 
     /** What to hand to the agents (empty: no device), and the condition; no condition while it is off. */
@@ -152,43 +148,18 @@ final class PolicyDevice {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /**
-     * The API server's own addresses, read again after a while: from the kubernetes Service's
-     * EndpointSlice, or, where no controller mirrors it, from the Endpoints the API server writes.
-     */
+    /** The API server's own addresses, read again after a while. */
     private void refreshAddresses(Instant now) {
         if (now.isBefore(addressesRead.plus(ADDRESSES_TTL))) {
             return;
         }
         try {
-            EndpointSlice slice = client.discovery()
-                    .v1()
-                    .endpointSlices()
-                    .inNamespace("default")
-                    .withName("kubernetes")
-                    .get();
-            Endpoints endpoints = slice == null
-                    ? client.endpoints()
-                            .inNamespace("default")
-                            .withName("kubernetes")
-                            .get()
-                    : null;
-            if (slice != null) {
-                apiServerAddresses = slice.getEndpoints().stream()
-                        .flatMap(e -> e.getAddresses().stream())
-                        .collect(Collectors.toCollection(TreeSet::new));
-                addressesError = Optional.empty();
-            } else if (endpoints != null) {
-                apiServerAddresses = endpoints.getSubsets().stream()
-                        .flatMap(s -> s.getAddresses().stream())
-                        .map(EndpointAddress::getIp)
-                        .collect(Collectors.toCollection(TreeSet::new));
-                addressesError = Optional.empty();
-            } else {
-                addressesError = Optional.of("neither the EndpointSlice nor the Endpoints exist");
-            }
+            apiServerAddresses = outside.apiServerAddresses();
+            addressesError = Optional.empty();
         } catch (KubernetesClientException e) {
             addressesError = Optional.of(e.getCode() + " " + e.getMessage());
+        } catch (RuntimeException e) {
+            addressesError = Optional.of(String.valueOf(e.getMessage()));
         }
         addressesRead = now;
     }

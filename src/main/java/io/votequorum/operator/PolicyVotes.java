@@ -3,9 +3,6 @@ package io.votequorum.operator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.FencingSpec;
 import io.votequorum.model.NoQuorumAction;
@@ -106,15 +103,15 @@ final class PolicyVotes {
                 Optional.empty(), Set.of(), PolicyConditions.invalid(reason, message, generation), Optional.empty());
     }
 
+    /** The Applied condition, and the nodes whose spec this call wrote. */
+    record Applying(Condition applied, List<String> written) {}
+
     /**
      * Writes each node's desired votes and expected votes into its QuorumStatus spec (only what
      * differs), and says whether every agent has applied them.
      */
-    /** The Applied condition, and the nodes whose spec this call wrote. */
-    record Applying(Condition applied, List<String> written) {}
-
     static Applying apply(
-            KubernetesClient client,
+            Outside outside,
             VoteQuorumPolicy policy,
             VoteLayout layout,
             Set<String> named,
@@ -147,12 +144,7 @@ final class PolicyVotes {
                 desired.getSpec().setQuorumDevice(quorumDevice);
                 desired.getSpec().setPolicy(policy.getMetadata().getName());
                 desired.getSpec().setPolicyGeneration(generation);
-                client.resource(desired)
-                        .patch(new PatchContext.Builder()
-                                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                                .withFieldManager(FIELD_MANAGER)
-                                .withForce(true)
-                                .build());
+                outside.applySpec(desired);
                 written.add(name);
                 waiting.add(name);
                 continue;

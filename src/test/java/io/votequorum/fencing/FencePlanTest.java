@@ -153,7 +153,7 @@ class FencePlanTest {
                 RULES,
                 T0.plusSeconds(120));
         assertThat(stageOf(stale, "node3")).contains(FenceStage.Evicted);
-        assertThat(stale.decisions().get(2).awaiting()).get().asString().contains("older than this fencing");
+        assertThat(stale.decisions().get(2).awaiting()).get().asString().contains("older than its absence");
 
         // A confirmation naming a time still to come counts only from then.
         NodeFacts ahead = new NodeFacts(
@@ -192,7 +192,7 @@ class FencePlanTest {
         assertThat(older.decisions().get(2).awaiting())
                 .get()
                 .asString()
-                .contains("is older than this fencing and does not count");
+                .contains("is older than its absence or was followed by a sign of life, and does not count");
 
         OtherFence stale =
                 new OtherFence("Pacemaker", "reboot", T0.plusSeconds(3), Optional.of("node1"), "node2", 2L, false);
@@ -243,7 +243,7 @@ class FencePlanTest {
         assertThat(again.decisions().get(2).awaiting())
                 .get()
                 .asString()
-                .contains("is older than this fencing and does not count");
+                .contains("is older than its absence or was followed by a sign of life, and does not count");
     }
 
     /** NODE3_CUT, with nodes 1 and 2 saying when they saw node3 leave. */
@@ -297,7 +297,13 @@ class FencePlanTest {
 
     @Test
     void theSameInputsGiveTheSamePlanAndTheLadderNeverStepsBack() {
-        FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty());
+        FenceRecord fenced = new FenceRecord(
+                FenceStage.Fenced,
+                T0,
+                "cut",
+                Optional.empty(),
+                Optional.of("confirmed"),
+                Optional.of(T0.plusSeconds(5)));
         FencePlan once =
                 FencePlan.decide(NODE3_CUT, three(Optional.of(fenced), T0.plusSeconds(5)), RULES, T0.plusSeconds(11));
         FencePlan again =
@@ -480,7 +486,8 @@ class FencePlanTest {
                 report(1, true, true, R1, 1L, 2L, 3L),
                 report(2, true, true, R1, 1L, 2L, 3L),
                 report(3, true, true, R1, 1L, 2L, 3L));
-        FenceRecord fenced = new FenceRecord(FenceStage.Fenced, T0, "cut", Optional.empty(), Optional.of("confirmed"));
+        FenceRecord fenced = new FenceRecord(
+                FenceStage.Fenced, T0, "cut", Optional.empty(), Optional.of("confirmed"), Optional.of(T0));
         FencePlan waiting = FencePlan.decide(healed, three(Optional.of(fenced), T0), RULES, T0.plusSeconds(100));
         assertThat(steps(waiting, "node3", ConfirmedFenceAction.OutOfServiceTaint))
                 .containsExactly(new NodeStep.Keep(
@@ -511,5 +518,194 @@ class FencePlanTest {
                 .findFirst()
                 .orElseThrow()
                 .steps(action);
+    }
+
+    /** NODE3_CUT where nodes 1 and 2 list node 3 (three one-vote nodes) and saw it leave at these times. */
+    private static List<Report> stamped(Instant byNode1, Instant byNode2) {
+        Report.Votes three = Report.Votes.oneEach(Set.of(1L, 2L, 3L));
+        return List.of(
+                new Report(
+                        "node1",
+                        1,
+                        Optional.of(true),
+                        Optional.of(R2),
+                        Set.of(1L, 2L),
+                        2,
+                        2,
+                        true,
+                        three,
+                        Map.of(3L, byNode1)),
+                new Report(
+                        "node2",
+                        2,
+                        Optional.of(true),
+                        Optional.of(R2),
+                        Set.of(1L, 2L),
+                        2,
+                        2,
+                        true,
+                        three,
+                        Map.of(3L, byNode2)),
+                NODE3_CUT.get(2));
+    }
+
+    private static NodeFacts watchdogNode3(FenceRecord record, Optional<Instant> confirmed, Optional<Instant> alive) {
+        return new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(record),
+                Optional.of(WATCHDOG),
+                confirmed,
+                List.of(),
+                alive);
+    }
+
+    private static FencePlan decide(List<Report> reports, NodeFacts node3, FencingRules rules, Instant now) {
+        return FencePlan.decide(
+                reports, List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), node3), rules, now);
+    }
+
+    @Test
+    void theSafeTimeCountsFromTheLastTimeAMemberSawTheNodeInItsRingNotFromTheFirstExclusion() {
+        // Cut at T0, back (unseen by the operator) at T0 + 20 s, cut again at T0 + 40 s: node 1 saw it leave
+        // again at T0 + 40 s, node 2, itself cut off in between, still says T0. The latest counts.
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        List<Report> flapped = stamped(T0.plusSeconds(40), T0);
+        FencingRules rules = new FencingRules(
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                1,
+                false,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(10));
+        NodeFacts node3 = watchdogNode3(evicted, Optional.empty(), Optional.empty());
+        assertThat(stageOf(decide(flapped, node3, rules, T0.plusSeconds(50)), "node3"))
+                .as("T0 + 30 + 10 + 10 would be the safe time of the first absence")
+                .contains(FenceStage.Evicted);
+        assertThat(stageOf(decide(flapped, node3, rules, T0.plusSeconds(89)), "node3"))
+                .contains(FenceStage.Evicted);
+        FencePlan safe = decide(flapped, node3, rules, T0.plusSeconds(90));
+        assertThat(stageOf(safe, "node3")).contains(FenceStage.Fenced);
+        assertThat(safe.decisions().get(2).desired().orElseThrow().offSince()).contains(T0.plusSeconds(90));
+
+        // A confirmation from the first absence says nothing of the second.
+        NodeFacts confirmedEarly = watchdogNode3(evicted, Optional.of(T0.plusSeconds(15)), Optional.empty());
+        assertThat(stageOf(decide(flapped, confirmedEarly, rules, T0.plusSeconds(60)), "node3"))
+                .contains(FenceStage.Evicted);
+    }
+
+    @Test
+    void aSignOfLifeAfterTheEvidenceVoidsItAndAForcedNodeGoesBackToEvicted() {
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        Instant confirmedAt = T0.plusSeconds(20);
+        NodeFacts rebooted = watchdogNode3(evicted, Optional.of(confirmedAt), Optional.of(T0.plusSeconds(25)));
+        assertThat(stageOf(decide(NODE3_CUT, rebooted, RULES, T0.plusSeconds(30)), "node3"))
+                .as("its kubelet or agent was heard after the confirmation")
+                .contains(FenceStage.Evicted);
+        OtherFence pacemaker =
+                new OtherFence("Pacemaker", "reboot", T0.plusSeconds(5), Optional.of("node1"), "node2", 2L, true);
+        NodeFacts back = new NodeFacts(
+                "node3",
+                Optional.of(3L),
+                false,
+                Optional.of(evicted),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(pacemaker),
+                Optional.of(T0.plusSeconds(40)));
+        assertThat(stageOf(decide(NODE3_CUT, back, RULES, T0.plusSeconds(60)), "node3"))
+                .as("rebooted by Pacemaker, and back")
+                .contains(FenceStage.Evicted);
+
+        FenceRecord forced = new FenceRecord(
+                FenceStage.Fenced, T0, "cut", Optional.empty(), Optional.of("confirmed"), Optional.of(confirmedAt));
+        FencePlan stillOff = decide(
+                NODE3_CUT,
+                watchdogNode3(forced, Optional.of(confirmedAt), Optional.of(T0.plusSeconds(3))),
+                RULES,
+                T0.plusSeconds(100));
+        assertThat(stageOf(stillOff, "node3")).contains(FenceStage.Fenced);
+        FencePlan alive = decide(
+                NODE3_CUT,
+                watchdogNode3(forced, Optional.of(confirmedAt), Optional.of(T0.plusSeconds(99))),
+                RULES,
+                T0.plusSeconds(100));
+        assertThat(stageOf(alive, "node3")).contains(FenceStage.Evicted);
+        assertThat(alive.decisions().get(2).steps(ConfirmedFenceAction.ResourceDeletion))
+                .as("no forced deletion once it is seen alive")
+                .noneMatch(NodeStep.DeleteWorkloads.class::isInstance);
+        assertThat(alive.decisions().get(2).reason()).contains("seen alive at " + T0.plusSeconds(99));
+    }
+
+    @Test
+    void aQuorumDevicesVoteLifeIsAddedToTheSafeTime() {
+        Report.Votes device =
+                new Report.Votes(Map.of(1L, 1, 2L, 1, 3L, 1), 4, 1, true, false, false, Duration.ofSeconds(25));
+        List<Report> withDevice = NODE3_CUT.stream()
+                .map(r -> new Report(
+                        r.nodeName(),
+                        r.nodeId(),
+                        r.quorate(),
+                        r.ring(),
+                        r.members(),
+                        r.totalVotes() + 1,
+                        3,
+                        r.fresh(),
+                        device))
+                .toList();
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        NodeFacts node3 = watchdogNode3(evicted, Optional.empty(), Optional.empty());
+        // 30 s selfFenceAfter + 10 s watchdog + 10 s margin + 25 s the device's vote may have lasted.
+        assertThat(stageOf(decide(withDevice, node3, RULES, T0.plusSeconds(74)), "node3"))
+                .contains(FenceStage.Evicted);
+        assertThat(stageOf(decide(withDevice, node3, RULES, T0.plusSeconds(75)), "node3"))
+                .contains(FenceStage.Fenced);
+    }
+
+    @Test
+    void aNodeThatLeavesAgainWhileWaitingOutHealthyDelayStartsANewAbsenceAndKeepsWhatWasDone() {
+        FenceRecord healing = new FenceRecord(
+                FenceStage.Fenced,
+                T0,
+                "cut",
+                Optional.of(T0.plusSeconds(60)),
+                Optional.of("confirmed"),
+                Optional.of(T0.plusSeconds(20)));
+        FencePlan again = decide(
+                NODE3_CUT,
+                watchdogNode3(healing, Optional.of(T0.plusSeconds(20)), Optional.empty()),
+                RULES,
+                T0.plusSeconds(70));
+        FenceRecord record = again.decisions().get(2).desired().orElseThrow();
+        assertThat(record.stage()).as("evicted already, never below").isEqualTo(FenceStage.Evicted);
+        assertThat(record.since()).isEqualTo(T0.plusSeconds(70));
+        assertThat(record.evidence()).isEmpty();
+    }
+
+    @Test
+    void withFencingDisabledHealedNodesAreReleasedAndNoOtherIsTouched() {
+        FencingRules disabled = new FencingRules(
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                1,
+                false,
+                Duration.ZERO,
+                FencingRules.DEFAULT_SAFETY_MARGIN,
+                false);
+        FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
+        FencePlan outside = FencePlan.decide(NODE3_CUT, three(Optional.of(evicted), T0), disabled, T0.plusSeconds(600));
+        assertThat(outside.decisions()).noneMatch(FencePlan.NodeDecision::changes);
+        assertThat(outside.decisions().get(2).active()).isFalse();
+        List<Report> healed = List.of(
+                report(1, true, true, R1, 1L, 2L, 3L),
+                report(2, true, true, R1, 1L, 2L, 3L),
+                report(3, true, true, R1, 1L, 2L, 3L));
+        FenceRecord healing = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.of(T0.plusSeconds(100)));
+        FencePlan released = FencePlan.decide(healed, three(Optional.of(healing), T0), disabled, T0.plusSeconds(130));
+        assertThat(released.decisions().get(2).steps(ConfirmedFenceAction.OutOfServiceTaint))
+                .containsExactly(new NodeStep.Unfence("node3"));
     }
 }

@@ -14,11 +14,12 @@ class NodeMappingTest {
     @Test
     void labelThenOwnReportThenCorosyncName() {
         NodeMapping.Result result = NodeMapping.map(
+                "lab",
                 List.of(
-                        new KubeNode("edge-a", Map.of("votequorum.io/node-id", "1")),
+                        new KubeNode("edge-a", Map.of("votequorum.io/node-id", "1", "votequorum.io/cluster", "lab")),
                         new KubeNode("edge-b", Map.of()),
-                        new KubeNode("node3", Map.of()),
-                        new KubeNode("web", Map.of())),
+                        new KubeNode("node3", Map.of("votequorum.io/cluster", "lab")),
+                        new KubeNode("web", Map.of("votequorum.io/cluster", "lab"))),
                 Map.of("edge-b", 2L),
                 Map.of(1L, "node1", 2L, "node2", 3L, "node3"));
         assertThat(result.corosyncIds())
@@ -30,7 +31,10 @@ class NodeMappingTest {
     @Test
     void aLabelThatContradictsTheAgentMapsToNothing() {
         NodeMapping.Result result = NodeMapping.map(
-                List.of(new KubeNode("edge-a", Map.of("votequorum.io/node-id", "2"))), Map.of("edge-a", 1L), Map.of());
+                "lab",
+                List.of(new KubeNode("edge-a", Map.of("votequorum.io/node-id", "2"))),
+                Map.of("edge-a", 1L),
+                Map.of());
         assertThat(result.corosyncIds()).isEmpty();
         assertThat(result.unmapped().get("edge-a"))
                 .isEqualTo("votequorum.io/node-id=2 but its agent reports corosync node 1");
@@ -39,15 +43,33 @@ class NodeMappingTest {
     @Test
     void twoNodesClaimingOneCorosyncNodeAreBothUnmapped() {
         NodeMapping.Result result = NodeMapping.map(
+                "lab",
                 List.of(
-                        new KubeNode("a", Map.of("votequorum.io/node-id", "4")),
-                        new KubeNode("b", Map.of("votequorum.io/node-id", "4")),
-                        new KubeNode("c", Map.of("votequorum.io/node-id", "x"))),
+                        new KubeNode("a", Map.of("votequorum.io/node-id", "4", "votequorum.io/cluster", "lab")),
+                        new KubeNode("b", Map.of("votequorum.io/node-id", "4", "votequorum.io/cluster", "lab")),
+                        new KubeNode("c", Map.of("votequorum.io/node-id", "x", "votequorum.io/cluster", "lab"))),
                 Map.of(),
                 Map.of());
         assertThat(result.corosyncIds()).isEmpty();
         assertThat(result.unmapped()).containsKeys("a", "b", "c");
         assertThat(result.unmapped().get("c")).contains("is not a corosync node id");
+    }
+
+    @Test
+    void aNodeWithoutAReportOfItsOwnBelongsOnlyToTheClusterItsLabelNames() {
+        List<KubeNode> nodes = List.of(
+                new KubeNode("other-3", Map.of("votequorum.io/node-id", "3")),
+                new KubeNode("node2", Map.of()),
+                new KubeNode("b-node1", Map.of("votequorum.io/node-id", "1", "votequorum.io/cluster", "b")));
+        NodeMapping.Result result =
+                NodeMapping.map("lab", nodes, Map.of(), Map.of(1L, "node1", 2L, "node2", 3L, "node3"));
+        assertThat(result.corosyncIds())
+                .as("node ids and names repeat across clusters: a Node every cluster could claim is nobody's")
+                .isEmpty();
+        assertThat(result.unmapped().get("other-3"))
+                .contains("no QuorumStatus of its own in corosync cluster lab", "votequorum.io/cluster=lab");
+        assertThat(NodeMapping.map("b", nodes, Map.of(), Map.of(1L, "node1")).corosyncIds())
+                .containsExactlyEntriesOf(Map.of("b-node1", 1L));
     }
 
     @Test

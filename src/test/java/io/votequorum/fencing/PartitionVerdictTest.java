@@ -183,4 +183,18 @@ class PartitionVerdictTest {
         assertThat(PartitionVerdict.of(List.of(split(1, true, true, R2, Set.of(1L, 2L), 2, 3, noAtb))))
                 .isInstanceOf(PartitionVerdict.NotExclusive.class);
     }
+
+    @Test
+    void aViewIsSupersededByANewerRingThatListsOneOfItsMembers() {
+        // Nodes 1 and 2 cannot write their status (their Leases renew): they still say ring 0x14 without
+        // node 3. Node 3, back, reports the newer ring 0x18 with all three: 0x14 is over.
+        RingId newer = new RingId(1, 0x18);
+        PartitionVerdict verdict = PartitionVerdict.of(List.of(
+                report(1, true, true, R2, 1L, 2L),
+                report(2, true, true, R2, 1L, 2L),
+                report(3, true, true, newer, 1L, 2L, 3L)));
+        assertThat(verdict).isInstanceOf(PartitionVerdict.NoQuorateView.class);
+        assertThat(((PartitionVerdict.NoQuorateView) verdict).reason())
+                .contains("node3 reports the newer ring " + newer + " with members [1, 2, 3]");
+    }
 }

@@ -66,8 +66,8 @@ class FencingReconcilerTest {
     @Test
     void withNothingPendingTheNextLookIsWhenTheFirstLeaseRunsOut() {
         FencePlan idle = FencePlan.decide(List.of(), List.of(), RULES, NOW);
-        assertThat(FencingReconciler.nextLook(idle, List.of(), NOW)).isEqualTo(FencingReconciler.IDLE_RECHECK);
-        Duration next = FencingReconciler.nextLook(
+        assertThat(PolicyEngine.nextLook(idle, List.of(), NOW)).isEqualTo(PolicyEngine.IDLE_RECHECK);
+        Duration next = PolicyEngine.nextLook(
                 idle,
                 List.of(
                         lease("node1", NOW.minusSeconds(4), 10),
@@ -87,8 +87,8 @@ class FencingReconcilerTest {
                 Optional.empty(),
                 Optional.empty());
         FencePlan fenced = FencePlan.decide(List.of(), List.of(unknown), RULES, NOW);
-        assertThat(FencingReconciler.nextLook(fenced, List.of(lease("node1", NOW, 3600)), NOW))
-                .isEqualTo(FencingReconciler.RECHECK);
+        assertThat(PolicyEngine.nextLook(fenced, List.of(lease("node1", NOW, 3600)), NOW))
+                .isEqualTo(PolicyEngine.RECHECK);
     }
 
     @Test
@@ -100,7 +100,7 @@ class FencingReconcilerTest {
         status.setMembers(List.of(new Member(1, "a", 1, MemberState.Member), new Member(2, "b", 1, MemberState.Dead)));
         status.setFlags(List.of(QuorumFlag.TwoNode, QuorumFlag.AutoTieBreaker));
         status.setQdevice(new Qdevice("Lease", 1, true, true, false));
-        Report.Votes votes = FencingReconciler.votes(status);
+        Report.Votes votes = ClusterSnapshot.votes(status);
         assertThat(votes.nodelist()).containsEntry(1L, 2).containsEntry(2L, 1);
         assertThat(votes.expectedVotes()).isEqualTo(4);
         assertThat(votes.qdeviceVotes()).isEqualTo(1);
@@ -119,16 +119,16 @@ class FencingReconcilerTest {
         qs.getSpec().setSelfFenceAfter("45s");
         qs.getStatus().setObservedGeneration(4L);
         qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Expiring, "30s", null, null));
-        assertThat(FencingReconciler.selfFencing(qs, policy))
+        assertThat(ClusterSnapshot.selfFencing(qs, policy))
                 .contains(new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(45), Duration.ofSeconds(10)));
 
         qs.getStatus().setObservedGeneration(3L);
-        assertThat(FencingReconciler.selfFencing(qs, policy))
+        assertThat(ClusterSnapshot.selfFencing(qs, policy))
                 .as("a report of an older spec")
                 .isEmpty();
         qs.getStatus().setObservedGeneration(4L);
         policy.setNoQuorumAction(NoQuorumAction.None);
-        assertThat(FencingReconciler.selfFencing(qs, policy))
+        assertThat(ClusterSnapshot.selfFencing(qs, policy))
                 .as("self-fencing turned off")
                 .isEmpty();
         policy.setNoQuorumAction(NoQuorumAction.SelfFence);
@@ -136,8 +136,8 @@ class FencingReconcilerTest {
         qs.getStatus()
                 .setWatchdog(new WatchdogStatus(
                         "/dev/watchdog", null, WatchdogState.Unavailable, "30s", null, "no such device"));
-        assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
+        assertThat(ClusterSnapshot.selfFencing(qs, policy)).isEmpty();
         qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Disarmed, "30s", null, null));
-        assertThat(FencingReconciler.selfFencing(qs, policy)).isEmpty();
+        assertThat(ClusterSnapshot.selfFencing(qs, policy)).isEmpty();
     }
 }

@@ -24,7 +24,8 @@ class LadderTest {
             Instant.parse("2026-01-01T00:00:00Z"),
             "cut",
             Optional.empty(),
-            Optional.of("confirmed off"));
+            Optional.of("confirmed off"),
+            Optional.of(Instant.parse("2026-01-01T00:01:00Z")));
     private static final ExemptPods EXEMPT = new ExemptPods();
 
     private final Actions actions = new Actions();

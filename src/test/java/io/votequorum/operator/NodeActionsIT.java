@@ -52,7 +52,7 @@ class NodeActionsIT {
                         .endMetadata()
                         .build())
                 .create();
-        actions = new KubernetesNodeActions(client, KubernetesNodeActions.evictionClient(client), "lab");
+        actions = new KubernetesNodeActions(client, KubernetesNodeApi.evictionClient(client), "lab");
     }
 
     @AfterAll
