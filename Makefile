@@ -7,7 +7,7 @@ CHART_CRD_DIR := charts/votequorum-operator/crds
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build doctor deps k8s test e2e bench crds format verify demo demo-down clean
+.PHONY: help build doctor deps k8s test e2e sim bench crds format verify demo demo-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +30,9 @@ test: deps k8s helm ## Run the unit tests, the integration tests and the end-to-
 e2e: deps k8s k8s-nodes helm ## Run only the end-to-end tier: the failure matrix on real nodes, installed from the chart
 	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*E2E' \
 		-Dvotequorum.k8s.bin=$$(hack/build-k8s.sh --print-dir)
+
+sim: ## Run only the timeline simulation (*Simulation): 2,000 random timelines and the regression timelines, on a virtual clock
+	$(MVN) test -Dtest='*Simulation' -Dsurefire.failIfNoSpecifiedTests=false
 
 bench: deps k8s k8s-nodes helm ## Run the benchmarks (not tests; BENCH=TimeToFenceBenchmark for one) and print their figures, also in target/benchmarks/
 	$(MVN) verify -Dtest=skip -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='$(BENCH)' \

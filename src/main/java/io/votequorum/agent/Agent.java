@@ -24,6 +24,8 @@ import io.votequorum.pacemaker.FenceEvent;
 import io.votequorum.pacemaker.FenceHistory;
 import io.votequorum.pacemaker.PacemakerException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,7 +97,8 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 config.selfFenceTimeout(),
                 new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6)),
                 new Backoff(config.retryMin(), config.retryMax()),
-                config.nodeName().filter(n -> !n.isBlank()).isPresent());
+                config.nodeName().filter(n -> !n.isBlank()).isPresent(),
+                bootId());
         this.loopThread = new Thread(loop::run, "agent-loop");
         this.loopThread.setDaemon(true);
         this.watchdog = new Watchdog(
@@ -110,6 +113,18 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 (view, since) -> loop.post(new AgentLoop.Viewed(view, since)),
                 watchdog);
         this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, clock);
+    }
+
+    /** This boot of the node, as the kernel names it (and the kubelet reports it); empty where it cannot be read. */
+    static Optional<String> bootId() {
+        try {
+            return Optional.of(Files.readString(Path.of("/proc/sys/kernel/random/boot_id"))
+                            .trim())
+                    .filter(id -> !id.isEmpty());
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot read this boot's id (%s); reports name no boot", e.getMessage());
+            return Optional.empty();
+        }
     }
 
     void start() {
@@ -306,6 +321,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 config.renewInterval(),
                 metrics,
                 () -> p.pendingSince(),
+                () -> !p.apiReachable(),
                 clock);
         p.start();
         heartbeat.start();
@@ -385,7 +401,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     }
 
     /** The selfFenceAfter of a status the API server took: the longest the operator may assume. */
-    private static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
+    static Optional<Duration> reportedSelfFenceAfter(QuorumStatusStatus status) {
         if (status == null
                 || status.getWatchdog() == null
                 || status.getWatchdog().selfFenceAfter() == null) {

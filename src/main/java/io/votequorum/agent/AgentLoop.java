@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +148,7 @@ final class AgentLoop {
     private final Backoff applyBackoff;
     private final Backoff namingBackoff;
     private final boolean nodeNameSet;
+    private final Optional<String> bootId;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
     private final DeviceVote device;
     private final FencingHistoryWatch fencingHistory;
@@ -158,6 +160,9 @@ final class AgentLoop {
     private VotePlan.Desired desired = new VotePlan.Desired(Optional.empty(), Optional.empty(), null);
     private ApplyOutcome outcome = ApplyOutcome.nothingRequested(null);
     private QuorumStatusStatus reported;
+    /** {@link #reported}'s JSON, compared with every status composed: most are the same. */
+    private byte[] reportedJson;
+
     private boolean applying;
     private Instant applyNotBefore = Instant.MIN;
     private Timer retryTimer;
@@ -173,7 +178,8 @@ final class AgentLoop {
 
     /**
      * {@code nodeNameSet}: the name came from NODE_NAME, so the Node's label is checked against
-     * corosync's node id. Backoffs pace retries of refused votes and of the name lookup.
+     * corosync's node id. Backoffs pace retries of refused votes and of the name lookup. {@code bootId}
+     * is this boot of the node, which every report names.
      */
     AgentLoop(
             Outside outside,
@@ -182,7 +188,8 @@ final class AgentLoop {
             Duration selfFenceTimeout,
             Backoff applyBackoff,
             Backoff namingBackoff,
-            boolean nodeNameSet) {
+            boolean nodeNameSet,
+            Optional<String> bootId) {
         this.outside = outside;
         this.clock = clock;
         this.timers = timers;
@@ -190,6 +197,7 @@ final class AgentLoop {
         this.applyBackoff = applyBackoff;
         this.namingBackoff = namingBackoff;
         this.nodeNameSet = nodeNameSet;
+        this.bootId = bootId;
         this.device = new DeviceVote(outside, timers);
         this.fencingHistory = new FencingHistoryWatch(outside, timers);
     }
@@ -272,6 +280,7 @@ final class AgentLoop {
         } else if (input instanceof StatusDeleted) {
             LOG.warnf("QuorumStatus %s was deleted; writing it again", nodeName);
             reported = null;
+            reportedJson = null;
         } else if (input instanceof VotesTried t) {
             votesTried(t.result());
         } else if (input instanceof RetryDue) {
@@ -306,7 +315,10 @@ final class AgentLoop {
         }
         nodeName = n.nodeName();
         namingBackoff.reset();
-        n.resumed().ifPresent(s -> reported = s);
+        n.resumed().ifPresent(s -> {
+            reported = s;
+            reportedJson = Serialised.json(s);
+        });
         if (nodeNameSet && view instanceof CorosyncView.Reachable r) {
             outside.checkNodeLabel(nodeName, r.snapshot().config().localNodeId());
         }
@@ -446,10 +458,13 @@ final class AgentLoop {
                 AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
         next.setDeviceLease(deviceLease.orElse(null));
         next.setFencingHistory(fencingHistory.step(snapshot).orElse(null));
+        next.setBootId(bootId.orElse(null));
         next.setMembers(stampMembers(next.getMembers(), since));
-        if (!next.equals(reported)) {
+        byte[] json = Serialised.json(next);
+        if (reported == null || !Arrays.equals(json, reportedJson)) {
             logTransition(reported, next, since);
             reported = next;
+            reportedJson = json;
             outside.metrics(next);
             outside.publish(next, since);
         }

@@ -13,14 +13,16 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * Renews the coordination.k8s.io Lease named after this node. A fresh Lease is how the operator
  * knows this node's QuorumStatus is current, so it is renewed only while it is: not while a newer
- * status has waited longer than one renewal interval for the API server to take it (writes refused by
- * RBAC or admission, a writer that failed). It is the only write the agent makes while nothing changes.
+ * status has waited longer than one renewal interval for the API server to take it, nor after a write
+ * failed until the newest status is written (the API server down, writes refused by RBAC or admission,
+ * a writer that failed). It is the only write the agent makes while nothing changes.
  */
 final class Heartbeat implements AutoCloseable {
 
@@ -38,6 +40,7 @@ final class Heartbeat implements AutoCloseable {
         return t;
     });
     private final Supplier<Optional<Instant>> pendingSince;
+    private final BooleanSupplier lastWriteFailed;
     private final Clock clock;
     private volatile boolean apiReachable = true;
     private volatile boolean vouching = true;
@@ -50,6 +53,7 @@ final class Heartbeat implements AutoCloseable {
             Duration interval,
             AgentMetrics metrics,
             Supplier<Optional<Instant>> pendingSince,
+            BooleanSupplier lastWriteFailed,
             Clock clock) {
         this.client = client;
         this.nodeName = nodeName;
@@ -58,15 +62,20 @@ final class Heartbeat implements AutoCloseable {
         this.interval = interval;
         this.metrics = metrics;
         this.pendingSince = pendingSince;
+        this.lastWriteFailed = lastWriteFailed;
         this.clock = clock;
     }
 
     /**
-     * Whether a renewal now vouches for the report: nothing offered since {@code pendingSince} has
-     * waited for the API server longer than {@code grace}.
+     * Whether a renewal now vouches for the report: the newest status is written, or it waits no longer
+     * than {@code grace} and the last write went through. After a failed write (the API server was down,
+     * or refused it) only the write of the newest status lets the heartbeat go on: a renewal that reached
+     * the API server before it would vouch for the old report.
      */
-    static boolean vouches(Optional<Instant> pendingSince, Instant now, Duration grace) {
-        return pendingSince.map(since -> !now.isAfter(since.plus(grace))).orElse(true);
+    static boolean vouches(Optional<Instant> pendingSince, boolean lastWriteFailed, Instant now, Duration grace) {
+        return pendingSince
+                .map(since -> !lastWriteFailed && !now.isAfter(since.plus(grace)))
+                .orElse(true);
     }
 
     void start() {
@@ -79,7 +88,7 @@ final class Heartbeat implements AutoCloseable {
 
     private void renew() {
         Instant now = clock.instant();
-        boolean current = vouches(pendingSince.get(), now, interval);
+        boolean current = vouches(pendingSince.get(), lastWriteFailed.getAsBoolean(), now, interval);
         if (!current) {
             if (vouching) {
                 LOG.warnf(

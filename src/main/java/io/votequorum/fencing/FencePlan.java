@@ -68,13 +68,24 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             return switch (record.stage()) {
                 case Cordoned -> List.of(new NodeStep.Cordon(node, record));
                 case Evicted -> List.of(new NodeStep.Evict(node, record));
-                case Fenced ->
-                    List.of(
-                            new NodeStep.Evict(node, record),
-                            switch (confirmedAction) {
-                                case OutOfServiceTaint -> new NodeStep.MarkOutOfService(node, record);
-                                case ResourceDeletion -> new NodeStep.DeleteWorkloads(node, record);
-                            });
+                case Fenced -> forced(record, confirmedAction);
+            };
+        }
+
+        /**
+         * Step 3 as {@code confirmedAction} says. The forced deletion happens once, on the step up: a node
+         * seen again takes the record back to Evicted, and no pod is placed on a fenced node, so a repeat
+         * could only meet a node that came back unseen.
+         */
+        private List<NodeStep> forced(FenceRecord record, ConfirmedFenceAction confirmedAction) {
+            boolean already = current.map(r -> r.stage() == FenceStage.Fenced).orElse(false);
+            return switch (confirmedAction) {
+                case OutOfServiceTaint ->
+                    List.of(new NodeStep.Evict(node, record), new NodeStep.MarkOutOfService(node, record));
+                case ResourceDeletion ->
+                    already
+                            ? List.of(new NodeStep.Evict(node, record))
+                            : List.of(new NodeStep.Evict(node, record), new NodeStep.DeleteWorkloads(node, record));
             };
         }
     }
@@ -227,6 +238,8 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             if (record.stage() == FenceStage.Fenced && stillOff(node, record)) {
                 return decision(node, record.atStage(FenceStage.Fenced), why, Optional.empty());
             }
+            // Until the evidence is taken, the record follows the node's boot: evidence counts for this one.
+            record = record.onBoot(node.bootId().or(record::bootId));
             if (record.stage() == FenceStage.Cordoned
                     && now.isBefore(record.since().plus(rules.evictAfter()))) {
                 return decision(node, record.atStage(FenceStage.Cordoned), why, Optional.empty());
@@ -253,12 +266,13 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         }
 
         /**
-         * The evidence of a forced node still holds: no sign of life since it. (A node that came back
-         * without reaching the API server cannot run pods: its kubelet learns them from the API server.)
-         * A record from before the evidence was timed is judged afresh.
+         * The evidence of a forced node still holds: no sign of life since it, by the node's clock, and no
+         * new boot, whatever the clocks say (a node reset by its watchdog or rebooted by a fencer comes
+         * back). A node that came back without reaching the API server cannot run pods: its kubelet learns
+         * them from the API server. A record from before the evidence was timed is judged afresh.
          */
         private boolean stillOff(NodeFacts node, FenceRecord record) {
-            return record.offSince().filter(off -> !node.aliveAfter(off)).isPresent();
+            return record.offSince().filter(off -> !node.aliveAfter(off)).isPresent() && !node.bootedSince(record);
         }
 
         /**
@@ -268,8 +282,9 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
          */
         Optional<FenceRecord.Evidence> evidenceOff(NodeFacts node, FenceRecord record) {
             Instant absent = absentSince(node, record);
+            Instant floor = evidenceFloor(absent);
             Optional<Instant> confirmed = node.confirmedOff()
-                    .filter(at -> !at.isBefore(absent))
+                    .filter(at -> !at.isBefore(floor))
                     .filter(at -> !now.isBefore(at))
                     .filter(at -> !node.aliveAfter(at));
             if (confirmed.isPresent()) {
@@ -281,7 +296,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
             // says nothing of now. Only a fresh agent of the quorate partition is believed.
             Optional<OtherFence> fenced = node.otherFences().stream()
                     .filter(f -> f.believable(partition))
-                    .filter(f -> !f.completed().isBefore(absent))
+                    .filter(f -> !f.completed().isBefore(floor))
                     .filter(f -> !now.isBefore(f.completed()))
                     .filter(f -> !node.aliveAfter(f.completed()))
                     .findFirst();
@@ -307,6 +322,17 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         }
 
         /**
+         * The earliest time a confirmation or another fencer's fence may name and count for the present
+         * absence: the members see a node leave after corosync's detection, while a fencer such as
+         * Pacemaker, told by the same membership change, may finish first; the safety margin covers
+         * detection. A fence of an earlier absence lies further back: the node rebooted, rejoined and left
+         * again since, which takes longer, and its new boot and signs of life void it as well.
+         */
+        Instant evidenceFloor(Instant absent) {
+            return absent.minus(rules.safetyMargin());
+        }
+
+        /**
          * The start of the node's present absence: the latest time a member of the quorate partition
          * saw it leave its ring. Before that it may have been quorate, feeding its watchdog, running its
          * pods: a node that came back and left again is absent only since it left again, whether or not
@@ -324,6 +350,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
          */
         Optional<Instant> safeTime(NodeFacts node, FenceRecord record) {
             return node.selfFencing()
+                    .filter(self -> self.currentAt(absentSince(node, record)))
                     .map(self -> absentSince(node, record)
                             .plus(deviceVoteLife)
                             .plus(longer(self.after(), rules.selfFenceAfter()))
@@ -333,8 +360,9 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
 
         private String awaiting(NodeFacts node, FenceRecord record) {
             Instant absent = absentSince(node, record);
+            Instant floor = evidenceFloor(absent);
             String stale = node.confirmedOff()
-                    .filter(at -> at.isBefore(absent))
+                    .filter(at -> at.isBefore(floor))
                     .map(at -> " (its " + CONFIRMED_OFF + " annotation, " + at + ", is older than its absence and "
                             + "does not count)")
                     .or(() -> node.confirmedOff()
@@ -349,7 +377,7 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                     .orElse("");
             String older = node.otherFences().stream()
                     .filter(f -> f.believable(partition))
-                    .filter(f -> f.completed().isBefore(absent) || node.aliveAfter(f.completed()))
+                    .filter(f -> f.completed().isBefore(floor) || node.aliveAfter(f.completed()))
                     .findFirst()
                     .map(f -> " (" + f.describe() + ", is older than its absence or was followed by a sign of "
                             + "life, and does not count)")

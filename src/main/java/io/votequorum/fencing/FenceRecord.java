@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param evidence     at stage Fenced: the positive evidence that the node is off (safety rule 5)
  * @param offSince     at stage Fenced: the time from which that evidence shows the node off; a sign of
  *                     life after it voids the evidence
+ * @param bootId       the node's boot (the kubelet's bootID) the record is about: followed until the
+ *                     evidence is taken, then kept; a node that booted again since is alive again
  */
 public record FenceRecord(
         FenceStage stage,
@@ -23,10 +25,21 @@ public record FenceRecord(
         String reason,
         Optional<Instant> healthySince,
         Optional<String> evidence,
-        Optional<Instant> offSince) {
+        Optional<Instant> offSince,
+        Optional<String> bootId) {
 
     public FenceRecord(FenceStage stage, Instant since, String reason, Optional<Instant> healthySince) {
-        this(stage, since, reason, healthySince, Optional.empty(), Optional.empty());
+        this(stage, since, reason, healthySince, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    public FenceRecord(
+            FenceStage stage,
+            Instant since,
+            String reason,
+            Optional<Instant> healthySince,
+            Optional<String> evidence,
+            Optional<Instant> offSince) {
+        this(stage, since, reason, healthySince, evidence, offSince, Optional.empty());
     }
 
     /** The record at another stage; the evidence stays only at stage Fenced. */
@@ -38,7 +51,8 @@ public record FenceRecord(
                 reason,
                 Optional.empty(),
                 fenced ? evidence : Optional.empty(),
-                fenced ? offSince : Optional.empty());
+                fenced ? offSince : Optional.empty(),
+                bootId);
     }
 
     FenceRecord fencedOn(Evidence proof) {
@@ -48,11 +62,17 @@ public record FenceRecord(
                 reason,
                 Optional.empty(),
                 Optional.of(proof.text()),
-                Optional.of(proof.offSince()));
+                Optional.of(proof.offSince()),
+                bootId);
     }
 
     FenceRecord healthyFrom(Instant when) {
-        return new FenceRecord(stage, since, reason, Optional.of(when), evidence, offSince);
+        return new FenceRecord(stage, since, reason, Optional.of(when), evidence, offSince, bootId);
+    }
+
+    /** The record about this boot of the node. */
+    FenceRecord onBoot(Optional<String> boot) {
+        return new FenceRecord(stage, since, reason, healthySince, evidence, offSince, boot);
     }
 
     /**
@@ -62,7 +82,7 @@ public record FenceRecord(
      */
     FenceRecord leftAgain(Instant now, String why) {
         FenceStage kept = stage == FenceStage.Cordoned ? FenceStage.Cordoned : FenceStage.Evicted;
-        return new FenceRecord(kept, now, why, Optional.empty(), Optional.empty(), Optional.empty());
+        return new FenceRecord(kept, now, why, Optional.empty(), Optional.empty(), Optional.empty(), bootId);
     }
 
     /** Positive evidence that a node is off: what it is, and from when it shows the node off. */

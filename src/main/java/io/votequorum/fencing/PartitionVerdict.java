@@ -67,7 +67,8 @@ public sealed interface PartitionVerdict {
         if (views.isEmpty()) {
             return new NoQuorateView(
                     reports.stream().noneMatch(Report::fresh)
-                            ? "no node has a fresh heartbeat Lease"
+                            ? "no node has a fresh heartbeat Lease (or none was renewed in the last half of its "
+                                    + "duration: after the API server was away, reports wait for the agents to catch up)"
                             : "no node with a fresh heartbeat reports quorum");
         }
 

@@ -29,10 +29,14 @@ public record FencedNode(
 
         @JsonPropertyDescription(
                 "At stage Fenced: the time from which the evidence shows the node off; a sign of life after it voids the evidence.")
-        String offSince) {
+        String offSince,
+
+        @JsonPropertyDescription(
+                "The node's boot (the kubelet's bootID) the record is about; a node that booted again since is alive again.")
+        String bootId) {
 
     /** A node on the ladder without a healthy clock or the time its evidence counts from. */
     public FencedNode(String nodeName, FenceStage stage, String reason, String since, String evidence) {
-        this(nodeName, stage, reason, since, evidence, null, null);
+        this(nodeName, stage, reason, since, evidence, null, null, null);
     }
 }

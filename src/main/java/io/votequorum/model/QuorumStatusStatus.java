@@ -79,6 +79,10 @@ public class QuorumStatusStatus {
     private WatchdogStatus watchdog;
 
     @JsonPropertyDescription(
+            "The boot of the node this report comes from (/proc/sys/kernel/random/boot_id, as the kubelet reports it in the Node's nodeInfo.bootID): what the report says of the watchdog holds for this boot only.")
+    private String bootId;
+
+    @JsonPropertyDescription(
             "CorosyncReachable, Quorate, Applied, and SelfFence and Watchdog when the node is set to fence itself.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -88,6 +92,14 @@ public class QuorumStatusStatus {
 
     public void setNodeName(String nodeName) {
         this.nodeName = nodeName;
+    }
+
+    public String getBootId() {
+        return bootId;
+    }
+
+    public void setBootId(String bootId) {
+        this.bootId = bootId;
     }
 
     public String getSelfFenceDeadline() {

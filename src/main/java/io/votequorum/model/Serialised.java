@@ -2,6 +2,7 @@ package io.votequorum.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Arrays;
 
@@ -13,6 +14,7 @@ import java.util.Arrays;
 public final class Serialised {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final ObjectWriter WRITER = JSON.writer();
 
     private Serialised() {}
 
@@ -29,9 +31,14 @@ public final class Serialised {
         return o == null ? 0 : Arrays.hashCode(bytes(o));
     }
 
+    /** The JSON an object is compared by: kept by whoever compares one object many times. */
+    public static byte[] json(Object o) {
+        return o == null ? null : bytes(o);
+    }
+
     private static byte[] bytes(Object o) {
         try {
-            return JSON.writeValueAsBytes(o);
+            return WRITER.writeValueAsBytes(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + o.getClass().getSimpleName() + " as JSON", e);
         }

@@ -38,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -88,8 +89,15 @@ record ClusterSnapshot(
 
     /** The reports as the decision takes them, fresh or not by their heartbeats at {@link #now}. */
     List<Report> decisionReports() {
+        // Without a pulse, every Lease may be left from before an outage of the API server: none is fresh.
+        boolean pulse = heartbeats.values().stream()
+                .anyMatch(l -> l.getSpec() != null
+                        && LeaseFreshness.recent(
+                                Optional.ofNullable(l.getSpec().getRenewTime()).map(t -> t.toInstant()),
+                                Optional.ofNullable(l.getSpec().getLeaseDurationSeconds()),
+                                now));
         return reports.stream()
-                .map(q -> report(q, heartbeats.get(q.getMetadata().getName()), now))
+                .map(q -> report(q, pulse ? heartbeats.get(q.getMetadata().getName()) : null, now))
                 .toList();
     }
 
@@ -179,10 +187,11 @@ record ClusterSnapshot(
                     mapping.idOf(name),
                     "true".equals(annotation(node, VoteQuorumApi.PAUSED_ANNOTATION)),
                     record,
-                    selfFencing(reportByName.get(name), fencing),
+                    selfFencing(reportByName.get(name), fencing, bootId(node), heartbeats.get(name)),
                     confirmedOff(node, problems::add),
                     otherFences.getOrDefault(name, List.of()),
-                    signOfLife(node, heartbeats.get(name))));
+                    signOfLife(node, heartbeats.get(name)),
+                    bootId(node)));
         }
         PolicyVotes.Validation validation = PolicyVotes.validate(policy, cache.policiesOf(cluster), reports, nodes);
         return new ClusterSnapshot(
@@ -225,6 +234,22 @@ record ClusterSnapshot(
         return found;
     }
 
+    /** When the heartbeat stops vouching for the report: its last renewal plus its duration. */
+    static Optional<Instant> vouchedUntil(Lease heartbeat) {
+        return Optional.ofNullable(heartbeat)
+                .map(Lease::getSpec)
+                .filter(s -> s.getRenewTime() != null && s.getLeaseDurationSeconds() != null)
+                .map(s -> s.getRenewTime().toInstant().plusSeconds(s.getLeaseDurationSeconds()));
+    }
+
+    /** The boot the Node's kubelet last reported. */
+    static Optional<String> bootId(Node node) {
+        return Optional.ofNullable(node.getStatus())
+                .map(s -> s.getNodeInfo())
+                .map(i -> i.getBootID())
+                .filter(b -> !b.isBlank());
+    }
+
     static Optional<String> clusterOf(QuorumStatus q) {
         return Optional.ofNullable(q.getStatus()).map(QuorumStatusStatus::getClusterName);
     }
@@ -255,10 +280,16 @@ record ClusterSnapshot(
     /**
      * Watchdog-backed self-fencing, as the node's agent last reported it armed; the longer selfFenceAfter
      * wins. Only while the policy asks for self-fencing, and only from a report of the current spec: an
-     * agent disarms as soon as it sees self-fencing turned off, before its report can say so.
+     * agent disarms as soon as it sees self-fencing turned off, before its report can say so. And only
+     * from a report of the node's present boot: a node reset by its watchdog comes back unarmed, and
+     * its last report, of the boot before, says nothing of it.
      */
-    static Optional<NodeFacts.SelfFencing> selfFencing(QuorumStatus report, FencingSpec policy) {
+    static Optional<NodeFacts.SelfFencing> selfFencing(
+            QuorumStatus report, FencingSpec policy, Optional<String> boot, Lease heartbeat) {
         if (report == null
+                || (boot.isPresent()
+                        && report.getStatus().getBootId() != null
+                        && !boot.get().equals(report.getStatus().getBootId()))
                 || report.getStatus().getWatchdog() == null
                 || !report.getStatus().getWatchdog().backsSelfFencing()
                 || policy.getNoQuorumAction() != NoQuorumAction.SelfFence
@@ -274,8 +305,8 @@ record ClusterSnapshot(
             Duration after = KubeDuration.parse(watchdog.selfFenceAfter());
             Duration spec = KubeDuration.parse(report.getSpec().getSelfFenceAfter());
             after = spec.compareTo(after) > 0 ? spec : after;
-            return Optional.of(
-                    new NodeFacts.SelfFencing(watchdog.device(), after, Duration.ofSeconds(watchdog.timeoutSeconds())));
+            return Optional.of(new NodeFacts.SelfFencing(
+                    watchdog.device(), after, Duration.ofSeconds(watchdog.timeoutSeconds()), vouchedUntil(heartbeat)));
         } catch (IllegalArgumentException e) {
             LOG.warnf(
                     "QuorumStatus %s: watchdog.selfFenceAfter '%s' is not a duration; the node does not count as "
@@ -403,9 +434,24 @@ record ClusterSnapshot(
                 voteLife);
     }
 
+    /** Times read before: the same stamps and renewals come back in every pass. */
+    private static final Map<String, Instant> TIMES = new ConcurrentHashMap<>();
+
     static Optional<Instant> parseTime(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        Instant known = TIMES.get(value);
+        if (known != null) {
+            return Optional.of(known);
+        }
         try {
-            return Optional.ofNullable(value).map(Instant::parse);
+            Instant parsed = Instant.parse(value);
+            if (TIMES.size() > 8192) {
+                TIMES.clear();
+            }
+            TIMES.put(value, parsed);
+            return Optional.of(parsed);
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the operator has done to a Node, kept in the Node's {@value #KEY} annotation: the ladder
@@ -29,10 +30,13 @@ public record FenceAnnotation(
         List<String> taints,
         Integer evicted,
         String evidence,
-        String offSince) {
+        String offSince,
+        String bootId) {
 
     public static final String KEY = VoteQuorumApi.GROUP + "/fencing";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Records already read, by their JSON: every pass reads every fenced Node's annotation again. */
+    private static final Map<String, FenceAnnotation> READ = new ConcurrentHashMap<>();
 
     public FenceAnnotation {
         taints = taints == null ? List.of() : List.copyOf(taints);
@@ -43,8 +47,17 @@ public record FenceAnnotation(
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
+        FenceAnnotation known = READ.get(value);
+        if (known != null) {
+            return Optional.of(known);
+        }
         try {
-            return Optional.of(JSON.readValue(value, FenceAnnotation.class));
+            FenceAnnotation read = JSON.readValue(value, FenceAnnotation.class);
+            if (READ.size() > 4096) {
+                READ.clear();
+            }
+            READ.put(value, read);
+            return Optional.of(read);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(
                     "the " + KEY + " annotation is not the operator's JSON (" + e.getOriginalMessage() + "): " + value,
@@ -63,7 +76,8 @@ public record FenceAnnotation(
                 List.of(),
                 null,
                 record.evidence().orElse(null),
-                record.offSince().map(Instant::toString).orElse(null));
+                record.offSince().map(Instant::toString).orElse(null),
+                record.bootId().orElse(null));
     }
 
     /** The record; a field that is not what the operator writes makes it unreadable. */
@@ -78,7 +92,8 @@ public record FenceAnnotation(
                     reason,
                     Optional.ofNullable(healthySince).map(Instant::parse),
                     Optional.ofNullable(evidence),
-                    Optional.ofNullable(offSince).map(Instant::parse));
+                    Optional.ofNullable(offSince).map(Instant::parse),
+                    Optional.ofNullable(bootId));
         } catch (DateTimeParseException e) {
             throw new IllegalStateException(
                     "the " + KEY + " annotation holds a time that is not RFC 3339: " + e.getParsedString(), e);
@@ -96,31 +111,32 @@ public record FenceAnnotation(
                 taints,
                 evicted,
                 record.evidence().orElse(null),
-                record.offSince().map(Instant::toString).orElse(null));
+                record.offSince().map(Instant::toString).orElse(null),
+                record.bootId().orElse(null));
     }
 
     FenceAnnotation withCordon() {
         return new FenceAnnotation(
-                cluster, stage, since, reason, healthySince, true, taints, evicted, evidence, offSince);
+                cluster, stage, since, reason, healthySince, true, taints, evicted, evidence, offSince, bootId);
     }
 
     FenceAnnotation withTaint(String taint) {
         List<String> more = new ArrayList<>(taints);
         more.add(taint);
         return new FenceAnnotation(
-                cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence, offSince);
+                cluster, stage, since, reason, healthySince, cordoned, more, evicted, evidence, offSince, bootId);
     }
 
     FenceAnnotation withoutTaint(String taint) {
         List<String> fewer = new ArrayList<>(taints);
         fewer.remove(taint);
         return new FenceAnnotation(
-                cluster, stage, since, reason, healthySince, cordoned, fewer, evicted, evidence, offSince);
+                cluster, stage, since, reason, healthySince, cordoned, fewer, evicted, evidence, offSince, bootId);
     }
 
     FenceAnnotation withEvicted(int pods) {
         return new FenceAnnotation(
-                cluster, stage, since, reason, healthySince, cordoned, taints, pods, evidence, offSince);
+                cluster, stage, since, reason, healthySince, cordoned, taints, pods, evidence, offSince, bootId);
     }
 
     public String json() {

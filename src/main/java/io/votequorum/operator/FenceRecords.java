@@ -86,7 +86,8 @@ final class FenceRecords {
                     fenced.reason(),
                     time(fenced.healthySince()),
                     Optional.ofNullable(fenced.evidence()),
-                    time(fenced.offSince())));
+                    time(fenced.offSince()),
+                    Optional.ofNullable(fenced.bootId())));
         } catch (DateTimeParseException e) {
             return Readout.unreadable(
                     "fencedNodes[" + fenced.nodeName() + "] holds a time that is not RFC 3339: " + e.getParsedString());
@@ -101,7 +102,8 @@ final class FenceRecords {
                 record.since().toString(),
                 record.evidence().orElse(null),
                 record.healthySince().map(Instant::toString).orElse(null),
-                record.offSince().map(Instant::toString).orElse(null));
+                record.offSince().map(Instant::toString).orElse(null),
+                record.bootId().orElse(null));
     }
 
     private static Optional<Instant> time(String value) {

@@ -5,12 +5,11 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -39,8 +38,10 @@ import org.jboss.logging.Logger;
  * policy), and the reconcile, which is one {@link PolicyEngine} pass over the informers' caches. A
  * deleted policy first lets go of the Nodes it fenced; a pass that fails says so in the status.
  */
-@ControllerConfiguration(name = "fencing", finalizerName = VoteQuorumApi.POLICY_FINALIZER)
-public class FencingReconciler implements Reconciler<VoteQuorumPolicy>, Cleaner<VoteQuorumPolicy> {
+// Every event, also of a policy being deleted: the finalizer is the reconciler's own (added by JSON
+// patch; JOSDK's would be added by server-side apply of a new, default-filled policy, resetting its spec).
+@ControllerConfiguration(name = "fencing", triggerReconcilerOnAllEvents = true)
+public class FencingReconciler implements Reconciler<VoteQuorumPolicy> {
 
     private static final Logger LOG = Logger.getLogger(FencingReconciler.class);
 
@@ -160,6 +161,17 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy>, Cleaner<
 
     @Override
     public UpdateControl<VoteQuorumPolicy> reconcile(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
+        if (context.isPrimaryResourceDeleted()) {
+            engine.forget(policy);
+            return UpdateControl.noUpdate();
+        }
+        if (policy.isMarkedForDeletion()) {
+            release(policy, context);
+            return UpdateControl.noUpdate();
+        }
+        if (!policy.hasFinalizer(VoteQuorumApi.POLICY_FINALIZER)) {
+            PrimaryUpdateAndCacheUtils.addFinalizer(context, VoteQuorumApi.POLICY_FINALIZER);
+        }
         PolicyEngine.Result result = engine.pass(policy, cache);
         // While a node's pods are being evicted, their deletions wake this policy at once.
         evicting.track(ResourceID.fromResource(policy), result.evicting());
@@ -170,11 +182,12 @@ public class FencingReconciler implements Reconciler<VoteQuorumPolicy>, Cleaner<
     }
 
     /** A deleted policy lets go of what it fenced and handed to its agents, unless another policy governs the cluster. */
-    @Override
-    public DeleteControl cleanup(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
-        engine.release(policy, cache);
+    private void release(VoteQuorumPolicy policy, Context<VoteQuorumPolicy> context) {
         evicting.track(ResourceID.fromResource(policy), Set.of());
-        return DeleteControl.defaultDelete();
+        if (policy.hasFinalizer(VoteQuorumApi.POLICY_FINALIZER)) {
+            engine.release(policy, cache);
+            PrimaryUpdateAndCacheUtils.removeFinalizer(context, VoteQuorumApi.POLICY_FINALIZER);
+        }
     }
 
     /** A pass that failed: the Reconciled condition says why, and JOSDK tries again. */

@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -152,6 +153,7 @@ public final class PolicyEngine {
         announcedApplied.remove(key);
         heldBack.remove(key);
         announcedProblems.removeIf(p -> p.startsWith(key + "/"));
+        compared.remove(key);
     }
 
     private static String key(VoteQuorumPolicy policy) {
@@ -378,7 +380,7 @@ public final class PolicyEngine {
     }
 
     /** The policy's status from the plan and the steps' outcome; empty when it has not changed. */
-    private static Result report(
+    private Result report(
             ClusterSnapshot cluster,
             FencePlan plan,
             Ladder.Outcome acted,
@@ -411,9 +413,26 @@ public final class PolicyEngine {
                 ? nextLook(plan, cluster.heartbeats().values(), cluster.now())
                 : RECHECK;
         return new Result(
-                status.equals(policy.getStatus()) ? Optional.empty() : Optional.of(status),
+                unchanged(policy, status) ? Optional.empty() : Optional.of(status),
                 next,
                 evicting(plan, cluster.enforce()));
+    }
+
+    /** The policy's status as last compared, with its JSON: the same status comes back pass after pass. */
+    private record Compared(VoteQuorumPolicyStatus status, byte[] json) {}
+
+    private final Map<String, Compared> compared = new ConcurrentHashMap<>();
+
+    /** Whether the status is the one the policy has: compared by their JSON, the policy's kept while it stays. */
+    private boolean unchanged(VoteQuorumPolicy policy, VoteQuorumPolicyStatus status) {
+        VoteQuorumPolicyStatus current = policy.getStatus();
+        if (current == null) {
+            return false;
+        }
+        Compared before = compared.get(key(policy));
+        byte[] currentJson = before != null && before.status() == current ? before.json() : Serialised.json(current);
+        compared.put(key(policy), new Compared(current, currentJson));
+        return Arrays.equals(currentJson, Serialised.json(status));
     }
 
     /**

@@ -50,7 +50,8 @@ class AgentLoopTest {
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
-                false);
+                false,
+                Optional.empty());
         handle(viewed(true, 1));
         assertThat(world.namings)
                 .as("the name looked up from corosync's first view")
@@ -126,7 +127,8 @@ class AgentLoopTest {
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
-                true);
+                true,
+                Optional.empty());
         restarted.handle(List.of(new AgentLoop.Named("k1", Optional.of(world.last()))));
         Instant now = clock.instant();
         restarted.handle(List.of(new AgentLoop.Viewed(new CorosyncView.Reachable(snapshot(true, 2, 1, 2)), now)));
@@ -312,7 +314,8 @@ class AgentLoopTest {
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
-                false);
+                false,
+                Optional.empty());
         world.namings.clear();
         int published = world.published.size();
         unnamed.handle(List.of(viewed(true, 1)));
@@ -335,7 +338,8 @@ class AgentLoopTest {
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(4)),
-                true);
+                true,
+                Optional.empty());
         world.namings.clear();
         given.handle(List.of(viewed(true, 1)));
         given.handle(List.of(new AgentLoop.Named("k1", Optional.empty()), viewed(true, 2)));

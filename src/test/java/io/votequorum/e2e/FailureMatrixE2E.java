@@ -436,6 +436,79 @@ class FailureMatrixE2E {
     }
 
     /**
+     * 12. A flap with self-fencing: node3 is cut, comes back within healthyDelay (still cordoned, its
+     * watchdog fed again), and is cut again. It is forced only once its watchdog could have fired after
+     * the second cut, never on the safe time of the first, and db-0 never runs twice.
+     */
+    @Test
+    @Order(12)
+    void aNodeCutAgainWhileItHealsIsForcedOnlyAfterItsSecondAbsence() throws Exception {
+        Pod db = shop.gatherOn(3);
+        String oldUid = db.getMetadata().getUid();
+        assertThat(Shop.processesOf(oldUid)).as("db-0's processes on node3").isNotEmpty();
+        fenceWatch.allow(3);
+        Instant firstCut = Instant.now();
+        nodes.cut(3);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> cordoned(3));
+        Instant healed = Instant.now();
+        nodes.heal(3);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(quorumStatus(3).getStatus().getQuorate())
+                        .as("node3 quorate again")
+                        .isTrue());
+        assertThat(cordoned(3)).as("node3 still waits out healthyDelay").isTrue();
+        Instant secondCut = Instant.now();
+        nodes.cut(3);
+        String watched = shop.pod("db-0").getMetadata().getUid();
+        Instant outOfService = null;
+        Instant newReady = null;
+        boolean twice = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline && newReady == null) {
+            boolean oldAlive = !Shop.processesOf(watched).isEmpty();
+            Pod current = shop.pod("db-0");
+            if (current != null && !watched.equals(current.getMetadata().getUid())) {
+                twice |= oldAlive
+                        && !Shop.processesOf(current.getMetadata().getUid()).isEmpty();
+                if (Shop.ready(current) && !shop.on(current, 3)) {
+                    newReady = Instant.now();
+                }
+            }
+            if (outOfService == null && hasTaint(3, "node.kubernetes.io/out-of-service")) {
+                outOfService = Instant.now();
+            }
+            Thread.sleep(200);
+        }
+        assertThat(twice).as("db-0 ran twice").isFalse();
+        assertThat(newReady).as("db-0 Ready on a surviving node within 180 s").isNotNull();
+        assertThat(outOfService).as("node3 marked out of service").isNotNull();
+        assertThat(power.poweredOff(3)).as("node3 powered itself off").isPresent();
+        assertThat(power.poweredOff(3).orElseThrow())
+                .as("off after the second cut, before it was marked out of service")
+                .isAfter(secondCut)
+                .isBefore(outOfService);
+        // The second absence: selfFenceAfter 5 s + the watchdog's 10 s + safetyMargin 5 s after it.
+        assertThat(outOfService).isAfter(secondCut.plusSeconds(20));
+        figures.add(String.format(
+                "flap of node3: back after %.1f s, cut again %.1f s after the first cut; powered off +%.1f s and "
+                        + "out-of-service +%.1f s after the second cut; db-0 Ready elsewhere +%.1f s%s",
+                secs(firstCut, healed),
+                secs(firstCut, secondCut),
+                secs(secondCut, power.poweredOff(3).orElseThrow()),
+                secs(secondCut, outOfService),
+                secs(secondCut, newReady),
+                watched.equals(oldUid) ? "" : " (db-0 had moved off node3 during the first absence)"));
+        nodes.heal(3);
+        power.powerOn(3);
+        awaitClean(3);
+        assertAllClean();
+    }
+
+    /**
      * 9. A policy change: node1's votes reach corosync; an unsafe expected-votes value is refused with
      * a reason, and corosync keeps what it had.
      */

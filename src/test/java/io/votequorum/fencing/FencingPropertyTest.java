@@ -252,7 +252,8 @@ class FencingPropertyTest {
                         ? Optional.of(new NodeFacts.SelfFencing(
                                 "/dev/watchdog",
                                 Duration.ofSeconds(random.nextInt(60)),
-                                Duration.ofSeconds(1 + random.nextInt(20))))
+                                Duration.ofSeconds(1 + random.nextInt(20)),
+                                Optional.of(T0.plusSeconds(3600))))
                         : Optional.empty();
                 Optional<Instant> confirmed = random.nextInt(6) == 0
                         ? Optional.of(T0.plusSeconds(random.nextInt(300) - 50))

@@ -119,16 +119,24 @@ class FencingReconcilerTest {
         qs.getSpec().setSelfFenceAfter("45s");
         qs.getStatus().setObservedGeneration(4L);
         qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Expiring, "30s", null, null));
-        assertThat(ClusterSnapshot.selfFencing(qs, policy))
-                .contains(new NodeFacts.SelfFencing("/dev/watchdog", Duration.ofSeconds(45), Duration.ofSeconds(10)));
+        assertThat(ClusterSnapshot.selfFencing(qs, policy, Optional.empty(), lease("node3", NOW, 10)))
+                .contains(new NodeFacts.SelfFencing(
+                        "/dev/watchdog",
+                        Duration.ofSeconds(45),
+                        Duration.ofSeconds(10),
+                        Optional.of(lease("node3", NOW, 10)
+                                .getSpec()
+                                .getRenewTime()
+                                .toInstant()
+                                .plusSeconds(10))));
 
         qs.getStatus().setObservedGeneration(3L);
-        assertThat(ClusterSnapshot.selfFencing(qs, policy))
+        assertThat(ClusterSnapshot.selfFencing(qs, policy, Optional.empty(), lease("node3", NOW, 10)))
                 .as("a report of an older spec")
                 .isEmpty();
         qs.getStatus().setObservedGeneration(4L);
         policy.setNoQuorumAction(NoQuorumAction.None);
-        assertThat(ClusterSnapshot.selfFencing(qs, policy))
+        assertThat(ClusterSnapshot.selfFencing(qs, policy, Optional.empty(), lease("node3", NOW, 10)))
                 .as("self-fencing turned off")
                 .isEmpty();
         policy.setNoQuorumAction(NoQuorumAction.SelfFence);
@@ -136,8 +144,10 @@ class FencingReconcilerTest {
         qs.getStatus()
                 .setWatchdog(new WatchdogStatus(
                         "/dev/watchdog", null, WatchdogState.Unavailable, "30s", null, "no such device"));
-        assertThat(ClusterSnapshot.selfFencing(qs, policy)).isEmpty();
+        assertThat(ClusterSnapshot.selfFencing(qs, policy, Optional.empty(), lease("node3", NOW, 10)))
+                .isEmpty();
         qs.getStatus().setWatchdog(new WatchdogStatus("/dev/watchdog", 10, WatchdogState.Disarmed, "30s", null, null));
-        assertThat(ClusterSnapshot.selfFencing(qs, policy)).isEmpty();
+        assertThat(ClusterSnapshot.selfFencing(qs, policy, Optional.empty(), lease("node3", NOW, 10)))
+                .isEmpty();
     }
 }

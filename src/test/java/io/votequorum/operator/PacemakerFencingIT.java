@@ -222,7 +222,9 @@ class PacemakerFencingIT {
                 () -> await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
                     assertThat(condition("pcmk-before", "Fencing").getReason()).isEqualTo("AwaitingConfirmation");
                     assertThat(condition("pcmk-before", "Fencing").getMessage())
-                            .contains("by Pacemaker", "is older than this fencing and does not count");
+                            .contains(
+                                    "by Pacemaker",
+                                    "is older than its absence or was followed by a sign of life, and does not count");
                     assertThat(history("node1").fenced())
                             .anySatisfy(
                                     f -> assertThat(Instant.parse(f.completed()).truncatedTo(ChronoUnit.SECONDS))
