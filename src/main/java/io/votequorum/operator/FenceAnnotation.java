@@ -71,7 +71,7 @@ public record FenceAnnotation(
                 record.stage(),
                 record.since().toString(),
                 record.reason(),
-                null,
+                record.healthySince().map(Instant::toString).orElse(null),
                 false,
                 List.of(),
                 null,

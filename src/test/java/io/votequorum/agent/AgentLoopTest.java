@@ -192,6 +192,18 @@ class AgentLoopTest {
     }
 
     @Test
+    void aWithdrawalCorosyncRefusesUnregistersTheDeviceAtOnce() {
+        loop.handle(List.of(aloneWithADevice(5), deviceSpec("15s")));
+        assertThat(world.polls).containsExactly("no vote 1.5");
+        // An old ring id: corosync ignores the poll, and a vote cast before would go on counting.
+        loop.handle(List.of(new AgentLoop.DevicePolled(false, Optional.of("CS_ERR_MESSAGE_ERROR"))));
+        assertThat(world.stops)
+                .as("unregistering withdraws the vote, whatever the ring")
+                .isEqualTo(1);
+        assertThat(world.polls).as("and the device is polled again at once").hasSize(2);
+    }
+
+    @Test
     void timingsCorosyncCannotKeepStopTheDeviceAndSaySo() {
         handle(aloneWithADevice(5), deviceSpec("10s"));
         assertThat(world.followed).isEmpty();
