@@ -79,11 +79,13 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
     private volatile Heartbeat heartbeat;
     private volatile SharedIndexInformer<QuorumStatus> specInformer;
 
+    /** The wall clock: what the agent reports and writes, and compares with other nodes' times. */
+    private final Clock clock = Clock.systemUTC();
     /**
-     * The agent's one clock: wall time at its start plus the monotonic time since, so a clock step on
-     * the node moves none of its durations (the watchdog's feed, the quorum device's vote and Lease).
+     * The local clock: wall time at the agent's start plus the monotonic time since, so a clock step on
+     * the node moves none of the durations measured on it (the watchdog's feed, the quorum device's).
      */
-    private final Clock clock = new Watchdog.Monotonic();
+    private final Clock local = new Watchdog.Monotonic();
 
     Agent(AgentConfig config, KubernetesClient client, MeterRegistry registry) {
         this.config = config;
@@ -93,6 +95,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         this.loop = new AgentLoop(
                 this,
                 clock,
+                local,
                 this::schedule,
                 config.selfFenceTimeout(),
                 new Backoff(config.retryMin().multipliedBy(5), config.retryMax().multipliedBy(6)),
@@ -104,7 +107,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
         this.watchdog = new Watchdog(
                 config.watchdogDevice(),
                 config.watchdogTimeout(),
-                clock,
+                local,
                 () -> loop.post(new AgentLoop.WatchdogChanged()),
                 this::wakeCorosync);
         this.corosync = new CorosyncSession(
@@ -112,7 +115,7 @@ final class Agent implements AgentLoop.Outside, AutoCloseable {
                 new Backoff(config.retryMin(), config.retryMax()),
                 (view, since) -> loop.post(new AgentLoop.Viewed(view, since)),
                 watchdog);
-        this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, clock);
+        this.device = new DeviceWorld(client, config.namespace(), corosync, loop::post, clock, local);
     }
 
     /** This boot of the node, as the kernel names it (and the kubelet reports it); empty where it cannot be read. */

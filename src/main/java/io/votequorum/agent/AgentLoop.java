@@ -143,6 +143,7 @@ final class AgentLoop {
 
     private final Outside outside;
     private final Clock clock;
+    private final Clock local;
     private final Timers timers;
     private final Duration selfFenceTimeout;
     private final Backoff applyBackoff;
@@ -177,13 +178,15 @@ final class AgentLoop {
     private volatile boolean corosyncReachable;
 
     /**
-     * {@code nodeNameSet}: the name came from NODE_NAME, so the Node's label is checked against
+     * {@code clock} is the wall clock, {@code local} the agent's local one, which no clock step moves:
+     * the quorum device measures its durations on it. {@code nodeNameSet}: the name came from NODE_NAME, so the Node's label is checked against
      * corosync's node id. Backoffs pace retries of refused votes and of the name lookup. {@code bootId}
      * is this boot of the node, which every report names.
      */
     AgentLoop(
             Outside outside,
             Clock clock,
+            Clock local,
             Timers timers,
             Duration selfFenceTimeout,
             Backoff applyBackoff,
@@ -192,6 +195,7 @@ final class AgentLoop {
             Optional<String> bootId) {
         this.outside = outside;
         this.clock = clock;
+        this.local = local;
         this.timers = timers;
         this.selfFenceTimeout = selfFenceTimeout;
         this.applyBackoff = applyBackoff;
@@ -453,7 +457,7 @@ final class AgentLoop {
                 outside.applyVotes(apply);
             }
         }
-        Optional<DeviceLease> deviceLease = device.step(snapshot, nodeName, now);
+        Optional<DeviceLease> deviceLease = device.step(snapshot, nodeName, now, local.instant());
         QuorumStatusStatus next =
                 AgentStatus.compose(nodeName, view, outcome, selfFence, outside.watchdogReport(), reported, now);
         next.setDeviceLease(deviceLease.orElse(null));

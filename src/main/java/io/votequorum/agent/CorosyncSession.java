@@ -147,7 +147,7 @@ final class CorosyncSession implements AutoCloseable {
                 confirmations.unreachable();
                 deliver(
                         new CorosyncView.Unreachable(e.getMessage(), e instanceof CorosyncLibraryException),
-                        confirmations.now());
+                        Instant.now());
                 runTasks(Optional.empty());
                 pause(backoff.next());
             } catch (InterruptedException e) {
@@ -156,7 +156,7 @@ final class CorosyncSession implements AutoCloseable {
                 reader = null;
                 LOG.error("unexpected failure reading corosync; reconnecting", e);
                 confirmations.unreachable();
-                deliver(new CorosyncView.Unreachable(e.toString()), confirmations.now());
+                deliver(new CorosyncView.Unreachable(e.toString()), Instant.now());
                 runTasks(Optional.empty());
                 pause(backoff.next());
             } finally {

@@ -49,7 +49,11 @@ final class DeviceVote {
     private Optional<QuorumDeviceSpec> spec = Optional.empty();
     private Optional<String> following = Optional.empty();
     private Optional<LeaseVote.Seen> lease = Optional.empty();
+    /** When this node sent its last accepted write of the Lease, by its local clock. */
     private Optional<Instant> renewedAt = Optional.empty();
+    /** When the write under way was sent, by its local clock. */
+    private Instant writeSent;
+
     private boolean writing;
     private boolean polling;
     private boolean pollDue;
@@ -97,7 +101,7 @@ final class DeviceVote {
     void written(LeaseVote.Write write, Optional<LeaseVote.Seen> result, Optional<String> error) {
         writing = false;
         if (result.isPresent()) {
-            renewedAt = Optional.of(write.renewTime());
+            renewedAt = Optional.ofNullable(writeSent);
             lease = result;
         } else {
             LOG.warnf("cannot write the quorum device's Lease: %s", error.orElse("unknown error"));
@@ -128,10 +132,11 @@ final class DeviceVote {
     }
 
     /**
-     * Decides and acts on this node's view at {@code now}; returns the device part of the status,
+     * Decides and acts on this node's view at {@code now} (the wall clock; {@code local} the same moment
+     * on the local clock, which no step moves); returns the device part of the status,
      * empty when corosync.conf declares no device and no policy runs one.
      */
-    Optional<DeviceLease> step(Optional<QuorumSnapshot> snapshot, String nodeName, Instant now) {
+    Optional<DeviceLease> step(Optional<QuorumSnapshot> snapshot, String nodeName, Instant now, Instant local) {
         Map<String, String> declared =
                 snapshot.map(s -> s.config().quorum().device()).orElse(Map.of());
         Optional<String> model = Optional.ofNullable(declared.get("device.model"));
@@ -167,7 +172,7 @@ final class DeviceVote {
         if (settings.isEmpty()) {
             stop();
         } else {
-            run(settings.get(), snapshot.get(), nodeName, now);
+            run(settings.get(), snapshot.get(), nodeName, now, local);
         }
         if (model.isEmpty() && spec.isEmpty()) {
             return Optional.empty();
@@ -183,7 +188,8 @@ final class DeviceVote {
                 message));
     }
 
-    private void run(LeaseVote.Settings settings, QuorumSnapshot snapshot, String nodeName, Instant now) {
+    private void run(
+            LeaseVote.Settings settings, QuorumSnapshot snapshot, String nodeName, Instant now, Instant local) {
         running = true;
         long me = snapshot.config().localNodeId();
         LeaseVote.Decision decision = LeaseVote.decide(
@@ -193,10 +199,12 @@ final class DeviceVote {
                 snapshot.members().stream().map(QuorumSnapshot.Node::nodeId).collect(Collectors.toSet()),
                 lease,
                 renewedAt,
-                now);
+                now,
+                local);
         message = decision.reason();
         if (!writing && decision.write().isPresent()) {
             writing = true;
+            writeSent = local;
             world.writeLease(
                     settings.leaseName(),
                     settings.leaseDuration(),

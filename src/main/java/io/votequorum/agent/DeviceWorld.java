@@ -38,6 +38,7 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
     private final CorosyncSession corosync;
     private final Consumer<AgentLoop.Input> loop;
     private final Clock clock;
+    private final Clock local;
     private final ExecutorService writer;
     private SharedIndexInformer<Lease> informer;
     /** The reader the device is registered on: corosync forgets the registration when it restarts. */
@@ -52,12 +53,14 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
             String namespace,
             CorosyncSession corosync,
             Consumer<AgentLoop.Input> loop,
-            Clock clock) {
+            Clock clock,
+            Clock local) {
         this.client = client;
         this.namespace = namespace;
         this.corosync = corosync;
         this.loop = loop;
         this.clock = clock;
+        this.local = local;
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "device-lease");
             t.setDaemon(true);
@@ -148,7 +151,7 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
                 Optional.ofNullable(lease.getSpec().getHolderIdentity()).filter(h -> !h.isEmpty()),
                 Optional.ofNullable(lease.getSpec().getRenewTime()).map(ZonedDateTime::toInstant),
                 lease.getMetadata().getResourceVersion(),
-                clock.instant());
+                local.instant());
     }
 
     @Override
@@ -160,7 +163,7 @@ final class DeviceWorld implements DeviceVote.World, AutoCloseable {
             }
             // A poll that reaches corosync late casts only if it is still in time.
             boolean inTime =
-                    cast && castUntil.filter(u -> !clock.instant().isAfter(u)).isPresent();
+                    cast && castUntil.filter(u -> !local.instant().isAfter(u)).isPresent();
             try {
                 register(reader.get());
                 reader.get().votequorum().qdevicePoll(DeviceVote.DEVICE_NAME, inTime, ring);

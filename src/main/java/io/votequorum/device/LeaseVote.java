@@ -102,7 +102,7 @@ public final class LeaseVote {
      * @param holder     holderIdentity, empty when no one holds it
      * @param renewTime  renewTime as written, by the holder's clock
      * @param version    resourceVersion, for a write that must find the Lease unchanged
-     * @param seenAt     when this node first saw this version, by its own clock
+     * @param seenAt     when this node first saw this version, by its local (monotonic) clock
      */
     public record Seen(Optional<String> holder, Optional<Instant> renewTime, String version, Instant seenAt) {}
 
@@ -165,8 +165,13 @@ public final class LeaseVote {
      * @param myName      this node's Kubernetes name
      * @param members     this node's partition, as corosync's current ring has it
      * @param lease       the Lease as last read; empty when it does not exist yet
-     * @param renewedAt   when this node sent the last write of the Lease that the API server accepted
-     * @param now         this node's clock
+     * @param renewedAt   when this node sent the last write of the Lease that the API server accepted,
+     *                    by its local clock
+     * @param now         this node's wall clock: what a write puts in the Lease, and what the renewal
+     *                    time another node wrote is compared with
+     * @param local       this node's local clock, which no clock step moves: what its own durations
+     *                    (since it sent a renewal, since it first saw a version) are measured on; the
+     *                    decision's {@code castUntil} is on it too
      */
     public static Decision decide(
             Settings settings,
@@ -175,7 +180,8 @@ public final class LeaseVote {
             Set<Long> members,
             Optional<Seen> lease,
             Optional<Instant> renewedAt,
-            Instant now) {
+            Instant now,
+            Instant local) {
         if (!members.contains(me)) {
             return new Decision(false, Optional.empty(), "this node is not in its own membership yet");
         }
@@ -201,14 +207,18 @@ public final class LeaseVote {
                 .filter(id -> id.isPresent() && id.getAsLong() == leader)
                 .isPresent();
         if (held) {
+            // The leader counts from its own renewal, on its local clock; a follower from the renewal
+            // time in the Lease (the leader's wall clock) less the margin, carried over to its local clock.
             Optional<Instant> validUntil = leading && renewedAt.isPresent()
                     ? renewedAt.map(r -> r.plus(settings.leaseDuration()))
-                    : seen.renewTime().map(r -> r.plus(settings.leaseDuration()).minus(settings.clockSkewMargin()));
+                    : seen.renewTime()
+                            .map(r -> r.plus(settings.leaseDuration()).minus(settings.clockSkewMargin()))
+                            .map(wall -> local.plus(Duration.between(now, wall)));
             Optional<Instant> castUntil = validUntil.map(until -> until.minus(settings.castNeeds()));
-            boolean cast = castUntil.filter(until -> !now.isAfter(until)).isPresent();
+            boolean cast = castUntil.filter(until -> !local.isAfter(until)).isPresent();
             Optional<Write> write = leading
                             && renewedAt
-                                    .map(r -> !now.isBefore(r.plus(settings.renewInterval())))
+                                    .map(r -> !local.isBefore(r.plus(settings.renewInterval())))
                                     .orElse(true)
                     ? Optional.of(new Renew(seen.version(), now, myIdentity))
                     : Optional.empty();
@@ -229,7 +239,7 @@ public final class LeaseVote {
         }
         Duration wait = settings.leaseDuration().plus(settings.clockSkewMargin());
         // A Lease without a holder is free only once its last renewal, if it has one, has run out too.
-        boolean free = (seen.holder().isEmpty() || !now.isBefore(seen.seenAt().plus(wait)))
+        boolean free = (seen.holder().isEmpty() || !local.isBefore(seen.seenAt().plus(wait)))
                 && seen.renewTime().map(r -> !now.isBefore(r.plus(wait))).orElse(true);
         return free
                 ? new Decision(

@@ -344,12 +344,22 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
         }
 
         /**
+         * Whether every member of the quorate partition says when it last saw the node in its ring: only
+         * then is the latest of their times the start of the absence for sure. A member without a
+         * current report may have been in a ring with the node after the others lost it.
+         */
+        boolean dated(NodeFacts node) {
+            return node.corosyncId().map(partition::dated).orElse(false);
+        }
+
+        /**
          * When a watchdog-backed node is surely off: the start of its absence, plus the time a quorum
          * device's vote may still have kept it quorate, plus selfFenceAfter (the longer of the node's and
          * the policy's), plus the watchdog's timeout, plus the safety margin.
          */
         Optional<Instant> safeTime(NodeFacts node, FenceRecord record) {
             return node.selfFencing()
+                    .filter(self -> dated(node))
                     .filter(self -> self.currentAt(absentSince(node, record)))
                     .map(self -> absentSince(node, record)
                             .plus(deviceVoteLife)
@@ -382,13 +392,16 @@ public record FencePlan(PartitionVerdict verdict, List<NodeDecision> decisions, 
                     .map(f -> " (" + f.describe() + ", is older than its absence or was followed by a sign of "
                             + "life, and does not count)")
                     .orElse("");
-            String self = safeTime(node, record)
-                    .map(at -> "its watchdog makes it safe at " + at
-                            + (deviceVoteLife.isZero()
-                                    ? ""
-                                    : " (including " + deviceVoteLife.toSeconds()
-                                            + "s a quorum device's vote may have kept it quorate)"))
-                    .orElse("it has no watchdog-backed self-fencing");
+            String self = node.selfFencing().isPresent() && !dated(node)
+                    ? "its watchdog's safe time waits until every member of the quorate partition reports when it "
+                            + "last saw the node (a member's report is not current)"
+                    : safeTime(node, record)
+                            .map(at -> "its watchdog makes it safe at " + at
+                                    + (deviceVoteLife.isZero()
+                                            ? ""
+                                            : " (including " + deviceVoteLife.toSeconds()
+                                                    + "s a quorum device's vote may have kept it quorate)"))
+                            .orElse("it has no watchdog-backed self-fencing");
             return node.name() + " is outside the quorate partition since " + record.since() + " (absent since "
                     + absent + ") and its pods are evicted, but it is not known to be off, so its StatefulSet pods "
                     + "and volumes wait; " + self + stale + older

@@ -53,6 +53,24 @@ public sealed interface PartitionVerdict {
         return absent;
     }
 
+    /**
+     * The outside nodes whose absence not every member dates: a member without a report in the view (no
+     * fresh report), or one that lists the node without saying when it left.
+     */
+    private static Set<Long> undated(List<Report> view, Set<Long> members, Set<Long> nodelist) {
+        Set<Long> outside = new TreeSet<>(nodelist);
+        outside.removeAll(members);
+        Set<Long> reporters = view.stream().map(Report::nodeId).collect(Collectors.toSet());
+        if (!reporters.containsAll(members)) {
+            return outside;
+        }
+        Set<Long> undated = new TreeSet<>();
+        for (Report r : view) {
+            outside.stream().filter(node -> !r.outsideSince().containsKey(node)).forEach(undated::add);
+        }
+        return undated;
+    }
+
     static PartitionVerdict of(List<Report> reports) {
         Map<Long, Report> freshById = new TreeMap<>();
         reports.stream().filter(Report::fresh).forEach(r -> freshById.put(r.nodeId(), r));
@@ -118,8 +136,15 @@ public sealed interface PartitionVerdict {
                     .orElseThrow();
             Map<Long, Integer> memberVotes = new TreeMap<>();
             members.forEach(m -> memberVotes.put(m, any.votes().nodelist().getOrDefault(m, 1)));
+            Map<Long, Instant> absent = absentSince(view.getValue(), members);
             settled.add(new QuoratePartition(
-                    ring, members, any.totalVotes(), any.quorum(), memberVotes, absentSince(view.getValue(), members)));
+                    ring,
+                    members,
+                    any.totalVotes(),
+                    any.quorum(),
+                    memberVotes,
+                    absent,
+                    undated(view.getValue(), members, any.votes().nodelist().keySet())));
             settledViews.put(ring, view.getValue());
         }
         if (!conflicting.isEmpty()) {

@@ -8,6 +8,7 @@ import io.votequorum.device.DeviceCheck;
 import io.votequorum.model.Conditions;
 import io.votequorum.model.DeviceLease;
 import io.votequorum.model.KubeDuration;
+import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumDeviceSpec;
 import io.votequorum.model.QuorumDeviceStatus;
 import io.votequorum.model.QuorumFlag;
@@ -101,7 +102,13 @@ final class PolicyDevice {
                 + addressesError
                         .map(e -> "; where the API server runs cannot be told (default/kubernetes: " + e
                                 + "): make sure it does not run on this corosync cluster")
-                        .orElse("");
+                        .orElse("")
+                + (policy.getSpec().getFencing().getNoQuorumAction() == NoQuorumAction.SelfFence
+                        ? ""
+                        : "; without noQuorumAction: SelfFence, a node whose agent is killed keeps a vote it cast "
+                                + "until corosync lets it lapse, longer while its ring keeps changing, and may stay "
+                                + "quorate beside the Lease's holder: set noQuorumAction: SelfFence, so its watchdog "
+                                + "resets it first");
         return new Verdict(
                 Optional.of(handed),
                 Optional.of(Conditions.of(

@@ -46,6 +46,7 @@ class AgentLoopTest {
         loop = new AgentLoop(
                 world,
                 clock,
+                clock,
                 timers,
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
@@ -122,6 +123,7 @@ class AgentLoopTest {
         // A new agent process resumes the status the API server has: what it did not see, it does not claim.
         AgentLoop restarted = new AgentLoop(
                 world,
+                clock,
                 clock,
                 timers,
                 SELF_FENCE_TIMEOUT,
@@ -322,6 +324,7 @@ class AgentLoopTest {
         AgentLoop unnamed = new AgentLoop(
                 world,
                 clock,
+                clock,
                 timers,
                 SELF_FENCE_TIMEOUT,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)),
@@ -345,6 +348,7 @@ class AgentLoopTest {
     void withNodeNameSetTheNameIsNeverLookedUpAndTheLabelIsChecked() {
         AgentLoop given = new AgentLoop(
                 world,
+                clock,
                 clock,
                 timers,
                 SELF_FENCE_TIMEOUT,

@@ -88,6 +88,7 @@ public final class SimulatedAgent {
         this.loop = new AgentLoop(
                 new Outside(),
                 clock,
+                clock,
                 (delay, input) -> {
                     Runnable cancel = host.schedule(delay, () -> take(input));
                     return cancel::run;

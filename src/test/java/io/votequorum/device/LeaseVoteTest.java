@@ -52,17 +52,15 @@ class LeaseVoteTest {
 
     @Test
     void theLeaderCreatesTheLeaseAndOthersWait() {
-        Decision leader =
-                LeaseVote.decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
+        Decision leader = decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
         assertThat(leader.cast()).isFalse();
         assertThat(leader.write()).contains(new Create(T0));
-        Decision follower =
-                LeaseVote.decide(SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
+        Decision follower = decide(SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.empty(), Optional.empty(), T0);
         assertThat(follower.write()).isEmpty();
         assertThat(follower.reason()).contains("node 1 creates it");
 
         Seen created = new Seen(Optional.empty(), Optional.of(T0), "1", T0.plusMillis(100));
-        assertThat(LeaseVote.decide(
+        assertThat(decide(
                                 SETTINGS,
                                 1,
                                 "node1",
@@ -73,7 +71,7 @@ class LeaseVoteTest {
                         .write())
                 .as("a Lease without a holder is taken only once a whole Lease has passed")
                 .isEmpty();
-        assertThat(LeaseVote.decide(
+        assertThat(decide(
                                 SETTINGS,
                                 1,
                                 "node1",
@@ -88,46 +86,31 @@ class LeaseVoteTest {
     @Test
     void theHoldersPartitionCastsWhileTheLeaseOutlastsAVoteAndRenewsOnTime() {
         Seen lease = held(LeaseVote.identity(1, "node1"), T0, T0.plusMillis(50));
-        Decision leader =
-                LeaseVote.decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0);
+        Decision leader = decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0);
         assertThat(leader.cast()).isTrue();
         assertThat(leader.castUntil())
                 .as("a poll carried out later casts no later than this")
                 .contains(T0.plusSeconds(5));
         assertThat(leader.write()).isEmpty();
-        Decision due = LeaseVote.decide(
-                SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(2));
+        Decision due =
+                decide(SETTINGS, 1, "node1", Set.of(1L, 2L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(2));
         assertThat(due.write()).containsInstanceOf(Renew.class);
         assertThat(due.write().get().version()).isEqualTo("7");
 
         // A follower counts from the renewal time, less the margin: 15 - 2 - (8 + 2) = 3 s of casting.
-        Decision follower = LeaseVote.decide(
-                SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(3));
+        Decision follower =
+                decide(SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(3));
         assertThat(follower.cast()).isTrue();
-        Decision late = LeaseVote.decide(
-                SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusMillis(3001));
+        Decision late =
+                decide(SETTINGS, 2, "node2", Set.of(1L, 2L), Optional.of(lease), Optional.empty(), T0.plusMillis(3001));
         assertThat(late.cast()).isFalse();
         assertThat(late.holds()).isTrue();
 
         // The leader stops 5 s after its last accepted renewal: 15 - (8 + 2).
-        assertThat(LeaseVote.decide(
-                                SETTINGS,
-                                1,
-                                "node1",
-                                Set.of(1L),
-                                Optional.of(lease),
-                                Optional.of(T0),
-                                T0.plusSeconds(5))
+        assertThat(decide(SETTINGS, 1, "node1", Set.of(1L), Optional.of(lease), Optional.of(T0), T0.plusSeconds(5))
                         .cast())
                 .isTrue();
-        assertThat(LeaseVote.decide(
-                                SETTINGS,
-                                1,
-                                "node1",
-                                Set.of(1L),
-                                Optional.of(lease),
-                                Optional.of(T0),
-                                T0.plusMillis(5001))
+        assertThat(decide(SETTINGS, 1, "node1", Set.of(1L), Optional.of(lease), Optional.of(T0), T0.plusMillis(5001))
                         .cast())
                 .isFalse();
     }
@@ -135,18 +118,18 @@ class LeaseVoteTest {
     @Test
     void anotherPartitionNeitherCastsNorTakesOverBeforeTheLeaseRanOutByBothClocks() {
         Seen lease = held(LeaseVote.identity(1, "node1"), T0, T0.plusSeconds(1));
-        Decision early = LeaseVote.decide(
-                SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(16));
+        Decision early =
+                decide(SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(16));
         assertThat(early.cast()).isFalse();
         assertThat(early.write()).isEmpty();
         assertThat(early.reason()).contains("held by corosync-node-1@node1", "unchanged for 17s");
-        Decision free = LeaseVote.decide(
-                SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(18));
+        Decision free =
+                decide(SETTINGS, 2, "node2", Set.of(2L), Optional.of(lease), Optional.empty(), T0.plusSeconds(18));
         assertThat(free.write()).get().isEqualTo(new Acquire("7", T0.plusSeconds(18), "corosync-node-2@node2"));
         assertThat(free.cast()).as("only after its own accepted write").isFalse();
 
         Seen taken = held(LeaseVote.identity(2, "node2"), T0.plusSeconds(18), T0.plusSeconds(18));
-        assertThat(LeaseVote.decide(
+        assertThat(decide(
                                 SETTINGS,
                                 2,
                                 "node2",
@@ -156,14 +139,7 @@ class LeaseVoteTest {
                                 T0.plusSeconds(18))
                         .cast())
                 .isTrue();
-        assertThat(LeaseVote.decide(
-                                SETTINGS,
-                                1,
-                                "node1",
-                                Set.of(1L),
-                                Optional.of(taken),
-                                Optional.of(T0),
-                                T0.plusSeconds(18))
+        assertThat(decide(SETTINGS, 1, "node1", Set.of(1L), Optional.of(taken), Optional.of(T0), T0.plusSeconds(18))
                         .cast())
                 .isFalse();
     }
@@ -269,7 +245,7 @@ class LeaseVoteTest {
                                 clock(t)))
                         : Optional.empty();
             }
-            Decision decision = LeaseVote.decide(SETTINGS, id, "node" + id, Set.of(id), seen, renewedAt, clock(t));
+            Decision decision = decide(SETTINGS, id, "node" + id, Set.of(id), seen, renewedAt, clock(t));
             decision.write().ifPresent(write -> {
                 String expected = api.exists ? String.valueOf(api.version) : "";
                 if (reachable && write.version().equals(expected)) {
@@ -292,5 +268,35 @@ class LeaseVoteTest {
         public String toString() {
             return "node " + id + " vote until " + voteUntil + ", " + seen;
         }
+    }
+
+    /** A decision with the wall clock and the local clock agreeing. */
+    private static Decision decide(
+            LeaseVote.Settings settings,
+            long me,
+            String name,
+            Set<Long> members,
+            Optional<Seen> lease,
+            Optional<Instant> renewedAt,
+            Instant now) {
+        return LeaseVote.decide(settings, me, name, members, lease, renewedAt, now, now);
+    }
+
+    @Test
+    void aClockStepMovesNoneOfTheLeadersOwnDurations() {
+        Seen lease = new Seen(Optional.of(LeaseVote.identity(1, "node1")), Optional.of(T0), "7", T0);
+        // Its last accepted renewal was sent at T0 by the local clock; the wall clock then steps back an hour.
+        Instant stepped = T0.minusSeconds(3600);
+        Decision stillCasting = LeaseVote.decide(
+                SETTINGS, 1, "node1", Set.of(1L), Optional.of(lease), Optional.of(T0), stepped, T0.plusSeconds(4));
+        assertThat(stillCasting.cast()).isTrue();
+        Decision stops = LeaseVote.decide(
+                SETTINGS, 1, "node1", Set.of(1L), Optional.of(lease), Optional.of(T0), stepped, T0.plusSeconds(6));
+        assertThat(stops.cast())
+                .as("5 s after its last renewal by the local clock, whatever the wall clock says")
+                .isFalse();
+        assertThat(stops.write())
+                .as("it renews, writing the wall clock's time for the others")
+                .hasValueSatisfying(w -> assertThat(w.renewTime()).isEqualTo(stepped));
     }
 }

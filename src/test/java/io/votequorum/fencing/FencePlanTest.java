@@ -88,10 +88,12 @@ class FencePlanTest {
         NodeFacts armed = new NodeFacts(
                 "node3", Optional.of(3L), false, Optional.of(evicted), Optional.of(WATCHDOG), Optional.empty());
         List<NodeFacts> nodes = List.of(node(1, Optional.empty(), T0), node(2, Optional.empty(), T0), armed);
+        // Nodes 1 and 2 saw node 3 leave at T0.
+        List<Report> cut = stamped(T0, T0);
         // Safe at T0 + 30 s (selfFenceAfter) + 10 s (watchdog) + 10 s (margin).
-        FencePlan before = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(49));
+        FencePlan before = FencePlan.decide(cut, nodes, RULES, T0.plusSeconds(49));
         assertThat(stageOf(before, "node3")).contains(FenceStage.Evicted);
-        FencePlan safe = FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(50));
+        FencePlan safe = FencePlan.decide(cut, nodes, RULES, T0.plusSeconds(50));
         assertThat(stageOf(safe, "node3")).contains(FenceStage.Fenced);
         assertThat(safe.decisions().get(2).desired().orElseThrow().evidence())
                 .get()
@@ -112,10 +114,35 @@ class FencePlanTest {
                 false,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(10));
-        assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(79)), "node3"))
+        assertThat(stageOf(FencePlan.decide(cut, nodes, longer, T0.plusSeconds(79)), "node3"))
                 .contains(FenceStage.Evicted);
-        assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, longer, T0.plusSeconds(80)), "node3"))
+        assertThat(stageOf(FencePlan.decide(cut, nodes, longer, T0.plusSeconds(80)), "node3"))
                 .contains(FenceStage.Fenced);
+
+        // Without every member's time of seeing it leave, the absence is not dated for sure: no safe time.
+        assertThat(stageOf(FencePlan.decide(NODE3_CUT, nodes, RULES, T0.plusSeconds(3600)), "node3"))
+                .contains(FenceStage.Evicted);
+        List<Report> oneStale = List.of(cut.get(0), withFresh(cut.get(1), false), cut.get(2));
+        FencePlan undated = FencePlan.decide(oneStale, nodes, RULES, T0.plusSeconds(3600));
+        assertThat(stageOf(undated, "node3")).contains(FenceStage.Evicted);
+        assertThat(undated.decisions().get(2).awaiting())
+                .get()
+                .asString()
+                .contains("waits until every member of the quorate partition reports when it last saw the node");
+    }
+
+    private static Report withFresh(Report r, boolean fresh) {
+        return new Report(
+                r.nodeName(),
+                r.nodeId(),
+                r.quorate(),
+                r.ring(),
+                r.members(),
+                r.totalVotes(),
+                r.quorum(),
+                fresh,
+                r.votes(),
+                r.outsideSince());
     }
 
     @Test
@@ -657,7 +684,8 @@ class FencePlanTest {
                         r.totalVotes() + 1,
                         3,
                         r.fresh(),
-                        device))
+                        device,
+                        r.nodeId() == 3 ? Map.of() : Map.of(3L, T0)))
                 .toList();
         FenceRecord evicted = new FenceRecord(FenceStage.Evicted, T0, "cut", Optional.empty());
         NodeFacts node3 = watchdogNode3(evicted, Optional.empty(), Optional.empty());

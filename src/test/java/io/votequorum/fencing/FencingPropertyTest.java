@@ -59,7 +59,7 @@ class FencingPropertyTest {
         });
         Statistics.label("split with two truly quorate partitions")
                 .coverage(c -> c.check(true).percentage(p -> p > 1));
-        Statistics.label("step 3 taken on evidence").coverage(c -> c.check(true).percentage(p -> p > 0.2));
+        Statistics.label("step 3 taken on evidence").coverage(c -> c.check(true).percentage(p -> p > 0.05));
     }
 
     @Provide

@@ -49,6 +49,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -139,7 +140,9 @@ class FencingIT {
     /** The same for the Kubernetes node {@code prefix + I} of corosync cluster {@code cluster}. */
     static void report(String cluster, String prefix, int node, boolean quorate, RingId ring, int... members) {
         String name = prefix + node;
-        if (client.resources(QuorumStatus.class).withName(name).get() == null) {
+        QuorumStatus existing =
+                client.resources(QuorumStatus.class).withName(name).get();
+        if (existing == null) {
             QuorumStatus shell = new QuorumStatus();
             shell.setMetadata(new ObjectMetaBuilder().withName(name).build());
             shell.setStatus(null);
@@ -155,9 +158,18 @@ class FencingIT {
         report.getStatus().setRingId(ring);
         int size = SIZES.getOrDefault(cluster, members.length);
         Set<Integer> in = Arrays.stream(members).boxed().collect(Collectors.toSet());
+        // As an agent stamps them: each node with the time it was first seen in its present state.
+        Map<Long, Member> before = new HashMap<>();
+        if (existing != null && existing.getStatus() != null) {
+            existing.getStatus().getMembers().forEach(m -> before.put(m.nodeId(), m));
+        }
+        String now = Instant.now().toString();
         List<Member> list = new ArrayList<>();
         for (int m = 1; m <= size; m++) {
-            list.add(new Member(m, prefix + m, 1, in.contains(m) ? MemberState.Member : MemberState.Dead));
+            MemberState state = in.contains(m) ? MemberState.Member : MemberState.Dead;
+            Member was = before.get((long) m);
+            String since = was != null && was.state() == state && was.since() != null ? was.since() : now;
+            list.add(new Member(m, prefix + m, 1, state, since));
         }
         report.getStatus().setMembers(list);
         report.getStatus().setMemberCount(members.length);
@@ -661,15 +673,26 @@ class FencingIT {
         assertThat(taints("selff4")).isEmpty();
 
         RingId three = new RingId(1, 0x78);
+        heartbeating.remove("selff4"); // cut off: its agent can no longer renew
         for (int i = 1; i <= 3; i++) {
             report("selff", "selff", i, true, three, 1, 2, 3);
         }
         await().atMost(STEP)
                 .untilAsserted(() -> assertThat(taints("selff4")).contains("votequorum.io/inquorate:NoExecute"));
-        Instant since = Instant.parse(
-                policy("selff").getStatus().getFencedNodes().get(0).since());
-        // Safe at since + 3 s (selfFenceAfter) + 2 s (watchdog timeout) + 2 s (margin).
-        Instant safe = since.plusSeconds(7);
+        // The absence starts when the members last saw selff4 in their ring: the latest of their stamps.
+        Instant left = IntStream.rangeClosed(1, 3)
+                .mapToObj(i -> client.resources(QuorumStatus.class)
+                        .withName("selff" + i)
+                        .get()
+                        .getStatus()
+                        .getMembers()
+                        .get(3)
+                        .since())
+                .map(Instant::parse)
+                .max(Instant::compareTo)
+                .orElseThrow();
+        // Safe at the absence + 3 s (selfFenceAfter) + 2 s (watchdog timeout) + 2 s (margin).
+        Instant safe = left.plusSeconds(7);
         Duration beforeSafe = Duration.between(Instant.now(), safe).minusMillis(500);
         if (!beforeSafe.isNegative() && !beforeSafe.isZero()) {
             await().during(beforeSafe)
@@ -693,12 +716,14 @@ class FencingIT {
         assertThat(taints("selff2")).isEmpty();
 
         // selff4 comes back; then selff3, whose watchdog is unavailable, is cut: evicted, never forced.
+        heartbeating.add("selff4");
         allTogether("selff", 0x80);
         await().atMost(STEP).untilAsserted(() -> assertThat(taints("selff4")).isEmpty());
         RingId without3 = new RingId(1, 0x84);
         for (int i : new int[] {1, 2, 4}) {
             report("selff", "selff", i, true, without3, 1, 2, 4);
         }
+        heartbeating.remove("selff3");
         report("selff", "selff", 3, false, new RingId(3, 0x84), 3);
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(taints("selff3")).contains("votequorum.io/inquorate:NoExecute");

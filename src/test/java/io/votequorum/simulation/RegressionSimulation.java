@@ -135,6 +135,22 @@ class RegressionSimulation {
                         fault(Kind.CUT_COROSYNC, 80, 100, 3))));
     }
 
+    /**
+     * Found by the simulation: node 2 is cut off and sees node 3 leave from its own isolation; node 3
+     * is back in a quorate ring with node 1, whose status writes fail, and is cut again. The quorate
+     * partition of nodes 1 and 2 then dates node 3's absence only by node 2, from before node 3 was last
+     * quorate: the absence is not dated until node 1 reports again, and nothing is forced on it.
+     */
+    @Test
+    void anAbsenceNotEveryMemberDatesGivesNoSafeTime() {
+        holds(new Timeline(
+                settings(3, FencingMode.Enforce, true, false),
+                List.of(
+                        fault(Kind.CUT_COROSYNC, 14, 29, 2),
+                        fault(Kind.FLAP, 18, 55, 3, 0),
+                        fault(Kind.STATUS_WRITES_FAIL, 21, 80, 1))));
+    }
+
     /** The last corosync node has no Kubernetes Node, and another cluster's Node carries its node id. */
     @Test
     void aNodeOfAnotherClusterIsNeverTakenForOneOfThisCluster() {
