@@ -60,6 +60,9 @@ final class DeviceVote {
     private AgentLoop.Timer pollTimer;
     private RingId polledRing;
     private Boolean polledCast;
+    /** The ring of a poll corosync refused: polled again only when the poll is due, not at each step. */
+    private RingId refusedRing;
+
     private boolean casting;
     private boolean running;
     private String message;
@@ -111,12 +114,14 @@ final class DeviceVote {
     void polled(boolean cast, Optional<String> error) {
         polling = false;
         if (error.isPresent()) {
-            // corosync refused the poll (an old ring, most often): poll again with what is current. A
+            // corosync refused the poll (an old ring, most often): poll again once the view has the
+            // current ring, or when the poll is due, never in a loop against the same ring. A
             // refused withdrawal leaves a cast vote counting, and each ring change would extend it by
             // sync_timeout: unregistering withdraws it at once, whatever the ring.
             if (Boolean.FALSE.equals(polledCast) && running) {
                 world.stopDevice();
             }
+            refusedRing = polledRing;
             polledRing = null;
             polledCast = null;
             casting = false;
@@ -215,6 +220,7 @@ final class DeviceVote {
         }
         Optional<RingId> ring = snapshot.ring();
         boolean changed = ring.isPresent()
+                && !ring.get().equals(refusedRing)
                 && (!ring.get().equals(polledRing)
                         || !Boolean.valueOf(decision.cast()).equals(polledCast));
         if (ring.isPresent() && !polling && (pollDue || changed)) {
@@ -222,6 +228,7 @@ final class DeviceVote {
             pollDue = false;
             polledRing = ring.get();
             polledCast = decision.cast();
+            refusedRing = null;
             world.pollDevice(decision.cast(), decision.castUntil(), ring.get());
         }
     }
@@ -233,6 +240,7 @@ final class DeviceVote {
             casting = false;
             polledRing = null;
             polledCast = null;
+            refusedRing = null;
             renewedAt = Optional.empty();
         }
         if (pollTimer != null) {

@@ -202,7 +202,25 @@ class AgentLoopTest {
         assertThat(world.stops)
                 .as("unregistering withdraws the vote, whatever the ring")
                 .isEqualTo(1);
-        assertThat(world.polls).as("and the device is polled again at once").hasSize(2);
+        assertThat(world.polls)
+                .as("the same ring is not polled again at each step, which would loop against corosync")
+                .hasSize(1);
+        loop.handle(List.of(aloneWithADevice(6)));
+        assertThat(world.polls)
+                .as("the view's new ring is polled at once")
+                .containsExactly("no vote 1.5", "no vote 1.6");
+    }
+
+    @Test
+    void aRefusedPollIsTriedAgainWhenThePollIsDue() {
+        loop.handle(List.of(aloneWithADevice(5), deviceSpec("15s")));
+        loop.handle(List.of(new AgentLoop.DevicePolled(false, Optional.of("CS_ERR_TRY_AGAIN"))));
+        loop.handle(List.of(new AgentLoop.LeaseSeen(Optional.empty())));
+        assertThat(world.polls).hasSize(1);
+        advance(Duration.ofSeconds(2));
+        assertThat(world.polls)
+                .as("at the poll interval, half corosync's timeout")
+                .hasSize(2);
     }
 
     @Test

@@ -52,6 +52,18 @@ public final class SimulatedAgent {
 
         /** Pacemaker's fencing history on this node, empty where Pacemaker does not run. */
         List<FenceEvent> fencingHistory();
+
+        /** Follows the quorum device's Lease, or stops (empty); the host answers with {@link #leaseSeen}. */
+        void followLease(Optional<String> name);
+
+        /** Writes the device's Lease: the Lease as written, or empty when the API server refused it. */
+        Optional<LeaseVote.Seen> writeLease(LeaseVote.Write write);
+
+        /** Polls corosync's quorum device with this vote and ring: empty, or the error corosync gave. */
+        Optional<String> pollDevice(boolean cast, RingId ring);
+
+        /** Unregisters the quorum device: its vote goes at once. */
+        void stopDevice();
     }
 
     static final Duration RENEW = Duration.ofSeconds(2);
@@ -114,6 +126,16 @@ public final class SimulatedAgent {
 
     public boolean alive() {
         return alive;
+    }
+
+    /** The local clock, which the device's Lease view is timed by. */
+    public Instant localNow() {
+        return clock.instant();
+    }
+
+    /** The device's Lease as the agent's informer sees it (empty: it does not exist). */
+    public void leaseSeen(Optional<LeaseVote.Seen> lease) {
+        take(new AgentLoop.LeaseSeen(lease));
     }
 
     /** corosync's view of this node changed (the callbacks of one burst). */
@@ -319,16 +341,44 @@ public final class SimulatedAgent {
         public void metrics(QuorumStatusStatus status) {}
 
         @Override
-        public void followLease(Optional<String> name) {}
+        public void followLease(Optional<String> name) {
+            host.followLease(name);
+        }
 
         @Override
-        public void writeLease(String name, Duration duration, LeaseVote.Write write) {}
+        public void writeLease(String name, Duration duration, LeaseVote.Write write) {
+            host.schedule(Duration.ofMillis(20), () -> {
+                if (alive) {
+                    Optional<LeaseVote.Seen> written = host.writeLease(write);
+                    take(new AgentLoop.LeaseWritten(
+                            write, written, written.isPresent() ? Optional.empty() : Optional.of("refused")));
+                }
+            });
+        }
+
+        /** As the device's world does it: the poll casts only if it reaches corosync in time. */
+        @Override
+        public void pollDevice(boolean cast, Optional<Instant> castUntil, RingId ring) {
+            host.schedule(Duration.ofMillis(5), () -> {
+                if (alive) {
+                    boolean inTime = cast
+                            && castUntil
+                                    .filter(u -> !clock.instant().isAfter(u))
+                                    .isPresent();
+                    Optional<String> error = host.pollDevice(inTime, ring);
+                    take(new AgentLoop.DevicePolled(inTime && error.isEmpty(), error));
+                }
+            });
+        }
 
         @Override
-        public void pollDevice(boolean cast, Optional<Instant> castUntil, RingId ring) {}
-
-        @Override
-        public void stopDevice() {}
+        public void stopDevice() {
+            host.schedule(Duration.ZERO, () -> {
+                if (alive) {
+                    host.stopDevice();
+                }
+            });
+        }
 
         @Override
         public void readFencingHistory() {

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,6 +41,7 @@ class SimulationBenchmark {
         for (Timeline.Kind kind : Timeline.Kind.values()) {
             kinds.put(kind.name(), new AtomicLong());
         }
+        Map<String, AtomicLong> clusters = new ConcurrentSkipListMap<>();
         AtomicReference<String> violation = new AtomicReference<>();
         long started = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -49,10 +50,12 @@ class SimulationBenchmark {
             workers.add(pool.submit(() -> {
                 long i;
                 while (violation.get() == null && (i = next.getAndIncrement()) < count) {
-                    Timeline timeline = Timeline.draw(new Random(seed + i));
+                    Timeline timeline = Timeline.draw(seed + i);
                     World world = timeline.run();
                     faults.addAndGet(timeline.faults().size());
                     timeline.faults().forEach(f -> kinds.get(f.kind().name()).incrementAndGet());
+                    clusters.computeIfAbsent(timeline.cluster(), c -> new AtomicLong())
+                            .incrementAndGet();
                     forces.addAndGet(world.forces);
                     fences.addAndGet(world.fences);
                     unfences.addAndGet(world.unfences);
@@ -90,7 +93,9 @@ class SimulationBenchmark {
         out.append(String.format(
                 "  the operator: %,d fences, %,d forces (out-of-service taints and forced deletions), %,d unfences%n",
                 fences.get(), forces.get(), unfences.get()));
-        out.append("  faults by kind:");
+        out.append("  clusters:");
+        clusters.forEach((cluster, n) -> out.append(String.format(" %s %,d;", cluster, n.get())));
+        out.append(String.format("%n  faults by kind:"));
         kinds.forEach((kind, n) -> out.append(String.format(" %s %,d;", kind, n.get())));
         out.append(String.format("%n  violations: %s%n", violation.get() == null ? "none" : "see below"));
         System.out.print(out);

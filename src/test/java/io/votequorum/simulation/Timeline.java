@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * One timeline: how the world starts, and the faults that happen to it, each at its second and for
@@ -58,11 +59,34 @@ record Timeline(World.Settings settings, List<Fault> faults) {
         }
     }
 
+    /** The kind of cluster, for the figures: its size, and a quorum device, two_node or another cluster's Node. */
+    String cluster() {
+        return settings.nodes() + " nodes"
+                + (settings.device() ? " and a Lease device" : "")
+                + (settings.twoNode() ? " with two_node" : "")
+                + (settings.foreign() ? ", one Node of another cluster" : "");
+    }
+
+    /**
+     * The timeline of a seed. The seed is mixed first: {@link Random}'s first draws from consecutive
+     * seeds are alike, and would give consecutive seeds the same settings.
+     */
+    static Timeline draw(long seed) {
+        return draw(new Random(new SplittableRandom(seed).nextLong()));
+    }
+
     static Timeline draw(Random random) {
-        int nodes = 3 + random.nextInt(3);
+        // One timeline in eight: two nodes, with a Lease as corosync's quorum device (clocks within its
+        // 2 s margin) or with two_node.
+        boolean twoNodes = random.nextInt(8) == 7;
+        boolean device = twoNodes && random.nextBoolean();
+        int nodes = twoNodes ? 2 : 3 + random.nextInt(3);
         List<Duration> skews = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            skews.add(Duration.ofMillis(random.nextInt(4001) - 2000));
+            skews.add(
+                    device
+                            ? Duration.ofMillis(random.nextInt(2001) - 1000)
+                            : Duration.ofMillis(random.nextInt(4001) - 2000));
         }
         FencingMode mode = switch (random.nextInt(10)) {
             case 8 -> FencingMode.DryRun;
@@ -70,7 +94,7 @@ record Timeline(World.Settings settings, List<Fault> faults) {
             default -> FencingMode.Enforce;
         };
         boolean selfFence = random.nextInt(5) != 4;
-        boolean foreign = random.nextInt(7) == 6;
+        boolean foreign = !twoNodes && random.nextInt(7) == 6;
         int count = 10 + random.nextInt(5);
         List<Fault> faults = new ArrayList<>();
         Kind[] kinds = Kind.values();
@@ -87,7 +111,8 @@ record Timeline(World.Settings settings, List<Fault> faults) {
                     kind, Duration.ofMillis(at), Duration.ofMillis(length), node, other, random.nextInt(1 << 16)));
         }
         faults.sort((a, b) -> a.at().compareTo(b.at()));
-        return new Timeline(new World.Settings(nodes, skews, mode, selfFence, foreign), faults);
+        return new Timeline(
+                new World.Settings(nodes, skews, mode, selfFence, foreign, device, twoNodes && !device), faults);
     }
 
     /** Runs the timeline and returns the world at its end, with its story and violations. */

@@ -25,6 +25,7 @@ class TimelineSimulation {
         World world = timeline.run();
         timeline.faults()
                 .forEach(f -> Statistics.label("faults").collect(f.kind().name()));
+        Statistics.label("cluster").collect(timeline.cluster());
         Statistics.label("forced").collect(world.forces > 0);
         assertThat(world.story.violations())
                 .as("%s%nthe timeline:%n%s", describe(timeline), world.story.told())

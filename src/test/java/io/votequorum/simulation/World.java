@@ -19,6 +19,7 @@ import io.votequorum.corosync.QuorumInfo;
 import io.votequorum.corosync.QuorumSnapshot;
 import io.votequorum.corosync.RingId;
 import io.votequorum.corosync.VotequorumFlag;
+import io.votequorum.device.LeaseVote;
 import io.votequorum.model.FencingMode;
 import io.votequorum.model.NoQuorumAction;
 import io.votequorum.model.QuorumStatus;
@@ -46,6 +47,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * The simulated world of one timeline, and its truth. Machines with power, clocks and networks; on
@@ -71,8 +73,29 @@ final class World {
     /** How stale the operator's view of corosync may be, when judging a new fence against the truth. */
     static final Duration LAG = Duration.ofMillis(1500);
 
-    /** How the world starts. {@code foreign}: the last corosync node has no Kubernetes Node, and another cluster's Node carries its node id. */
-    record Settings(int nodes, List<Duration> skews, FencingMode mode, boolean selfFence, boolean foreign) {}
+    /**
+     * How the world starts. {@code foreign}: the last corosync node has no Kubernetes Node, and another
+     * cluster's Node carries its node id. {@code device}: a Lease is corosync's quorum device.
+     * {@code twoNode}: corosync's two_node (and with it wait_for_all), where either half of a split is quorate.
+     */
+    record Settings(
+            int nodes,
+            List<Duration> skews,
+            FencingMode mode,
+            boolean selfFence,
+            boolean foreign,
+            boolean device,
+            boolean twoNode) {
+
+        Settings(int nodes, List<Duration> skews, FencingMode mode, boolean selfFence, boolean foreign) {
+            this(nodes, skews, mode, selfFence, foreign, false, false);
+        }
+    }
+
+    /** corosync.conf's quorum device, with the timings the CRD's description gives: timeout and sync_timeout 4 s. */
+    static final Duration DEVICE_TIMEOUT = Duration.ofSeconds(4);
+
+    static final Duration DEVICE_SYNC_TIMEOUT = Duration.ofSeconds(4);
 
     /** One machine and what runs on it. */
     final class Machine {
@@ -103,7 +126,26 @@ final class World {
         final Map<String, String> processes = new TreeMap<>();
 
         Ring ring;
+        /** corosync's quorate flag on this node: its ring's votes, and the quorum device's if it casts here. */
+        boolean quorate;
+
         Instant quorateMemberSince;
+        /** wait_for_all: whether this corosync has seen every node at once since it started. */
+        boolean sawAll;
+
+        /** The quorum device as this node's corosync holds it: registered, alive, its vote cast, its timer. */
+        boolean deviceRegistered;
+
+        boolean deviceAlive;
+        boolean castVote;
+        /**
+         * votequorum's sync after a ring change, with a live device: it waits for the device's poll in
+         * the new ring, sync_timeout at most. Meanwhile the membership has reached the agent and the
+         * quorate flag has not moved; corosync counts the node in no quorate partition yet.
+         */
+        boolean syncing;
+
+        Runnable deviceTimer;
         Instant lastKubeletPost = START;
 
         Machine(int id, Duration skew) {
@@ -125,7 +167,7 @@ final class World {
         }
     }
 
-    record Ring(RingId id, Set<Integer> members, boolean quorate) {}
+    record Ring(RingId id, Set<Integer> members) {}
 
     final VirtualTime time = new VirtualTime(START);
     final Story story = new Story(START);
@@ -204,6 +246,12 @@ final class World {
         if (settings.selfFence()) {
             policy.getSpec().getFencing().setNoQuorumAction(NoQuorumAction.SelfFence);
         }
+        if (settings.device()) {
+            policy.getSpec().getQuorumDevice().setEnabled(true);
+            policy.getSpec().getQuorumDevice().setLeaseDuration("16s");
+            policy.getSpec().getQuorumDevice().setRenewInterval("2s");
+            policy.getSpec().getQuorumDevice().setClockSkewMargin("2s");
+        }
         policy.setStatus(null);
         return policy;
     }
@@ -259,7 +307,10 @@ final class World {
     void killCorosync(Machine m) {
         m.corosyncRunning = false;
         m.ring = null;
+        m.quorate = false;
+        m.sawAll = false;
         m.quorateMemberSince = null;
+        clearDevice(m);
         if (m.agent != null) {
             m.agent.unreachable("corosync is not running");
         }
@@ -270,8 +321,78 @@ final class World {
     void startCorosync(Machine m) {
         m.corosyncRunning = true;
         m.ring = null;
+        m.quorate = false;
+        m.sawAll = false;
         m.quorateMemberSince = null;
+        clearDevice(m);
         topologyChanged();
+    }
+
+    int expectedVotes() {
+        return machines.size() + (settings.device() ? 1 : 0);
+    }
+
+    int quorum() {
+        return settings.twoNode() ? 1 : expectedVotes() / 2 + 1;
+    }
+
+    /**
+     * votequorum's arithmetic on one node: its ring's votes, plus the device's if the device casts on
+     * this node; with two_node, one vote once wait_for_all has seen both nodes.
+     */
+    private boolean computeQuorate(Machine m) {
+        return m.ring != null
+                && (!settings.twoNode() || m.sawAll)
+                && m.ring.members().size() + (m.castVote ? 1 : 0) >= quorum();
+    }
+
+    /**
+     * Recomputes the node's quorate flag (not while votequorum's sync waits for the device); a change
+     * reaches its agent, and the truth: when it became a member of a quorate ring, and whether two
+     * nodes in different rings are quorate at once. Returns whether the flag changed.
+     */
+    private boolean requorate(Machine m) {
+        if (m.syncing) {
+            return false;
+        }
+        boolean next = corosyncAlive(m) && computeQuorate(m);
+        boolean changed = next != m.quorate;
+        m.quorate = next;
+        if (!next) {
+            m.quorateMemberSince = null;
+        } else if (m.quorateMemberSince == null) {
+            m.quorateMemberSince = now();
+        }
+        if (changed) {
+            viewChanged(m);
+        }
+        if (!reforming) {
+            checkPartitions();
+        }
+        return changed;
+    }
+
+    private boolean reforming;
+
+    /** Never two partitions quorate at once: nodes quorate in different rings (two_node allows it, and leaves it to fencing). */
+    private void checkPartitions() {
+        if (settings.twoNode()) {
+            return;
+        }
+        List<String> quorate = machines.stream()
+                .filter(x -> x.quorate && !x.syncing && x.ring != null)
+                .map(x -> x.ring.id().toString())
+                .distinct()
+                .toList();
+        if (quorate.size() > 1) {
+            story.violation(
+                    now(),
+                    "rings " + quorate + " are quorate at once: "
+                            + machines.stream()
+                                    .filter(x -> x.quorate && !x.syncing)
+                                    .map(x -> x.name + " in " + x.ring.id())
+                                    .collect(Collectors.joining(", ")));
+        }
     }
 
     private boolean corosyncAlive(Machine m) {
@@ -296,6 +417,16 @@ final class World {
      * higher sequence number, as ring ids only grow.
      */
     private void reform() {
+        reforming = true;
+        try {
+            regroup();
+        } finally {
+            reforming = false;
+        }
+        checkPartitions();
+    }
+
+    private void regroup() {
         List<Machine> alive = machines.stream().filter(this::corosyncAlive).toList();
         List<Set<Integer>> groups = new ArrayList<>();
         Set<Integer> placed = new TreeSet<>();
@@ -314,8 +445,6 @@ final class World {
             placed.addAll(group);
             groups.add(group);
         }
-        int expected = machines.size();
-        int quorum = expected / 2 + 1;
         for (Set<Integer> group : groups) {
             Ring current = machine(group.iterator().next()).ring;
             boolean same = current != null
@@ -324,26 +453,33 @@ final class World {
             if (same) {
                 continue;
             }
-            Ring ring = new Ring(new RingId(group.iterator().next(), ringSeq += 4), group, group.size() >= quorum);
+            Ring ring = new Ring(new RingId(group.iterator().next(), ringSeq += 4), group);
             story.truth(
                     now(),
                     "corosync forms ring " + ring.id() + " of " + group
-                            + (ring.quorate() ? ", quorate" : ", not quorate"));
+                            + (settings.twoNode()
+                                    ? ", two_node"
+                                    : group.size() >= quorum() ? ", quorate" : ", not quorate without the device"));
             for (int id : group) {
                 Machine m = machine(id);
-                boolean wasQuorateMember = m.ring != null && m.ring.quorate();
                 m.ring = ring;
-                if (ring.quorate() && !wasQuorateMember) {
-                    m.quorateMemberSince = now();
-                } else if (!ring.quorate()) {
+                m.sawAll |= group.size() == machines.size();
+                if (m.deviceRegistered && m.deviceAlive) {
+                    // votequorum's sync waits for the device's poll in this ring, and its vote, cast or
+                    // not, stands meanwhile: sync_timeout replaces whatever was left of its timeout.
+                    m.syncing = true;
                     m.quorateMemberSince = null;
+                    armDevice(m, DEVICE_SYNC_TIMEOUT);
+                    viewChanged(m);
+                } else if (!requorate(m)) {
+                    viewChanged(m);
                 }
-                viewChanged(m);
             }
         }
         for (Machine m : machines) {
             if (!corosyncAlive(m) && m.ring != null) {
                 m.ring = null;
+                m.quorate = false;
                 m.quorateMemberSince = null;
             }
         }
@@ -381,19 +517,51 @@ final class World {
                 entries,
                 1000,
                 1200,
-                new CorosyncConfig.QuorumOptions("corosync_votequorum", false, false, false, false, Map.of()));
-        int expected = machines.size();
+                new CorosyncConfig.QuorumOptions(
+                        "corosync_votequorum",
+                        settings.twoNode(),
+                        settings.twoNode(),
+                        false,
+                        false,
+                        settings.device()
+                                ? Map.of(
+                                        "device.model",
+                                        "kubernetes-lease",
+                                        "device.votes",
+                                        "1",
+                                        "device.timeout",
+                                        String.valueOf(DEVICE_TIMEOUT.toMillis()),
+                                        "device.sync_timeout",
+                                        String.valueOf(DEVICE_SYNC_TIMEOUT.toMillis()))
+                                : Map.of()));
+        Set<VotequorumFlag> flags = new java.util.HashSet<>();
+        if (m.quorate) {
+            flags.add(VotequorumFlag.QUORATE);
+        }
+        if (settings.twoNode()) {
+            flags.add(VotequorumFlag.TWO_NODE);
+            flags.add(VotequorumFlag.WAIT_FOR_ALL);
+        }
+        if (m.deviceRegistered) {
+            flags.add(VotequorumFlag.QDEVICE_REGISTERED);
+        }
+        if (m.deviceAlive) {
+            flags.add(VotequorumFlag.QDEVICE_ALIVE);
+        }
+        if (m.castVote) {
+            flags.add(VotequorumFlag.QDEVICE_CAST_VOTE);
+        }
         QuorumInfo local = new QuorumInfo(
                 m.id,
                 NodeState.MEMBER,
                 1,
-                expected,
-                expected,
-                ring.members().size(),
-                expected / 2 + 1,
-                ring.quorate() ? Set.of(VotequorumFlag.QUORATE) : Set.of(),
-                0,
-                Optional.empty());
+                expectedVotes(),
+                expectedVotes(),
+                ring.members().size() + (m.castVote ? 1 : 0),
+                quorum(),
+                flags,
+                settings.device() ? 1 : 0,
+                m.deviceRegistered ? Optional.of("votequorum-lease") : Optional.empty());
         List<QuorumSnapshot.Node> nodes = machines.stream()
                 .map(x -> new QuorumSnapshot.Node(
                         x.id,
@@ -401,8 +569,133 @@ final class World {
                         1,
                         ring.members().contains(x.id) ? NodeState.MEMBER : NodeState.DEAD))
                 .toList();
-        return new QuorumSnapshot(config, ring.quorate(), Optional.of(ring.id()), local, nodes);
+        return new QuorumSnapshot(config, m.quorate, Optional.of(ring.id()), local, nodes);
     }
+
+    // ---------------------------------------------------------------- the quorum device
+
+    /** The device's timer on this node: when it fires, the device is no longer alive and its vote lapses. */
+    private void armDevice(Machine m, Duration after) {
+        if (m.deviceTimer != null) {
+            m.deviceTimer.run();
+        }
+        m.deviceTimer = time.after(after, () -> {
+            m.deviceTimer = null;
+            boolean synced = m.syncing;
+            m.syncing = false;
+            m.deviceAlive = false;
+            if (m.castVote) {
+                m.castVote = false;
+                story.truth(now(), m.name + "'s device vote lapses");
+            }
+            if (!requorate(m) && synced) {
+                viewChanged(m);
+            }
+        });
+    }
+
+    private void clearDevice(Machine m) {
+        if (m.deviceTimer != null) {
+            m.deviceTimer.run();
+            m.deviceTimer = null;
+        }
+        m.deviceRegistered = false;
+        m.deviceAlive = false;
+        m.castVote = false;
+        m.syncing = false;
+    }
+
+    /**
+     * votequorum_qdevice_poll on this node: with the current ring id the vote is cast or withdrawn at
+     * once and the device's timer restarts; with another, corosync ignores the poll.
+     */
+    Optional<String> pollDevice(Machine m, boolean cast, RingId ring) {
+        if (!corosyncAlive(m) || m.ring == null) {
+            return Optional.of("corosync is not running");
+        }
+        m.deviceRegistered = true;
+        if (!m.ring.id().equals(ring)) {
+            return Optional.of("CS_ERR_MESSAGE_ERROR: ring " + ring + " is not the current one");
+        }
+        boolean before = m.castVote;
+        boolean synced = m.syncing;
+        m.deviceAlive = true;
+        m.castVote = cast;
+        m.syncing = false;
+        armDevice(m, DEVICE_TIMEOUT);
+        if (before != cast) {
+            story.truth(now(), m.name + (cast ? " casts the device vote" : " withdraws the device vote"));
+        }
+        if (!requorate(m) && synced) {
+            viewChanged(m);
+        }
+        return Optional.empty();
+    }
+
+    /** votequorum_qdevice_unregister: the vote goes at once, whatever the ring. */
+    void unregisterDevice(Machine m) {
+        boolean cast = m.castVote;
+        boolean synced = m.syncing;
+        clearDevice(m);
+        if (cast) {
+            story.truth(now(), m.name + " unregisters the device: its vote goes");
+        }
+        if (!requorate(m) && synced) {
+            viewChanged(m);
+        }
+    }
+
+    /** The Lease the device follows, as the API server holds it. */
+    final class DeviceLease {
+        boolean exists;
+        Optional<String> holder = Optional.empty();
+        Optional<Instant> renewTime = Optional.empty();
+        long version;
+        final Map<Integer, SimulatedAgent> followers = new TreeMap<>();
+
+        LeaseVote.Seen seenBy(SimulatedAgent agent) {
+            return new LeaseVote.Seen(holder, renewTime, String.valueOf(version), agent.localNow());
+        }
+
+        void tell(Machine m, SimulatedAgent agent) {
+            time.after(INFORMER_LAG, () -> {
+                if (agent.alive() && m.agent == agent && m.reachesApi() && followers.get(m.id) == agent) {
+                    agent.leaseSeen(exists ? Optional.of(seenBy(agent)) : Optional.empty());
+                }
+            });
+        }
+
+        void changed() {
+            followers.forEach((id, agent) -> tell(machine(id), agent));
+        }
+
+        /** A write, as the API server takes it or refuses it (the version it names is not the Lease's). */
+        Optional<String> write(LeaseVote.Write write) {
+            if (write instanceof LeaseVote.Create) {
+                if (exists) {
+                    return Optional.of("409 the Lease exists");
+                }
+                exists = true;
+                holder = Optional.empty();
+            } else {
+                if (!exists || !write.version().equals(String.valueOf(version))) {
+                    return Optional.of("409 the Lease has changed");
+                }
+                if (write instanceof LeaseVote.Acquire a) {
+                    story.truth(now(), a.holder() + " takes the device's Lease");
+                    holder = Optional.of(a.holder());
+                } else {
+                    holder = Optional.of(((LeaseVote.Renew) write).holder());
+                }
+            }
+            renewTime = Optional.of(write.renewTime());
+            version++;
+            changed();
+            return Optional.empty();
+        }
+    }
+
+    final DeviceLease deviceLease = new DeviceLease();
 
     // ---------------------------------------------------------------- machines
 
@@ -415,6 +708,10 @@ final class World {
         m.on = false;
         m.booted = false;
         m.powerCycles++;
+        m.quorate = false;
+        m.sawAll = false;
+        m.quorateMemberSince = null;
+        clearDevice(m);
         m.offSince = now();
         m.processes.clear();
         if (m.agent != null) {
@@ -560,7 +857,7 @@ final class World {
 
         @Override
         public Optional<Boolean> quorate() {
-            return corosyncAlive(m) && m.ring != null ? Optional.of(m.ring.quorate()) : Optional.empty();
+            return corosyncAlive(m) && m.ring != null ? Optional.of(m.quorate) : Optional.empty();
         }
 
         @Override
@@ -614,6 +911,39 @@ final class World {
         @Override
         public List<FenceEvent> fencingHistory() {
             return List.copyOf(pacemakerHistory);
+        }
+
+        @Override
+        public void followLease(Optional<String> name) {
+            if (!mine()) {
+                return;
+            }
+            if (name.isEmpty()) {
+                deviceLease.followers.remove(m.id);
+                return;
+            }
+            deviceLease.followers.put(m.id, m.agent);
+            deviceLease.tell(m, m.agent);
+        }
+
+        @Override
+        public Optional<LeaseVote.Seen> writeLease(LeaseVote.Write write) {
+            if (!mine() || !m.reachesApi()) {
+                return Optional.empty();
+            }
+            return deviceLease.write(write).isPresent() ? Optional.empty() : Optional.of(deviceLease.seenBy(m.agent));
+        }
+
+        @Override
+        public Optional<String> pollDevice(boolean cast, RingId ring) {
+            return mine() ? World.this.pollDevice(m, cast, ring) : Optional.of("the agent is gone");
+        }
+
+        @Override
+        public void stopDevice() {
+            if (mine()) {
+                unregisterDevice(m);
+            }
         }
     }
 
@@ -1260,7 +1590,7 @@ final class World {
     /** Pacemaker's DC fences the node: it is off, then (a reboot) on again; the history says so. */
     void pacemakerFence(Machine m, boolean reboot) {
         Optional<Machine> dc = machines.stream()
-                .filter(x -> x != m && x.ring != null && x.ring.quorate() && corosyncAlive(x))
+                .filter(x -> x != m && x.ring != null && x.quorate && corosyncAlive(x))
                 .findFirst();
         if (dc.isEmpty()) {
             return;
