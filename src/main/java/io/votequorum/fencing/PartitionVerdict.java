@@ -75,13 +75,21 @@ public sealed interface PartitionVerdict {
         Map<Long, Report> freshById = new TreeMap<>();
         reports.stream().filter(Report::fresh).forEach(r -> freshById.put(r.nodeId(), r));
 
+        List<String> leftover = reports.stream()
+                .filter(Report::freshQuorate)
+                .flatMap(r -> r.leftoverDeviceVote().stream())
+                .toList();
         Map<RingId, List<Report>> views = reports.stream()
                 .filter(Report::freshQuorate)
+                .filter(r -> r.leftoverDeviceVote().isEmpty())
                 .collect(Collectors.groupingBy(
                         r -> r.ring().orElseThrow(),
                         () -> new TreeMap<>(
                                 Comparator.comparingLong(RingId::seq).thenComparingLong(RingId::nodeId)),
                         Collectors.toList()));
+        if (views.isEmpty() && !leftover.isEmpty()) {
+            return new NoQuorateView("no settled quorate view: " + String.join("; ", leftover));
+        }
         if (views.isEmpty()) {
             return new NoQuorateView(
                     reports.stream().noneMatch(Report::fresh)
@@ -92,7 +100,7 @@ public sealed interface PartitionVerdict {
 
         List<QuoratePartition> settled = new ArrayList<>();
         Map<RingId, List<Report>> settledViews = new HashMap<>();
-        List<String> superseded = new ArrayList<>();
+        List<String> superseded = new ArrayList<>(leftover);
         List<String> conflicting = new ArrayList<>();
         for (Map.Entry<RingId, List<Report>> view : views.entrySet()) {
             RingId ring = view.getKey();

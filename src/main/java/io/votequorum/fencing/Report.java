@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -44,6 +45,7 @@ public record Report(
      * @param twoNode         corosync's two_node is on
      * @param deviceVoteLife  how long corosync may keep counting a quorum device's cast vote after the
      *                        poll that cast it (its timeout plus sync_timeout); zero without a device
+     * @param leaseDevice     the Lease device, when this node's agent runs it as the quorum device
      */
     public record Votes(
             Map<Long, Integer> nodelist,
@@ -52,10 +54,31 @@ public record Report(
             boolean qdeviceCastVote,
             boolean autoTieBreaker,
             boolean twoNode,
-            Duration deviceVoteLife) {
+            Duration deviceVoteLife,
+            Optional<LeaseDevice> leaseDevice) {
 
         public Votes {
             nodelist = Map.copyOf(nodelist);
+        }
+
+        /** Votes without the Lease device. */
+        public Votes(
+                Map<Long, Integer> nodelist,
+                int expectedVotes,
+                int qdeviceVotes,
+                boolean qdeviceCastVote,
+                boolean autoTieBreaker,
+                boolean twoNode,
+                Duration deviceVoteLife) {
+            this(
+                    nodelist,
+                    expectedVotes,
+                    qdeviceVotes,
+                    qdeviceCastVote,
+                    autoTieBreaker,
+                    twoNode,
+                    deviceVoteLife,
+                    Optional.empty());
         }
 
         /** Votes of a cluster whose quorum device timings are not reported. */
@@ -87,6 +110,14 @@ public record Report(
                     false);
         }
     }
+
+    /**
+     * The Lease device as a node's agent runs it.
+     *
+     * @param holder the corosync node that holds the device's Lease, as the agent last saw it; empty
+     *               when no node holds it or the agent has not seen it
+     */
+    public record LeaseDevice(OptionalLong holder) {}
 
     /** corosync's defaults for quorum.device: timeout 10 s plus sync_timeout 30 s. */
     public static final Duration DEFAULT_DEVICE_VOTE_LIFE = Duration.ofSeconds(40);
@@ -130,6 +161,32 @@ public record Report(
         listed.removeAll(outsideSince.keySet());
         listed.remove(nodeId);
         return listed;
+    }
+
+    /**
+     * Why this report's quorum is a vote the Lease device no longer casts for its ring, or empty. Its
+     * quorum needs the device's vote, and the node that holds the device's Lease is outside its ring:
+     * the vote is left from the ring before. Through votequorum's sync after a split, a node keeps the
+     * vote it cast until its device polls in the new ring (sync_timeout at most), and reads quorate
+     * alone meanwhile; only the Lease holder's partition casts it.
+     */
+    Optional<String> leftoverDeviceVote() {
+        if (!votes.qdeviceCastVote() || votes.leaseDevice().isEmpty()) {
+            return Optional.empty();
+        }
+        int memberVotes = members.stream()
+                .mapToInt(id -> votes.nodelist().getOrDefault(id, 1))
+                .sum();
+        OptionalLong holder = votes.leaseDevice().get().holder();
+        if (memberVotes >= quorum || (holder.isPresent() && members.contains(holder.getAsLong()))) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                nodeName + "'s quorum in ring " + ring.map(Object::toString).orElse("-")
+                        + " rests on the quorum device's vote, but "
+                        + (holder.isPresent() ? "node " + holder.getAsLong() + ", outside the ring," : "no node")
+                        + " holds the device's Lease: a vote left from the ring before, which corosync counts until the"
+                        + " device polls again (sync_timeout at most)");
     }
 
     /** A fresh report that says quorate and names its ring: the only kind that can make a view. */

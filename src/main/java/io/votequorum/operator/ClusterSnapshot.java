@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.votequorum.device.LeaseVote;
 import io.votequorum.fencing.FenceRecord;
 import io.votequorum.fencing.FencingRules;
 import io.votequorum.fencing.LeaseFreshness;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -431,7 +433,12 @@ record ClusterSnapshot(
                 (qdevice != null && qdevice.castVote()) || flags.contains(QuorumFlag.QdeviceCastVote),
                 flags.contains(QuorumFlag.AutoTieBreaker),
                 flags.contains(QuorumFlag.TwoNode),
-                voteLife);
+                voteLife,
+                // The Lease device runs where a policy runs it: its holder, as this node's agent sees it.
+                Optional.ofNullable(declared)
+                        .filter(d -> d.lease() != null)
+                        .map(d -> new Report.LeaseDevice(
+                                d.holder() == null ? OptionalLong.empty() : LeaseVote.holderNode(d.holder()))));
     }
 
     /** Times read before: the same stamps and renewals come back in every pass. */

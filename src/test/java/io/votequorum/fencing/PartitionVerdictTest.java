@@ -3,9 +3,11 @@ package io.votequorum.fencing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.votequorum.model.RingId;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +186,45 @@ class PartitionVerdictTest {
         Report.Votes noAtb = new Report.Votes(Map.of(1L, 1, 2L, 1, 3L, 1, 4L, 1), 4, 0, false, false, false);
         assertThat(PartitionVerdict.of(List.of(split(1, true, true, R2, Set.of(1L, 2L), 2, 3, noAtb))))
                 .isInstanceOf(PartitionVerdict.NotExclusive.class);
+    }
+
+    @Test
+    void aLeftoverDeviceVoteOnTheSideWithoutTheLeaseHolderMakesNoView() {
+        // Two nodes and the Lease device; node 1 holds the Lease. Just after the split, node 2 still counts
+        // the vote it cast in the ring before and reads quorate alone; node 1's report has not come yet.
+        RingId node2Alone = new RingId(2, 0x10);
+        Report.Votes heldByNode1 = leaseDevice(OptionalLong.of(1));
+        PartitionVerdict verdict = PartitionVerdict.of(List.of(
+                split(1, true, true, R1, Set.of(1L, 2L), 3, 2, heldByNode1),
+                split(2, true, true, node2Alone, Set.of(2L), 2, 2, heldByNode1)));
+        assertThat(verdict).isInstanceOf(PartitionVerdict.NoQuorateView.class);
+        assertThat(((PartitionVerdict.NoQuorateView) verdict).reason())
+                .contains("node2's quorum in ring 2.10 rests on the quorum device's vote, but node 1, outside the ring,"
+                        + " holds the device's Lease");
+
+        // Node 1's side, which holds the Lease, is a view; so is node 2's once it has taken the Lease.
+        assertThat(PartitionVerdict.of(List.of(split(1, true, true, R2, Set.of(1L), 2, 2, heldByNode1))))
+                .isInstanceOf(PartitionVerdict.Quorate.class);
+        Report.Votes heldByNode2 = leaseDevice(OptionalLong.of(2));
+        assertThat(PartitionVerdict.of(List.of(split(2, true, true, node2Alone, Set.of(2L), 2, 2, heldByNode2))))
+                .isInstanceOf(PartitionVerdict.Quorate.class);
+        // A Lease no one holds casts for no one.
+        Report.Votes unheld = leaseDevice(OptionalLong.empty());
+        assertThat(PartitionVerdict.of(List.of(split(2, true, true, node2Alone, Set.of(2L), 2, 2, unheld))))
+                .isInstanceOf(PartitionVerdict.NoQuorateView.class);
+    }
+
+    /** Two one-vote nodes and the Lease device of one vote, cast, with the Lease held as given. */
+    private static Report.Votes leaseDevice(OptionalLong holder) {
+        return new Report.Votes(
+                Map.of(1L, 1, 2L, 1),
+                3,
+                1,
+                true,
+                false,
+                false,
+                Duration.ofSeconds(8),
+                Optional.of(new Report.LeaseDevice(holder)));
     }
 
     @Test

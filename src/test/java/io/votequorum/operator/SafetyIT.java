@@ -151,6 +151,14 @@ class SafetyIT {
         await().atMost(STEP).ignoreExceptions().untilAsserted(() -> {
             assertThat(condition(name, "Quorate").getReason()).isEqualTo("SettledQuorateView");
             assertThat(policy(name).getStatus().getPartition().memberCount()).isEqualTo(size);
+            // Every agent has reported: a node cut before its first report belongs to no policy yet.
+            for (int i = 1; i <= size; i++) {
+                QuorumStatus reported = client.resources(QuorumStatus.class)
+                        .withName("node" + i)
+                        .get();
+                assertThat(reported.getStatus().getClusterName()).isEqualTo(name);
+                assertThat(reported.getStatus().getQuorate()).isTrue();
+            }
         });
     }
 

@@ -151,6 +151,20 @@ class RegressionSimulation {
                         fault(Kind.STATUS_WRITES_FAIL, 21, 80, 1))));
     }
 
+    /**
+     * Two nodes and the Lease as quorum device, both casting its vote; node 1, which holds the Lease, is
+     * cut off just after it renewed it. Through votequorum's sync node 2 keeps the vote it cast in the ring before and reads
+     * quorate alone until its poll withdraws it: its report of that moment must not fence node 1, which
+     * holds the Lease and is quorate with the device's vote all along.
+     */
+    @Test
+    void theLostSidesLeftoverDeviceVoteFencesNoOne() {
+        holds(new Timeline(
+                new World.Settings(
+                        2, Collections.nCopies(2, Duration.ZERO), FencingMode.Enforce, true, false, true, false),
+                List.of(new Fault(Kind.CUT, Duration.ofMillis(10_225), Duration.ofSeconds(60), 1, 1, 0))));
+    }
+
     /** The last corosync node has no Kubernetes Node, and another cluster's Node carries its node id. */
     @Test
     void aNodeOfAnotherClusterIsNeverTakenForOneOfThisCluster() {

@@ -117,7 +117,11 @@ record Timeline(World.Settings settings, List<Fault> faults) {
 
     /** Runs the timeline and returns the world at its end, with its story and violations. */
     World run() {
-        World world = new World(settings);
+        World world = new World(
+                settings,
+                faults.stream()
+                        .mapToLong(f -> f.at().toMillis() * 31 + f.variant())
+                        .sum());
         Instant start = World.START.plus(WARM_UP);
         for (Fault fault : faults) {
             world.time.at(start.plus(fault.at()), () -> begin(world, fault));

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -145,8 +146,13 @@ final class World {
          */
         boolean syncing;
 
+        /** When a node quorate before the sync became a member of a quorate ring: it still is, if the sync ends quorate. */
+        Instant sinceBeforeSync;
+
         Runnable deviceTimer;
         Instant lastKubeletPost = START;
+        /** When the operator's informer hears of this node's last status write. */
+        Instant lastHeard;
 
         Machine(int id, Duration skew) {
             this.id = id;
@@ -189,8 +195,19 @@ final class World {
     long unfences;
     final Map<String, Integer> faultCounts = new TreeMap<>();
 
+    /** How late the operator's informer hears of a status write (0 to 200 ms): drawn from the timeline's own seed. */
+    private final Random latency;
+
+    /** The QuorumStatuses as the operator's informer has them. */
+    private final Map<String, QuorumStatus> operatorSees = new TreeMap<>();
+
     World(Settings settings) {
+        this(settings, 0);
+    }
+
+    World(Settings settings, long seed) {
         this.settings = settings;
+        this.latency = new Random(seed);
         for (int i = 1; i <= settings.nodes(); i++) {
             machines.add(new Machine(i, settings.skews().get(i - 1)));
         }
@@ -361,8 +378,10 @@ final class World {
         if (!next) {
             m.quorateMemberSince = null;
         } else if (m.quorateMemberSince == null) {
-            m.quorateMemberSince = now();
+            // Quorate before the sync and after it: a member of the quorate partition all along.
+            m.quorateMemberSince = m.sinceBeforeSync != null && !changed ? m.sinceBeforeSync : now();
         }
+        m.sinceBeforeSync = null;
         if (changed) {
             viewChanged(m);
         }
@@ -468,6 +487,7 @@ final class World {
                     // votequorum's sync waits for the device's poll in this ring, and its vote, cast or
                     // not, stands meanwhile: sync_timeout replaces whatever was left of its timeout.
                     m.syncing = true;
+                    m.sinceBeforeSync = m.quorate ? m.quorateMemberSince : null;
                     m.quorateMemberSince = null;
                     armDevice(m, DEVICE_SYNC_TIMEOUT);
                     viewChanged(m);
@@ -819,7 +839,21 @@ final class World {
                 return created;
             });
             qs.setStatus(status);
-            wake(INFORMER_LAG);
+            // The operator's informer hears of it a moment later, in order for one node but not across
+            // nodes: two nodes' reports may reach the operator in either order.
+            Instant heard = now().plusMillis(latency.nextInt(200));
+            if (m.lastHeard != null && heard.isBefore(m.lastHeard)) {
+                heard = m.lastHeard;
+            }
+            m.lastHeard = heard;
+            time.at(heard, () -> {
+                QuorumStatus seen = new QuorumStatus();
+                seen.setMetadata(qs.getMetadata());
+                seen.setSpec(qs.getSpec());
+                seen.setStatus(status);
+                operatorSees.put(m.name, seen);
+                wake(INFORMER_LAG);
+            });
             return true;
         }
 
@@ -1256,7 +1290,7 @@ final class World {
 
         @Override
         public List<QuorumStatus> reportsOf(String cluster) {
-            return api.quorumStatuses.values().stream()
+            return operatorSees.values().stream()
                     .filter(q -> q.getStatus() != null
                             && cluster.equals(q.getStatus().getClusterName()))
                     .toList();
@@ -1264,7 +1298,7 @@ final class World {
 
         @Override
         public Optional<QuorumStatus> report(String node) {
-            return Optional.ofNullable(api.quorumStatuses.get(node));
+            return Optional.ofNullable(operatorSees.get(node));
         }
 
         @Override
@@ -1312,6 +1346,8 @@ final class World {
             if (!Objects.equals(qs.getSpec(), desired.getSpec())) {
                 qs.setSpec(Serialised.copy(desired.getSpec(), QuorumStatusSpec.class));
                 qs.getMetadata().setGeneration(qs.getMetadata().getGeneration() + 1);
+                Optional.ofNullable(operatorSees.get(qs.getMetadata().getName()))
+                        .ifPresent(seen -> seen.setSpec(qs.getSpec()));
                 Machine m = machines.stream()
                         .filter(x -> x.name.equals(qs.getMetadata().getName()))
                         .findFirst()
